@@ -1,0 +1,50 @@
+/**
+ * Metadata (key 3), v1-6. Every partition is led by this broker. Unknown topics are
+ * created with the default partition count when auto-creation is on and the request
+ * allows it (v4+), as `auto.create.topics.enable` does in Kafka.
+ */
+import { topicNameProblem } from '../log/topic-store.ts'
+import { ApiKey } from '../protocol/api-keys.ts'
+import { ErrorCode } from '../protocol/error-codes.ts'
+import type { ApiHandler } from './context.ts'
+
+export const metadataHandler: ApiHandler = {
+  apiKey: ApiKey.Metadata,
+  name: 'Metadata',
+  minVersion: 1,
+  maxVersion: 6,
+  handle(ctx, r, w) {
+    const v = ctx.apiVersion
+    const b = ctx.broker
+    const requested = r.nullableArray((r) => r.string())
+    const allowAutoCreate = v >= 4 ? r.boolean() : true
+    const names = requested ?? b.topics.names()
+    if (v >= 3) w.int32(0)
+    w.array([b.nodeId], (w, id) => {
+      w.int32(id).string(b.advertisedHost).int32(b.advertisedPort).string(null)
+    })
+    if (v >= 2) w.string(b.clusterId)
+    w.int32(b.nodeId)
+    w.array(names, (w, name) => {
+      let error: ErrorCode = ErrorCode.NONE
+      if (b.topics.partitionCount(name) === 0) {
+        if (topicNameProblem(name)) error = ErrorCode.INVALID_TOPIC_EXCEPTION
+        else if (b.autoCreateTopics && allowAutoCreate) {
+          error = b.topics.create(name, b.defaultPartitions)
+          if (error === ErrorCode.NONE)
+            b.log('info', 'auto-created topic', { topic: name, partitions: b.defaultPartitions })
+        } else error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+      }
+      const count = error === ErrorCode.NONE ? b.topics.partitionCount(name) : 0
+      w.int16(error).string(name).boolean(false)
+      w.int32(count)
+      for (let p = 0; p < count; p++) {
+        w.int16(ErrorCode.NONE).int32(p).int32(b.nodeId)
+        w.array([b.nodeId], (w, id) => w.int32(id))
+        w.array([b.nodeId], (w, id) => w.int32(id))
+        if (v >= 5) w.int32(0)
+      }
+    })
+    return undefined
+  },
+}

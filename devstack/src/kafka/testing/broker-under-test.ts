@@ -1,0 +1,69 @@
+/**
+ * The broker a contract test talks to: Apache Kafka when `KAFKA_BROKERS` is set
+ * (comma-separated host:port list), otherwise a fresh embedded broker on an
+ * ephemeral port.
+ */
+import { randomUUID } from 'node:crypto'
+import { Kafka, logLevel } from 'kafkajs'
+import { type BrokerLogEntry, type KafkaBrokerOptions, startKafkaBroker } from '../broker.ts'
+
+export interface BrokerUnderTest {
+  brokers: string[]
+  /** True when talking to a real Kafka. */
+  external: boolean
+  kafka: Kafka
+  /** Log lines of the embedded broker (empty for a real Kafka). */
+  logs: BrokerLogEntry[]
+  /** Session timeout to use for consumers: Kafka's minimum is 6 s, ours is configurable. */
+  sessionTimeout: number
+  stop(): Promise<void>
+}
+
+export async function brokerUnderTest(options: KafkaBrokerOptions = {}): Promise<BrokerUnderTest> {
+  const logs: BrokerLogEntry[] = []
+  const external = process.env.KAFKA_BROKERS
+  const broker = external
+    ? null
+    : await startKafkaBroker({
+        port: 0,
+        groups: { minSessionTimeoutMs: 500 },
+        log: (e) => {
+          logs.push(e)
+          if (process.env.BROKER_LOG) console.error(JSON.stringify(e))
+        },
+        ...options,
+      })
+  const brokers = external ? external.split(',') : broker!.brokers
+  return {
+    brokers,
+    external: Boolean(external),
+    kafka: new Kafka({
+      clientId: 'contract-test',
+      brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 5, initialRetryTime: 50 },
+    }),
+    logs,
+    sessionTimeout: external ? 6_000 : 1_500,
+    stop: async () => broker?.stop(),
+  }
+}
+
+/** A topic name no other test run uses. */
+export function uniqueTopic(prefix = 'contract'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`
+}
+
+/** Resolves when `predicate` holds, polling every 20 ms; rejects after `timeoutMs`. */
+export async function until(
+  predicate: () => boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await Bun.sleep(20)
+  }
+}
