@@ -1,0 +1,142 @@
+/**
+ * Behaviour specific to the embedded broker (persistence, retention, advertised
+ * address, error replies): things a real Kafka is configured for, not tested on.
+ */
+import { afterEach, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
+import { type KafkaBroker, type KafkaBrokerOptions, startKafkaBroker } from './broker.ts'
+import { until } from './testing/broker-under-test.ts'
+
+const running: KafkaBroker[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  for (const b of running.splice(0)) await b.stop()
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+async function start(options: KafkaBrokerOptions = {}) {
+  const broker = await startKafkaBroker({ port: 0, log: () => {}, ...options })
+  running.push(broker)
+  return { broker, kafka: new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING }) }
+}
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'kafka-stand-in-'))
+  dirs.push(d)
+  return d
+}
+
+async function consumeAll(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  expected: number,
+): Promise<string[]> {
+  const got: string[] = []
+  const c = kafka.consumer({ groupId, maxWaitTimeInMs: 100, heartbeatInterval: 100 })
+  await c.connect()
+  await c.subscribe({ topic, fromBeginning: true })
+  await c.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) })
+  await until(() => got.length >= expected, 10_000, `${expected} messages`)
+  await Bun.sleep(150)
+  await c.disconnect()
+  return got
+}
+
+describe('embedded broker', () => {
+  test('logs and committed offsets survive a restart with a data directory', async () => {
+    const dataDir = tempDir()
+    const first = await start({ dataDir, segmentBytes: 4096 })
+    const producer = first.kafka.producer()
+    await producer.connect()
+    for (let i = 0; i < 20; i++)
+      await producer.send({ topic: 'durable', messages: [{ value: `m${i}`, partition: 0 }] })
+    await producer.disconnect()
+    expect(await consumeAll(first.kafka, 'readers', 'durable', 20)).toHaveLength(20)
+    await first.broker.stop()
+
+    const second = await start({ dataDir })
+    const admin = second.kafka.admin()
+    await admin.connect()
+    expect(await admin.listTopics()).toContain('durable')
+    const offsets = await admin.fetchTopicOffsets('durable')
+    expect(offsets.find((o) => o.partition === 0)!.high).toBe('20')
+    const [committed] = await admin.fetchOffsets({ groupId: 'readers', topics: ['durable'] })
+    expect(committed!.partitions.find((p) => p.partition === 0)!.offset).toBe('20')
+    await admin.disconnect()
+    // A new group reads the whole log back from disk.
+    expect(await consumeAll(second.kafka, 'fresh', 'durable', 20)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `m${i}`),
+    )
+  })
+
+  test('retention drops the oldest batches and moves the log start offset', async () => {
+    const { kafka } = await start({ retention: { maxRecords: 100 } })
+    const producer = kafka.producer()
+    await producer.connect()
+    for (let i = 0; i < 30; i++) {
+      await producer.send({
+        topic: 'bounded',
+        messages: Array.from({ length: 10 }, (_, j) => ({
+          value: String(i * 10 + j),
+          partition: 0,
+        })),
+      })
+    }
+    await producer.disconnect()
+    const admin = kafka.admin()
+    await admin.connect()
+    const p0 = (await admin.fetchTopicOffsets('bounded')).find((o) => o.partition === 0)!
+    await admin.disconnect()
+    expect(p0.high).toBe('300')
+    expect(Number(p0.low)).toBe(200)
+    const got = await consumeAll(kafka, 'late', 'bounded', 100)
+    expect(got[0]).toBe('200')
+    expect(got).toHaveLength(100)
+  })
+
+  test('Metadata advertises the configured host, and a wildcard listener advertises loopback', async () => {
+    const named = await start({ advertisedHost: 'localhost' })
+    expect(named.broker.brokers[0]).toBe(`localhost:${named.broker.port}`)
+    const admin = named.kafka.admin()
+    await admin.connect()
+    const cluster = await admin.describeCluster()
+    await admin.disconnect()
+    expect(cluster.brokers).toEqual([{ nodeId: 0, host: 'localhost', port: named.broker.port }])
+
+    const wildcard = await start({ host: '0.0.0.0' })
+    expect(wildcard.broker.brokers[0]).toBe(`127.0.0.1:${wildcard.broker.port}`)
+  })
+
+  test('an unknown API key gets UNSUPPORTED_VERSION and the connection stays usable', async () => {
+    const { broker } = await start()
+    const received: Uint8Array[] = []
+    const socket = await Bun.connect({
+      hostname: '127.0.0.1',
+      port: broker.port,
+      socket: { data: (_s, d) => void received.push(new Uint8Array(d)) },
+    })
+    // API key 999 v0, correlation 7; then ApiVersions v0, correlation 8.
+    socket.write(new Uint8Array([0, 0, 0, 10, 0x03, 0xe7, 0, 0, 0, 0, 0, 7, 0xff, 0xff]))
+    socket.write(new Uint8Array([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 8, 0xff, 0xff]))
+    await until(() => Buffer.concat(received).byteLength > 20, 5_000, 'two responses')
+    const bytes = Buffer.concat(received)
+    expect(bytes.readInt32BE(4)).toBe(7)
+    expect(bytes.readInt16BE(8)).toBe(35)
+    const second = 4 + bytes.readInt32BE(0)
+    expect(bytes.readInt32BE(second + 4)).toBe(8)
+    expect(bytes.readInt16BE(second + 8)).toBe(0)
+    socket.end()
+  })
+
+  test('auto-creation can be turned off', async () => {
+    const { kafka } = await start({ autoCreateTopics: false })
+    const producer = kafka.producer({ retry: { retries: 0 } })
+    await producer.connect()
+    await expect(producer.send({ topic: 'nope', messages: [{ value: 'x' }] })).rejects.toThrow()
+    await producer.disconnect()
+  })
+})
