@@ -153,11 +153,12 @@ describe('service registration and health', () => {
       expect(
         (await consul.health.service({ service: name, passing: true })) as unknown[],
       ).toHaveLength(0)
-      const critical = (await consul.health.state('critical')) as {
-        ServiceName: string
-        Output: string
-      }[]
-      expect(critical.find((c) => c.ServiceName === name)?.Output ?? '').toContain('503')
+      // New checks start critical with no output; wait for the first HTTP result.
+      const critical = await eventually(
+        () => consul.health.state('critical') as Promise<{ ServiceName: string; Output: string }[]>,
+        (checks) => (checks.find((c) => c.ServiceName === name)?.Output ?? '') !== '',
+      )
+      expect(critical.find((c) => c.ServiceName === name)!.Output).toContain('503')
       await eventually(
         () => consul.agent.service.list() as Promise<Record<string, unknown>>,
         (s) => !(name in s),

@@ -207,6 +207,10 @@ describe('producing and consuming', () => {
     await until(() => receivedAt > 0, 9_000, 'the message')
     // A broker that only answered at max wait would take 10 s here.
     expect(receivedAt - sentAt).toBeLessThan(2_000)
+    // Wake the pending long poll so disconnecting does not wait out the 10 s max wait.
+    const stopping = c.disconnect()
+    await produce(topic, [{ value: 'bye' }])
+    await stopping
   })
 })
 
