@@ -1,14 +1,34 @@
 #!/usr/bin/env bun
 /**
- * The `devstack` command: starts the embedded stand-ins and prints one line per
+ * The `devstack` command: starts the embedded stand-ins, prints one line per
  * component with its URL, then a line starting `devstack ready`. Stops everything
- * on SIGINT/SIGTERM.
+ * cleanly on SIGINT/SIGTERM.
  *
- * Usage: bun run devstack -- [--only kafka] [--host 127.0.0.1] [--kafka-port 9092]
- *        [--kafka-advertised-host NAME] [--data-dir .data/devstack]
+ * Data lives in `.data/devstack` by default (so it survives restarts, as a real
+ * server's volume would); `--in-memory` keeps nothing.
  */
 import { parseArgs } from 'node:util'
 import { type ComponentName, componentNames, startDevstack } from './devstack.ts'
+
+const USAGE = `Usage: devstack [options]
+
+Starts embedded, protocol-compatible stand-ins for development and tests:
+  kafka (Kafka wire protocol), mongo (MongoDB wire protocol), consul (Consul HTTP API),
+  pg (PGlite over the Postgres wire protocol), upstash (Upstash REST bridge; needs --upstash-redis).
+
+Options:
+  --only NAMES               comma-separated subset of: ${componentNames.join(', ')}
+  --host ADDR                interface to listen on (default 127.0.0.1)
+  --kafka-port N             default 9092      --kafka-advertised-host NAME
+  --mongo-port N             default 27017
+  --consul-port N            default 8500
+  --pg-port N                default 5432
+  --upstash-port N           default 8079      --upstash-redis URL   --upstash-token TOKEN
+  --data-dir DIR             default .data/devstack
+  --in-memory                keep no data on disk
+  -h, --help
+
+A port of 0 picks a free one; a standard port that is taken falls back to a free one.`
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`)
@@ -23,54 +43,65 @@ function port(value: string | undefined, flag: string): number | undefined {
   return n
 }
 
-let args: ReturnType<typeof parse>
-function parse() {
-  return parseArgs({
-    options: {
-      only: { type: 'string' },
-      host: { type: 'string' },
-      'kafka-port': { type: 'string' },
-      'kafka-advertised-host': { type: 'string' },
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  }).values
-}
+const spec = {
+  only: { type: 'string' },
+  host: { type: 'string' },
+  'kafka-port': { type: 'string' },
+  'kafka-advertised-host': { type: 'string' },
+  'mongo-port': { type: 'string' },
+  'consul-port': { type: 'string' },
+  'pg-port': { type: 'string' },
+  'upstash-port': { type: 'string' },
+  'upstash-redis': { type: 'string' },
+  'upstash-token': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'in-memory': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+let args: ReturnType<typeof parseArgs<{ options: typeof spec }>>['values']
 try {
-  args = parse()
+  args = parseArgs({ options: spec, strict: true }).values
 } catch (err) {
-  fail((err as Error).message)
+  fail(`${(err as Error).message}\n\n${USAGE}`)
 }
-
 if (args.help) {
-  console.log(`Usage: devstack [--only ${componentNames.join(',')}] [--host ADDR] [--kafka-port N]
-                [--kafka-advertised-host NAME] [--data-dir DIR]
-
-Starts embedded, protocol-compatible stand-ins for development and tests.
-Ports default to each server's standard port and fall back to a free one when taken.`)
+  console.log(USAGE)
   process.exit(0)
 }
 
-const only = args.only?.split(',').map((s) => s.trim()) ?? [...componentNames]
-for (const name of only) {
+const only = args.only?.split(',').map((s) => s.trim())
+for (const name of only ?? []) {
   if (!componentNames.includes(name as ComponentName))
     fail(`unknown component "${name}"; expected one of ${componentNames.join(', ')}`)
 }
+if (only?.includes('upstash') && !args['upstash-redis'])
+  fail('the upstash component needs --upstash-redis redis://HOST:PORT')
+if (args['in-memory'] && args['data-dir']) fail('--in-memory and --data-dir exclude each other')
 
 const started = performance.now()
 const stack = await startDevstack({
-  only: only as ComponentName[],
+  only: only as ComponentName[] | undefined,
   host: args.host,
-  dataDir: args['data-dir'],
+  dataDir: args['in-memory'] ? undefined : (args['data-dir'] ?? '.data/devstack'),
   kafka: {
     port: port(args['kafka-port'], '--kafka-port'),
     advertisedHost: args['kafka-advertised-host'],
   },
+  mongo: { port: port(args['mongo-port'], '--mongo-port') },
+  consul: { port: port(args['consul-port'], '--consul-port') },
+  pg: { port: port(args['pg-port'], '--pg-port') },
+  upstash: {
+    port: port(args['upstash-port'], '--upstash-port'),
+    redisUrl: args['upstash-redis'],
+    token: args['upstash-token'],
+  },
 }).catch((err: Error) => fail(err.message))
 
 for (const c of stack.components) {
-  console.log(`${c.name.padEnd(8)} ${c.url}${c.note ? `  (${c.note})` : ''}`)
+  console.log(
+    `${c.name.padEnd(8)} ${c.url.padEnd(44)} ${c.readyMs.toFixed(0).padStart(5)} ms${c.note ? `  (${c.note})` : ''}`,
+  )
 }
 console.log(`devstack ready in ${(performance.now() - started).toFixed(1)} ms`)
 

@@ -2,12 +2,14 @@
  * @civildiy/devstack: embedded, protocol-compatible stand-ins for the servers the
  * services use, for development and tests only. Deployments use the real servers.
  */
+export { type ConsulOptions, type ConsulServer, startConsul } from './consul/server.ts'
 export {
   type ComponentName,
   componentNames,
   type Devstack,
   type DevstackComponent,
   type DevstackOptions,
+  standardPorts,
   startDevstack,
 } from './devstack.ts'
 export {
@@ -16,3 +18,21 @@ export {
   type KafkaBrokerOptions,
   startKafkaBroker,
 } from './kafka/broker.ts'
+export {
+  type MongoLogEntry,
+  type MongoOptions,
+  type MongoServer,
+  startMongo,
+} from './mongo/server.ts'
+export { type PgliteOptions, type PgliteServer, startPglite } from './pg/pglite-server.ts'
+export {
+  freePort,
+  NO_REDIS_REASON,
+  startTestRedis,
+  type TestRedis,
+} from './testing/redis-server.ts'
+export {
+  startUpstashBridge,
+  type UpstashBridge,
+  type UpstashBridgeOptions,
+} from './upstash/bridge.ts'

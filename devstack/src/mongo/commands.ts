@@ -172,6 +172,27 @@ function docsOf(ctx: CommandContext, name: string): Document[] {
   return ctx.store.collection(ctx.db, name)?.all() ?? []
 }
 
+/**
+ * The documents a filter can match: an `_id` equality is answered from the
+ * primary key map instead of a collection scan (mingo still applies the whole
+ * filter to the candidate).
+ */
+function candidates(coll: Collection | undefined, filter: Document): Document[] {
+  if (!coll) return []
+  const id = filter._id
+  const exact =
+    id !== undefined &&
+    (id === null ||
+      typeof id !== 'object' ||
+      !Object.keys(id).some((k) => k.startsWith('$')) ||
+      Object.keys(id).length === 0)
+  if (exact) {
+    const doc = coll.docs.get(keyOf(id))
+    return doc ? [doc] : []
+  }
+  return coll.all()
+}
+
 function resolver(ctx: CommandContext) {
   return (name: string) => docsOf(ctx, name)
 }
@@ -204,9 +225,10 @@ function insert(cmd: Document, ctx: CommandContext): Document {
 
 function findCommand(cmd: Document, ctx: CommandContext): Document {
   const name = collName(cmd, 'find')
+  const filter = (cmd.filter ?? {}) as Document
   let cursor = find(
-    docsOf(ctx, name),
-    (cmd.filter ?? {}) as Document,
+    candidates(ctx.store.collection(ctx.db, name), filter),
+    filter,
     cmd.projection as Document | undefined,
   )
   if (cmd.sort && Object.keys(cmd.sort).length)
@@ -312,7 +334,7 @@ function updateCommand(cmd: Document, ctx: CommandContext): Document {
           'multi update is not supported for replacement-style update',
         )
       }
-      const matched = find(coll.all(), q).all() as Document[]
+      const matched = find(candidates(coll, q), q).all() as Document[]
       const targets = spec.multi ? matched : matched.slice(0, 1)
       for (const doc of targets) {
         const next = applyUpdate(doc, u, spec.arrayFilters as Document[] | undefined, false)
@@ -362,7 +384,8 @@ function deleteCommand(cmd: Document, ctx: CommandContext): Document {
   for (const [i, spec] of ((cmd.deletes ?? []) as Document[]).entries()) {
     try {
       if (!coll) continue
-      const matched = find(coll.all(), (spec.q ?? {}) as Document).all() as Document[]
+      const q = (spec.q ?? {}) as Document
+      const matched = find(candidates(coll, q), q).all() as Document[]
       for (const doc of Number(spec.limit) === 1 ? matched.slice(0, 1) : matched) {
         coll.remove(doc)
         ctx.store.logDelete(coll, doc._id)
@@ -379,7 +402,8 @@ function deleteCommand(cmd: Document, ctx: CommandContext): Document {
 function findAndModify(cmd: Document, ctx: CommandContext): Document {
   const name = collName(cmd, Object.keys(cmd)[0]!)
   const coll = ctx.store.ensureCollection(ctx.db, name)
-  let cursor = find(coll.all(), (cmd.query ?? {}) as Document)
+  const query = (cmd.query ?? {}) as Document
+  let cursor = find(candidates(coll, query), query)
   if (cmd.sort && Object.keys(cmd.sort).length)
     cursor = cursor.sort(cmd.sort as Record<string, 1 | -1>)
   const match = (cursor.limit(1).all() as Document[])[0]
