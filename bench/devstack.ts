@@ -28,16 +28,19 @@ const ports = ['--kafka-port', '0', '--mongo-port', '0', '--consul-port', '0', '
 
 async function spawnedStartup(extra: string[]): Promise<Record<string, Summary>> {
   const samples: Record<string, number[]> = {}
+  const record = (name: string, ms: number) => {
+    samples[name] = [...(samples[name] ?? []), ms]
+  }
   for (let i = 0; i < runs; i++) {
     const { proc, readyMs, lines } = await spawnUntilReady(
       ['bun', cli, ...extra, ...ports],
       /^devstack ready/,
       60_000,
     )
-    ;(samples.total ??= []).push(readyMs)
+    record('total', readyMs)
     for (const l of lines) {
       const m = /^(\w+)\s+\S+\s+(\d+) ms/.exec(l)
-      if (m) (samples[m[1]!] ??= []).push(Number(m[2]))
+      if (m) record(m[1]!, Number(m[2]))
     }
     proc.kill('SIGTERM')
     await proc.exited
