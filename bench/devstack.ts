@@ -104,6 +104,7 @@ async function mongoRoundTrips(ops: number) {
 }
 
 const memory = await spawnedStartup(['--in-memory'])
+const withoutPg = await spawnedStartup(['--in-memory', '--only', 'kafka,mongo,consul'])
 const dataDir = mkdtempSync(join(tmpdir(), 'devstack-bench-'))
 // The first start with a data directory runs initdb; measure restarts, as `npm start` sees them.
 const { proc: init } = await spawnUntilReady(
@@ -123,6 +124,7 @@ const startupTable = markdownTable(
   [
     'component',
     'spawned, in memory (median)',
+    'spawned, in memory, no pg (median)',
     'spawned, data dir reopened (median)',
     'in process (median)',
     'target',
@@ -130,6 +132,7 @@ const startupTable = markdownTable(
   names.map((n) => [
     n === 'total' ? '**whole devstack**' : n,
     `${fmt(memory[n]!.p50)} ms`,
+    withoutPg[n] ? `${fmt(withoutPg[n]!.p50)} ms` : '-',
     `${fmt(reopened[n]!.p50)} ms`,
     inProcess[n] ? `${fmt(inProcess[n]!.p50)} ms` : '-',
     n === 'total' ? '< 300 ms' : '-',
@@ -149,6 +152,6 @@ const out = args.json ?? join(root, 'bench', 'results', 'devstack.json')
 mkdirSync(dirname(out), { recursive: true })
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), quick, spawnedInMemory: memory, spawnedReopened: reopened, inProcess, mongo }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), quick, spawnedInMemory: memory, spawnedInMemoryWithoutPg: withoutPg, spawnedReopened: reopened, inProcess, mongo }, null, 2)}\n`,
 )
 console.log(`JSON: ${out}`)
