@@ -1,0 +1,134 @@
+/**
+ * Environment configuration: parsed once, validated against a TypeBox schema,
+ * defaults applied, strings coerced to numbers and booleans, then frozen.
+ *
+ * The kit is the only place that reads `process.env`; services declare what they
+ * need as a schema and receive a typed object.
+ */
+import { type Static, type TObject, Type as t } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+/** One variable that is missing or invalid. */
+export interface ConfigProblem {
+  variable: string
+  expected: string
+  got: string | undefined
+}
+
+/** Raised when the environment does not satisfy the schema; `message` is one line per problem. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      problems
+        .map(
+          (p) =>
+            `config: ${p.variable} ${p.got === undefined ? 'is missing' : `is "${p.got}"`}; expected ${p.expected}`,
+        )
+        .join('\n'),
+    )
+  }
+}
+
+/**
+ * Parses `env` against `schema` (property names are the variable names).
+ *
+ * @throws ConfigError naming every missing or invalid variable and what was expected.
+ * @example
+ * const Config = t.Object({ PORT: t.Integer({ default: 3000, minimum: 0 }) })
+ * const config = loadConfig(Config) // { PORT: 3000 }, frozen
+ */
+export function loadConfig<S extends TObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<Static<S>> {
+  const input: Record<string, unknown> = {}
+  for (const key of Object.keys(schema.properties)) {
+    const raw = env[key]
+    if (raw !== undefined && raw !== '') input[key] = raw
+  }
+  const withDefaults = Value.Default(schema, input)
+  const converted = Value.Convert(schema, withDefaults) as Record<string, unknown>
+  const problems: ConfigProblem[] = []
+  const seen = new Set<string>()
+  for (const error of Value.Errors(schema, converted)) {
+    const variable = error.path.replace(/^\//, '').split('/')[0] || error.path
+    if (seen.has(variable)) continue
+    seen.add(variable)
+    const prop = schema.properties[variable] as { description?: string } | undefined
+    problems.push({
+      variable,
+      expected: prop?.description ?? error.message,
+      got: env[variable] || undefined,
+    })
+  }
+  if (problems.length) throw new ConfigError(problems)
+  return Object.freeze(converted) as Readonly<Static<S>>
+}
+
+/**
+ * Like {@link loadConfig}, but on failure prints the problems (one line each) to
+ * stderr and exits with status 78 (EX_CONFIG), as a service at boot should.
+ */
+export function loadConfigOrExit<S extends TObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<Static<S>> {
+  try {
+    return loadConfig(schema, env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`${err.message}\n`)
+    process.exit(78)
+  }
+}
+
+/** `host:port` list, e.g. `KAFKA_BROKERS=kafka:9092,kafka2:9092`. */
+export const HostPortList = (description: string) =>
+  t.String({ pattern: '^[^,:\\s]+:\\d+(,[^,:\\s]+:\\d+)*$', description })
+
+/**
+ * What every service reads: where it listens and what address it advertises,
+ * where Consul and Kafka are, logging and shutdown. Services extend it with their own.
+ */
+export const BaseConfig = t.Object({
+  NODE_ENV: t.Union([t.Literal('development'), t.Literal('test'), t.Literal('production')], {
+    default: 'development',
+    description: 'one of development, test, production',
+  }),
+  HOST: t.String({ default: '0.0.0.0', description: 'an interface to listen on' }),
+  PORT: t.Integer({
+    minimum: 0,
+    maximum: 65535,
+    description: 'a port number 0..65535 (0: any free port)',
+  }),
+  ADVERTISE_ADDRESS: t.Optional(
+    t.String({
+      minLength: 1,
+      description: 'the address other containers reach this instance at (a service name or IP)',
+    }),
+  ),
+  CONSUL_HTTP_ADDR: t.Optional(t.String({ description: 'Consul agent address, host:port or URL' })),
+  KAFKA_BROKERS: t.Optional(HostPortList('a comma-separated host:port list')),
+  LOG_LEVEL: t.Union(
+    [
+      t.Literal('trace'),
+      t.Literal('debug'),
+      t.Literal('info'),
+      t.Literal('warn'),
+      t.Literal('error'),
+      t.Literal('fatal'),
+      t.Literal('silent'),
+    ],
+    {
+      default: 'info',
+      description: 'one of trace, debug, info, warn, error, fatal, silent',
+    },
+  ),
+  SHUTDOWN_TIMEOUT_MS: t.Integer({
+    minimum: 0,
+    default: 10_000,
+    description: 'milliseconds to drain in-flight requests on shutdown',
+  }),
+})
+export type BaseConfig = Static<typeof BaseConfig>

@@ -1,0 +1,125 @@
+/**
+ * Registers a service instance with the local Consul agent: a unique id per
+ * instance, the address other containers reach it at, an HTTP check on
+ * `/health/ready` and DeregisterCriticalServiceAfter. A reconcile loop re-registers
+ * when the agent forgot the service (agent restart); `deregister()` on shutdown.
+ * Source: https://developer.hashicorp.com/consul/api-docs/agent/service
+ */
+import { randomUUID } from 'node:crypto'
+import { hostname, networkInterfaces } from 'node:os'
+import Consul from 'consul'
+import type { Logger } from './logger.ts'
+
+/** A Consul client for `CONSUL_HTTP_ADDR` (host:port or URL). */
+export function consulClient(address: string): Consul {
+  const url = new URL(address.includes('://') ? address : `http://${address}`)
+  return new Consul({
+    host: url.hostname,
+    port: Number(url.port || 8500),
+    secure: url.protocol === 'https:',
+  })
+}
+
+/**
+ * The address to advertise when none is configured: the first non-internal IPv4
+ * address (what other hosts and containers can reach), else the host name. Never
+ * loopback unless told: a loopback address in Consul is the classic
+ * "registered but unreachable" fault.
+ */
+export function defaultAdvertiseAddress(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
+  }
+  return hostname()
+}
+
+export interface ConsulRegistration {
+  name: string
+  address: string
+  port: number
+  tags?: string[]
+  meta?: Record<string, string>
+  /** Path of the HTTP check. Default `/health/ready`. */
+  checkPath?: string
+  /** Check interval, Go duration. Default `2s`. */
+  interval?: string
+  /** Check timeout. Default `1s`. */
+  timeout?: string
+  /** Consul deregisters an instance critical this long. Default `1m` (Consul's minimum). */
+  deregisterCriticalServiceAfter?: string
+  /** How often to confirm the agent still knows the service, ms. Default 5000. */
+  reconcileIntervalMs?: number
+}
+
+export interface RegisteredService {
+  /** This instance's service id, e.g. `auth-3f2a9c1b`. */
+  id: string
+  deregister(): Promise<void>
+}
+
+/**
+ * @throws when the first registration fails (Consul unreachable or refusing the definition).
+ * @example
+ * const reg = await registerWithConsul(consulClient('127.0.0.1:8500'), { name: 'auth', address: '10.0.0.5', port: 3001 }, log)
+ * await reg.deregister()
+ */
+export async function registerWithConsul(
+  consul: Consul,
+  r: ConsulRegistration,
+  logger: Logger,
+): Promise<RegisteredService> {
+  const id = `${r.name}-${randomUUID().slice(0, 8)}`
+  const host = r.address.includes(':') ? `[${r.address}]` : r.address
+  const definition = {
+    id,
+    name: r.name,
+    address: r.address,
+    port: r.port,
+    tags: r.tags ?? [],
+    meta: r.meta ?? {},
+    check: {
+      name: `${r.name} readiness`,
+      http: `http://${host}:${r.port}${r.checkPath ?? '/health/ready'}`,
+      interval: r.interval ?? '2s',
+      timeout: r.timeout ?? '1s',
+      deregistercriticalserviceafter: r.deregisterCriticalServiceAfter ?? '1m',
+    },
+  }
+  const register = () => consul.agent.service.register(definition as unknown as { name: string })
+  await register()
+  logger.info({ serviceId: id, address: r.address, port: r.port }, 'registered with consul')
+  let stopped = false
+  let warned = false
+  const reconcile = setInterval(async () => {
+    if (stopped) return
+    try {
+      const services = (await consul.agent.service.list()) as Record<string, unknown>
+      warned = false
+      if (!(id in services) && !stopped) {
+        await register()
+        logger.warn({ serviceId: id }, 'consul agent had forgotten this service; registered again')
+      }
+    } catch (err) {
+      if (!warned)
+        logger.warn({ err: (err as Error).message }, 'consul unreachable; will keep retrying')
+      warned = true
+    }
+  }, r.reconcileIntervalMs ?? 5_000)
+  reconcile.unref?.()
+  return {
+    id,
+    async deregister() {
+      stopped = true
+      clearInterval(reconcile)
+      try {
+        await consul.agent.service.deregister(id)
+        logger.info({ serviceId: id }, 'deregistered from consul')
+      } catch (err) {
+        logger.warn(
+          { serviceId: id, err: (err as Error).message },
+          'could not deregister from consul',
+        )
+      }
+    },
+  }
+}

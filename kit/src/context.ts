@@ -1,0 +1,30 @@
+/**
+ * Per-request context (the request id) carried through async calls, so log lines,
+ * outgoing HTTP calls and published events carry it without passing it around.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+
+export interface RequestContext {
+  requestId: string
+}
+
+export const requestContext = new AsyncLocalStorage<RequestContext>()
+
+/** The current request id, if code runs inside a request. */
+export function currentRequestId(): string | undefined {
+  return requestContext.getStore()?.requestId
+}
+
+/**
+ * `fetch` that forwards the current `x-request-id`.
+ * @example await fetchWithContext(`${profileUrl}/profiles/${id}`)
+ */
+export function fetchWithContext(
+  input: string | URL | Request,
+  init: RequestInit = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers)
+  const id = currentRequestId()
+  if (id && !headers.has('x-request-id')) headers.set('x-request-id', id)
+  return fetch(input, { ...init, headers })
+}

@@ -1,0 +1,216 @@
+/**
+ * Publishing and consuming CloudEvents over Kafka with kafkajs, in the CloudEvents
+ * Kafka binding's structured mode (the whole envelope is the message value,
+ * `content-type: application/cloudevents+json`). The request id travels in the
+ * `x-request-id` header and is restored around each handler.
+ * Source: https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/kafka-protocol-binding.md
+ */
+import { type Consumer, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs'
+import { currentRequestId, requestContext } from '../context.ts'
+import type { Logger } from '../logger.ts'
+import { type CloudEvent, InvalidEventError, parseEvent } from './envelope.ts'
+
+/** A Kafka client for `KAFKA_BROKERS` with kafkajs logs routed to our logger. */
+export function kafkaClient(brokers: string[], clientId: string, logger: Logger): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 100, retries: 8 },
+    logCreator: () => (entry) => {
+      const { message, ...rest } = entry.log
+      logger[entry.level <= logLevel.ERROR ? 'error' : 'warn'](
+        { kafka: rest, namespace: entry.namespace },
+        message,
+      )
+    },
+  })
+}
+
+/** An event bound for a topic, keyed so related events keep their order. */
+export interface OutgoingEvent {
+  topic: string
+  key: string
+  event: CloudEvent
+  /** Request id to carry; default: the current one. */
+  requestId?: string
+}
+
+export interface EventPublisher {
+  /** Sends events (acks from all in-sync replicas); resolves once Kafka accepted them. */
+  publish(events: OutgoingEvent[]): Promise<void>
+  /** Whether the producer is connected (for readiness). */
+  connected(): boolean
+  close(): Promise<void>
+}
+
+/**
+ * @throws when Kafka cannot be reached within the client's retries.
+ * @example
+ * const events = await createEventPublisher(kafka)
+ * await events.publish([{ topic: 'users', key: userId, event }])
+ */
+export async function createEventPublisher(kafka: Kafka): Promise<EventPublisher> {
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: true,
+  })
+  let isConnected = false
+  producer.on(producer.events.CONNECT, () => {
+    isConnected = true
+  })
+  producer.on(producer.events.DISCONNECT, () => {
+    isConnected = false
+  })
+  await producer.connect()
+  return {
+    async publish(events) {
+      const byTopic = new Map<string, OutgoingEvent[]>()
+      for (const e of events) byTopic.set(e.topic, [...(byTopic.get(e.topic) ?? []), e])
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((e) => {
+            const requestId = e.requestId ?? currentRequestId()
+            return {
+              key: e.key,
+              value: JSON.stringify(e.event),
+              headers: {
+                'content-type': 'application/cloudevents+json',
+                ...(requestId ? { 'x-request-id': requestId } : {}),
+              },
+            }
+          }),
+        })),
+      })
+    },
+    connected: () => isConnected,
+    close: () => producer.disconnect(),
+  }
+}
+
+/** Handles one event; throwing makes the consumer retry, then dead-letter it. */
+export type EventHandler = (
+  event: CloudEvent,
+  meta: { topic: string; partition: number; offset: string },
+) => Promise<void>
+
+export interface EventConsumerOptions {
+  kafka: Kafka
+  groupId: string
+  topics: string[]
+  /** Handlers by event type; events of other types are skipped (and committed). */
+  handlers: Record<string, EventHandler>
+  logger: Logger
+  /** Where poison messages go after `maxAttempts`; default `<groupId>.dlq`. */
+  deadLetterTopic?: string
+  /** Attempts per message before dead-lettering. Default 5. */
+  maxAttempts?: number
+  /** First retry delay, doubled each attempt. Default 100 ms. */
+  retryBaseMs?: number
+  fromBeginning?: boolean
+}
+
+export interface EventConsumer {
+  /** Whether the consumer currently holds partitions in its group. */
+  joined(): boolean
+  close(): Promise<void>
+}
+
+/**
+ * Starts a consumer group member. Each message is handled once it parses as a
+ * CloudEvent; failures are retried with exponential backoff, and a message that
+ * still fails (or is not an event at all) goes to the dead-letter topic with the
+ * reason in a header, so one bad message never stalls the partition. Offsets are
+ * committed after handling: delivery is at-least-once and handlers must be
+ * idempotent (the event `id` is the idempotency key).
+ */
+export async function startEventConsumer(o: EventConsumerOptions): Promise<EventConsumer> {
+  const consumer: Consumer = o.kafka.consumer({
+    groupId: o.groupId,
+    maxWaitTimeInMs: 1_000,
+    heartbeatInterval: 1_000,
+    sessionTimeout: 10_000,
+  })
+  const dlq = o.deadLetterTopic ?? `${o.groupId}.dlq`
+  const maxAttempts = o.maxAttempts ?? 5
+  const base = o.retryBaseMs ?? 100
+  let producer: Producer | null = null
+  let isJoined = false
+  let closing = false
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    isJoined = true
+  })
+  consumer.on(consumer.events.STOP, () => {
+    isJoined = false
+  })
+  const deadLetter = async (topic: string, message: KafkaMessage, reason: string) => {
+    producer ??= o.kafka.producer({ allowAutoTopicCreation: true })
+    await producer.connect()
+    await producer.send({
+      topic: dlq,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'x-dlq-reason': reason.slice(0, 500),
+            'x-dlq-source-topic': topic,
+          },
+        },
+      ],
+    })
+    o.logger.error(
+      { topic, offset: message.offset, reason, deadLetterTopic: dlq },
+      'event dead-lettered',
+    )
+  }
+  await consumer.connect()
+  await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? true })
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      const requestId = message.headers?.['x-request-id']?.toString()
+      await requestContext.run(
+        { requestId: requestId ?? `event-${topic}-${partition}-${message.offset}` },
+        async () => {
+          let event: CloudEvent
+          try {
+            event = parseEvent(message.value)
+          } catch (err) {
+            await deadLetter(topic, message, (err as Error).message)
+            return
+          }
+          const handler = o.handlers[event.type]
+          if (!handler) return
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await handler(event, { topic, partition, offset: message.offset })
+              return
+            } catch (err) {
+              if (err instanceof InvalidEventError || attempt >= maxAttempts || closing) {
+                await deadLetter(topic, message, (err as Error).message)
+                return
+              }
+              o.logger.warn(
+                { eventId: event.id, type: event.type, attempt, err: (err as Error).message },
+                'event handler failed; retrying',
+              )
+              await Bun.sleep(base * 2 ** (attempt - 1))
+            }
+          }
+        },
+      )
+    },
+  })
+  return {
+    joined: () => isJoined,
+    async close() {
+      closing = true
+      await consumer.disconnect()
+      await producer?.disconnect()
+    },
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The transactional outbox for Postgres: an event row is written in the same
+ * transaction as the state change it describes, and a relay publishes pending rows
+ * to Kafka and marks them published. A crash between commit and publish loses
+ * nothing (the row stays pending); a crash between publish and mark publishes twice,
+ * so consumers de-duplicate by event id.
+ * Pattern: https://microservices.io/patterns/data/transactional-outbox.html
+ */
+import type { Sql, TransactionSql } from 'postgres'
+import type { Logger } from '../logger.ts'
+import type { CloudEvent } from './envelope.ts'
+import type { EventPublisher } from './kafka.ts'
+
+/** The outbox table; include it in a service's migrations. */
+export const OUTBOX_MIGRATION = {
+  id: 'kit-0001-outbox',
+  sql: `
+    create table if not exists outbox_events (
+      id uuid primary key,
+      topic text not null,
+      key text not null,
+      envelope jsonb not null,
+      request_id text,
+      created_at timestamptz not null default now(),
+      published_at timestamptz
+    );
+    create index if not exists outbox_events_pending on outbox_events (id) where published_at is null;
+  `,
+}
+
+/**
+ * Writes events into the outbox inside the caller's transaction.
+ * @example await sql.begin(async (tx) => { await tx`insert into users ...`; await enqueueEvents(tx, [{ topic: 'users', key: id, event }]) })
+ */
+export async function enqueueEvents(
+  tx: TransactionSql,
+  events: { topic: string; key: string; event: CloudEvent; requestId?: string }[],
+): Promise<void> {
+  for (const e of events) {
+    await tx`insert into outbox_events (id, topic, key, envelope, request_id) values (${e.event.id}, ${e.topic}, ${e.key}, ${tx.json(e.event as never)}, ${e.requestId ?? null})`
+  }
+}
+
+export interface OutboxRelayOptions {
+  sql: Sql
+  publisher: () => EventPublisher | null
+  logger: Logger
+  /** How often to look for pending events, ms. Default 250. */
+  pollIntervalMs?: number
+  /** Events per publish. Default 200. */
+  batchSize?: number
+}
+
+export interface OutboxRelay {
+  /** Publish now (call after a commit that enqueued events). */
+  kick(): void
+  /** Events not yet published. */
+  pending(): Promise<number>
+  /** Stops polling after the batch in flight. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts relaying. While Kafka is down, events stay pending and are published in
+ * order when it returns; nothing is dropped.
+ */
+export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
+  const poll = o.pollIntervalMs ?? 250
+  const batchSize = o.batchSize ?? 200
+  let running: Promise<void> | null = null
+  let again = false
+  let stopped = false
+  let failing = false
+
+  const drain = async () => {
+    for (;;) {
+      const publisher = o.publisher()
+      if (!publisher) return
+      const published = await o.sql.begin(async (tx) => {
+        const rows = await tx<
+          {
+            id: string
+            topic: string
+            key: string
+            envelope: CloudEvent
+            request_id: string | null
+          }[]
+        >`
+          select id, topic, key, envelope, request_id from outbox_events
+          where published_at is null order by id limit ${batchSize} for update skip locked`
+        if (rows.length === 0) return 0
+        await publisher.publish(
+          rows.map((r) => ({
+            topic: r.topic,
+            key: r.key,
+            event: r.envelope,
+            requestId: r.request_id ?? undefined,
+          })),
+        )
+        await tx`update outbox_events set published_at = now() where id in ${tx(rows.map((r) => r.id))}`
+        return rows.length
+      })
+      if (failing) o.logger.info('outbox relay publishing again')
+      failing = false
+      if (published < batchSize) return
+    }
+  }
+
+  const run = () => {
+    if (stopped) return
+    if (running) {
+      again = true
+      return
+    }
+    running = drain()
+      .catch((err) => {
+        if (!failing)
+          o.logger.warn(
+            { err: (err as Error).message },
+            'outbox relay cannot publish; events stay pending',
+          )
+        failing = true
+      })
+      .finally(() => {
+        running = null
+        if (again && !stopped) {
+          again = false
+          run()
+        }
+      })
+  }
+  const timer = setInterval(run, poll)
+  timer.unref?.()
+  run()
+  return {
+    kick: run,
+    async pending() {
+      const [row] = await o.sql<
+        { n: number }[]
+      >`select count(*)::int as n from outbox_events where published_at is null`
+      return row?.n ?? 0
+    },
+    async stop() {
+      stopped = true
+      clearInterval(timer)
+      await running
+    },
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Liveness and readiness endpoints. `/health/live` answers 200 while the process
+ * runs; `/health/ready` runs every dependency check (database ping, broker
+ * connected...) with a timeout and answers 200 only when all pass, 503 otherwise,
+ * with each check's status and duration in ms. Consul's HTTP check points at
+ * `/health/ready`, so an instance whose database is down leaves discovery.
+ */
+import { Elysia } from 'elysia'
+
+/** A dependency check: resolves when healthy, throws (or times out) when not. May return details. */
+export interface HealthCheck {
+  name: string
+  check: () => Promise<void | Record<string, unknown>>
+  /** Milliseconds before the check counts as failed. Default 1000. */
+  timeoutMs?: number
+}
+
+export interface CheckResult {
+  status: 'pass' | 'fail'
+  durationMs: number
+  error?: string
+  details?: Record<string, unknown>
+}
+
+/** Runs every check in parallel. */
+export async function runChecks(
+  checks: HealthCheck[],
+): Promise<{ status: 'pass' | 'fail'; checks: Record<string, CheckResult> }> {
+  const results = await Promise.all(
+    checks.map(async (c): Promise<[string, CheckResult]> => {
+      const t0 = performance.now()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      try {
+        const details = await Promise.race([
+          c.check(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`timed out after ${c.timeoutMs ?? 1000} ms`)),
+              c.timeoutMs ?? 1000,
+            )
+          }),
+        ])
+        return [
+          c.name,
+          {
+            status: 'pass',
+            durationMs: round(performance.now() - t0),
+            ...(details ? { details } : {}),
+          },
+        ]
+      } catch (err) {
+        return [
+          c.name,
+          {
+            status: 'fail',
+            durationMs: round(performance.now() - t0),
+            error: (err as Error).message,
+          },
+        ]
+      } finally {
+        clearTimeout(timer)
+      }
+    }),
+  )
+  return {
+    status: results.every(([, r]) => r.status === 'pass') ? 'pass' : 'fail',
+    checks: Object.fromEntries(results),
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100
+}
+
+/**
+ * @example new Elysia().use(healthRoutes(() => [{ name: 'postgres', check: async () => void (await sql`select 1`) }]))
+ */
+export function healthRoutes(
+  checks: () => HealthCheck[],
+  isShuttingDown: () => boolean = () => false,
+) {
+  return new Elysia({ name: '@civildiy/kit/health' })
+    .get('/health/live', () => ({ status: 'pass' }), { detail: { hide: true } })
+    .get(
+      '/health/ready',
+      async ({ set }) => {
+        if (isShuttingDown()) {
+          set.status = 503
+          return { status: 'fail', reason: 'shutting down', checks: {} }
+        }
+        const result = await runChecks(checks())
+        set.status = result.status === 'pass' ? 200 : 503
+        return result
+      },
+      { detail: { hide: true } },
+    )
+}

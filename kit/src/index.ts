@@ -1,0 +1,89 @@
+/**
+ * @civildiy/kit: what every CivilDIY service shares. No side effects on import.
+ */
+export {
+  BaseConfig,
+  ConfigError,
+  type ConfigProblem,
+  HostPortList,
+  loadConfig,
+  loadConfigOrExit,
+} from './config.ts'
+export {
+  type ConsulRegistration,
+  consulClient,
+  defaultAdvertiseAddress,
+  type RegisteredService,
+  registerWithConsul,
+} from './consul.ts'
+export {
+  currentRequestId,
+  fetchWithContext,
+  type RequestContext,
+  requestContext,
+} from './context.ts'
+export {
+  AppError,
+  BadRequestError,
+  ConflictError,
+  type FieldError,
+  ForbiddenError,
+  NotFoundError,
+  type ProblemDetails,
+  problemResponse,
+  UnauthorizedError,
+  ValidationError,
+} from './errors.ts'
+export {
+  type CloudEvent,
+  createEvent,
+  defineEvent,
+  type EventDefinition,
+  eventData,
+  InvalidEventError,
+  parseEvent,
+} from './events/envelope.ts'
+export {
+  createEventPublisher,
+  type EventConsumer,
+  type EventConsumerOptions,
+  type EventHandler,
+  type EventPublisher,
+  kafkaClient,
+  type OutgoingEvent,
+  startEventConsumer,
+} from './events/kafka.ts'
+export {
+  enqueueEvents,
+  OUTBOX_MIGRATION,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+  startOutboxRelay,
+} from './events/outbox.ts'
+export { type CheckResult, type HealthCheck, healthRoutes, runChecks } from './health.ts'
+export { httpDefaults, requestIdOf } from './http.ts'
+export {
+  type AuthContext,
+  bearerToken,
+  createJwtVerifier,
+  type JwtVerifier,
+  type JwtVerifierOptions,
+  requireAuth,
+} from './jwt.ts'
+export { createLogger, type Logger, type LoggerOptions } from './logger.ts'
+export {
+  type ConnectOptions,
+  connectPostgres,
+  type Database,
+  type Migration,
+  migrate,
+} from './postgres.ts'
+export {
+  type BaseAppOptions,
+  baseApp,
+  createService,
+  type Lifecycle,
+  type Resource,
+  type RunningService,
+  type ServiceOptions,
+} from './service.ts'

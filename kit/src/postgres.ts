@@ -1,0 +1,115 @@
+/**
+ * Postgres connections (`postgres` client) and schema migrations.
+ *
+ * With no DATABASE_URL, an in-process PGlite from `@civildiy/devstack` is served
+ * over the wire protocol, so a service runs with nothing installed (development
+ * only). PGlite is a single session, so its pool is one connection: concurrent
+ * transactions on several connections would interleave in that one session.
+ */
+import postgres, { type Sql } from 'postgres'
+import type { Logger } from './logger.ts'
+
+export interface Database {
+  sql: Sql
+  url: string
+  /** True when talking to PGlite (embedded default or the devstack's). */
+  pglite: boolean
+  close(): Promise<void>
+}
+
+export interface ConnectOptions {
+  url?: string
+  logger: Logger
+  /** Pool size for a real PostgreSQL. Default 10. */
+  max?: number
+  /** PGlite data directory when starting one; unset: in memory. */
+  pgliteDataDir?: string
+}
+
+/**
+ * @throws when the server cannot be reached or refuses the credentials.
+ * @example const db = await connectPostgres({ url: config.DATABASE_URL, logger })
+ */
+export async function connectPostgres(o: ConnectOptions): Promise<Database> {
+  let url = o.url
+  let stopEmbedded: (() => Promise<void>) | null = null
+  if (!url) {
+    const { startPglite } = await import('@civildiy/devstack')
+    const pg = await startPglite({ port: 0, dataDir: o.pgliteDataDir ?? null })
+    url = pg.url
+    stopEmbedded = pg.stop
+    o.logger.warn(
+      { url },
+      'DATABASE_URL is not set: using an in-process PGlite (development only; data is not shared with other instances)',
+    )
+  }
+  const onnotice = () => {}
+  let sql = postgres(url, { max: o.max ?? 10, onnotice, connect_timeout: 10 })
+  const [row] = await sql<{ version: string }[]>`select version()`
+  const pglite = /PGlite/.test(row?.version ?? '')
+  if (pglite && (o.max ?? 10) > 1) {
+    await sql.end()
+    sql = postgres(url, { max: 1, onnotice, connect_timeout: 10 })
+  }
+  return {
+    sql,
+    url,
+    pglite,
+    async close() {
+      await sql.end({ timeout: 5 })
+      await stopEmbedded?.()
+    },
+  }
+}
+
+/** One schema change, applied once and recorded by id. */
+export interface Migration {
+  id: string
+  sql: string
+}
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, in order, each
+ * in its own transaction, holding a Postgres advisory lock so concurrent instances
+ * starting together do not race.
+ *
+ * @throws when a migration fails (it is rolled back; later ones are not applied).
+ * @example await migrate(db.sql, 'auth', [OUTBOX_MIGRATION, { id: '0001-users', sql: 'create table users (...)' }])
+ */
+export async function migrate(
+  sql: Sql,
+  lockName: string,
+  migrations: Migration[],
+  logger?: Logger,
+): Promise<string[]> {
+  const conn = await sql.reserve()
+  try {
+    await conn`select pg_advisory_lock(hashtext(${`migrations:${lockName}`}))`
+    try {
+      await conn`create table if not exists schema_migrations (id text primary key, applied_at timestamptz not null default now())`
+      const done = new Set(
+        (await conn<{ id: string }[]>`select id from schema_migrations`).map((r) => r.id),
+      )
+      const applied: string[] = []
+      for (const m of migrations) {
+        if (done.has(m.id)) continue
+        await conn.unsafe('begin')
+        try {
+          await conn.unsafe(m.sql)
+          await conn`insert into schema_migrations (id) values (${m.id})`
+          await conn.unsafe('commit')
+        } catch (err) {
+          await conn.unsafe('rollback')
+          throw new Error(`migration ${m.id} failed: ${(err as Error).message}`)
+        }
+        applied.push(m.id)
+        logger?.info({ migration: m.id }, 'migration applied')
+      }
+      return applied
+    } finally {
+      await conn`select pg_advisory_unlock(hashtext(${`migrations:${lockName}`}))`
+    }
+  } finally {
+    conn.release()
+  }
+}

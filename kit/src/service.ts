@@ -1,0 +1,169 @@
+/**
+ * Service defaults (one call wires health, logging, request ids, errors, OpenAPI)
+ * and the runner that serves a service, registers it with Consul and shuts it
+ * down gracefully.
+ *
+ * - `baseApp()` builds the Elysia app every service extends with its routes, so
+ *   route tests (`app.handle(new Request(...))`) see the same behaviour as production.
+ * - `createService()` serves it, registers with Consul when `CONSUL_HTTP_ADDR` is set,
+ *   and on SIGTERM/SIGINT: readiness turns 503, deregisters, stops accepting, drains
+ *   in-flight requests (bounded by `SHUTDOWN_TIMEOUT_MS`), closes resources in
+ *   reverse order (consumers, relays, producers, pools) and exits 0.
+ */
+import { openapi } from '@elysiajs/openapi'
+import { type AnyElysia, Elysia } from 'elysia'
+import type { BaseConfig } from './config.ts'
+import {
+  consulClient,
+  defaultAdvertiseAddress,
+  type RegisteredService,
+  registerWithConsul,
+} from './consul.ts'
+import { requestContext } from './context.ts'
+import { type HealthCheck, healthRoutes } from './health.ts'
+import { httpDefaults, requestIdOf } from './http.ts'
+import type { Logger } from './logger.ts'
+
+/** Shared between the app (readiness) and the runner (shutdown). */
+export interface Lifecycle {
+  shuttingDown: boolean
+}
+
+export interface BaseAppOptions {
+  name: string
+  version?: string
+  logger: Logger
+  production: boolean
+  /** Readiness checks (database ping, broker connected, ...). */
+  checks?: () => HealthCheck[]
+  lifecycle?: Lifecycle
+}
+
+/**
+ * @example
+ * export const createApp = (deps: Deps) => baseApp({ name: 'auth', logger: deps.logger, production: false }).use(userRoutes(deps))
+ */
+export function baseApp(o: BaseAppOptions) {
+  const lifecycle = o.lifecycle ?? { shuttingDown: false }
+  return new Elysia({ name: `${o.name}-app` })
+    .use(httpDefaults({ logger: o.logger, production: o.production }))
+    .use(
+      openapi({
+        path: '/openapi',
+        documentation: {
+          info: { title: `CivilDIY ${o.name} service`, version: o.version ?? '0.1.0' },
+        },
+        exclude: { paths: ['/health/live', '/health/ready'] },
+      }),
+    )
+    .use(healthRoutes(o.checks ?? (() => []), () => lifecycle.shuttingDown))
+}
+
+/** Something to close on shutdown. */
+export interface Resource {
+  name: string
+  close(): Promise<void>
+}
+
+export interface ServiceOptions {
+  name: string
+  app: AnyElysia
+  config: BaseConfig
+  logger: Logger
+  lifecycle?: Lifecycle
+  /** Closed in reverse order after the server drained. */
+  resources?: Resource[]
+  tags?: string[]
+  /** Largest request body in bytes; larger ones get 413 from the server. Default 1 MiB. */
+  maxRequestBodyBytes?: number
+  /** Install SIGTERM/SIGINT handlers that stop and exit. Default true. */
+  handleSignals?: boolean
+}
+
+export interface RunningService {
+  url: string
+  port: number
+  /** This instance's Consul service id, when registered. */
+  serviceId?: string
+  /** Graceful stop (idempotent); does not exit the process. */
+  stop(): Promise<void>
+}
+
+/**
+ * @throws when the port cannot be bound or the first Consul registration fails.
+ * @example
+ * const svc = await createService({ name: 'auth', app, config, logger, resources: [db, relay] })
+ */
+export async function createService(o: ServiceOptions): Promise<RunningService> {
+  const lifecycle = o.lifecycle ?? { shuttingDown: false }
+  const server = Bun.serve({
+    hostname: o.config.HOST,
+    port: o.config.PORT,
+    maxRequestBodySize: o.maxRequestBodyBytes ?? 1024 * 1024,
+    fetch: (request) =>
+      requestContext.run({ requestId: requestIdOf(request) }, () => o.app.handle(request)),
+  })
+  const port = server.port!
+  const url = `http://${o.config.HOST === '0.0.0.0' ? '127.0.0.1' : o.config.HOST}:${port}`
+  o.logger.info({ url }, `${o.name} listening`)
+  let registration: RegisteredService | undefined
+  if (o.config.CONSUL_HTTP_ADDR) {
+    try {
+      registration = await registerWithConsul(
+        consulClient(o.config.CONSUL_HTTP_ADDR),
+        {
+          name: o.name,
+          address: o.config.ADVERTISE_ADDRESS ?? defaultAdvertiseAddress(),
+          port,
+          tags: o.tags,
+        },
+        o.logger,
+      )
+    } catch (err) {
+      await server.stop(true)
+      throw new Error(
+        `could not register with Consul at ${o.config.CONSUL_HTTP_ADDR}: ${(err as Error).message}`,
+      )
+    }
+  }
+  let stopping: Promise<void> | null = null
+  const stop = () => {
+    stopping ??= (async () => {
+      lifecycle.shuttingDown = true
+      await registration?.deregister()
+      const drained = server.stop(false)
+      const timedOut = await Promise.race([
+        drained.then(() => false),
+        Bun.sleep(o.config.SHUTDOWN_TIMEOUT_MS).then(() => true),
+      ])
+      if (timedOut) {
+        o.logger.warn(
+          { timeoutMs: o.config.SHUTDOWN_TIMEOUT_MS },
+          'in-flight requests did not finish in time; closing them',
+        )
+        await server.stop(true)
+      }
+      for (const r of (o.resources ?? []).toReversed()) {
+        try {
+          await r.close()
+        } catch (err) {
+          o.logger.warn({ resource: r.name, err: (err as Error).message }, 'error while closing')
+        }
+      }
+      o.logger.info(`${o.name} stopped`)
+    })()
+    return stopping
+  }
+  if (o.handleSignals !== false) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        o.logger.info({ signal }, 'shutting down')
+        void stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        )
+      })
+    }
+  }
+  return { url, port, serviceId: registration?.id, stop }
+}
