@@ -34,6 +34,7 @@ export {
   UnauthorizedError,
   ValidationError,
 } from './errors.ts'
+export { Topics, UserFollowed, UserRegistered, UserUnfollowed } from './events/catalog.ts'
 export {
   type CloudEvent,
   createEvent,

@@ -6,7 +6,14 @@
  * Sources: RFC 7519 (JWT), RFC 7517 (JWK), RFC 8037 (EdDSA in JOSE), RFC 6750 (Bearer).
  */
 import { Elysia } from 'elysia'
-import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose'
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  type JSONWebKeySet,
+  type JWTPayload,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose'
 import { UnauthorizedError } from './errors.ts'
 
 /** Who a verified token belongs to. */
@@ -16,12 +23,17 @@ export interface AuthContext {
 }
 
 export interface JwtVerifierOptions {
-  /** The JWKS URL, or a function that finds it (e.g. through Consul) each time keys must be fetched. */
-  jwks: string | (() => Promise<string>)
+  /**
+   * The JWKS URL, a function that finds it (e.g. through Consul) each time keys
+   * must be fetched, or a key set held locally (the issuer verifying its own tokens).
+   */
+  jwks: string | (() => Promise<string>) | JSONWebKeySet
   issuer: string
   audience: string
   /** Seconds of clock skew allowed on exp/nbf. Default 5. */
   clockToleranceSec?: number
+  /** The current time (tests move it). Default: the system clock. */
+  clock?: () => Date
 }
 
 export type JwtVerifier = (token: string) => Promise<AuthContext>
@@ -33,8 +45,11 @@ export type JwtVerifier = (token: string) => Promise<AuthContext>
  */
 export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
   const sets = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
+  const local = typeof o.jwks === 'object' ? createLocalJWKSet(o.jwks) : null
+  const source = o.jwks
   const keySet = async () => {
-    const url = typeof o.jwks === 'string' ? o.jwks : await o.jwks()
+    if (local) return local
+    const url = typeof source === 'string' ? source : await (source as () => Promise<string>)()
     let set = sets.get(url)
     if (!set) {
       // jose caches keys and refetches on an unknown kid at most every cooldownDuration.
@@ -55,6 +70,7 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
         issuer: o.issuer,
         audience: o.audience,
         clockTolerance: o.clockToleranceSec ?? 5,
+        currentDate: o.clock?.(),
         requiredClaims: ['sub', 'exp', 'iat'],
       })
       return { userId: payload.sub!, claims: payload }

@@ -1,0 +1,9 @@
+/** Test helpers for service suites (import from `@civildiy/kit/testing`). */
+export {
+  createTestDatabase,
+  type DatabaseKind,
+  databaseKinds,
+  NO_POSTGRES_REASON,
+  type TestDatabase,
+} from './databases.ts'
+export { silentLogger } from './silent-logger.ts'

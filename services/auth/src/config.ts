@@ -1,0 +1,47 @@
+/** The auth service's environment, on top of the kit's base. */
+import { BaseConfig } from '@civildiy/kit'
+import { type Static, t } from 'elysia'
+
+export const AuthConfig = t.Composite([
+  BaseConfig,
+  t.Object({
+    PORT: t.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 3001,
+      description: 'a port number 0..65535 (0: any free port)',
+    }),
+    DATABASE_URL: t.Optional(
+      t.String({
+        pattern: '^postgres(ql)?://',
+        description: 'a postgres:// URL (unset: in-process PGlite, development only)',
+      }),
+    ),
+    JWT_ISSUER: t.String({
+      default: 'civildiy-auth',
+      description: 'the iss claim of issued tokens',
+    }),
+    JWT_AUDIENCE: t.String({ default: 'civildiy', description: 'the aud claim of issued tokens' }),
+    JWT_PRIVATE_KEY: t.Optional(
+      t.String({ minLength: 1, description: 'an Ed25519 private key, PKCS#8 PEM' }),
+    ),
+    JWT_PRIVATE_KEY_FILE: t.Optional(
+      t.String({ minLength: 1, description: 'a path to an Ed25519 private key, PKCS#8 PEM' }),
+    ),
+    DATA_DIR: t.String({
+      default: '.data/auth',
+      description: 'a directory for the development signing key',
+    }),
+    ACCESS_TOKEN_TTL_SEC: t.Integer({
+      minimum: 30,
+      default: 900,
+      description: 'access token lifetime in seconds (>= 30)',
+    }),
+    REFRESH_TOKEN_TTL_SEC: t.Integer({
+      minimum: 60,
+      default: 30 * 24 * 3600,
+      description: 'refresh token lifetime in seconds (>= 60)',
+    }),
+  }),
+])
+export type AuthConfig = Static<typeof AuthConfig>

@@ -1,0 +1,99 @@
+/**
+ * Token issuing: EdDSA access tokens (sub, iat, exp, iss, aud, jti; kid in the
+ * header) and opaque refresh tokens stored as SHA-256 hashes. Refresh tokens
+ * rotate: each use returns a new one in the same family, and presenting a token
+ * that was already rotated (a stolen copy, or a replay) revokes the whole family.
+ * Source: OAuth 2.0 Security BCP, refresh token rotation (RFC 9700 §4.14.2).
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { UnauthorizedError } from '@civildiy/kit'
+import { SignJWT } from 'jose'
+import type { Sql } from 'postgres'
+import type { TokenPair } from './model.ts'
+import type { SigningKey } from './signing-key.ts'
+
+export interface TokenSettings {
+  issuer: string
+  audience: string
+  accessTtlSec: number
+  refreshTtlSec: number
+}
+
+export interface TokenService {
+  /** A new access token and a refresh token that starts a new family. */
+  issue(userId: string): Promise<TokenPair>
+  /**
+   * Exchanges a refresh token for a new pair.
+   * @throws UnauthorizedError for unknown, expired or revoked tokens, and on reuse (which revokes the family).
+   */
+  refresh(refreshToken: string): Promise<TokenPair>
+  /** Revokes the family of a refresh token; unknown tokens are ignored (logout is idempotent). */
+  revoke(refreshToken: string): Promise<void>
+}
+
+function hash(token: string): string {
+  return createHash('sha256').update(token).digest('base64url')
+}
+
+export function createTokenService(
+  sql: Sql,
+  key: SigningKey,
+  settings: TokenSettings,
+  clock: () => Date,
+): TokenService {
+  const accessToken = async (userId: string) => {
+    const now = Math.floor(clock().getTime() / 1000)
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + settings.accessTtlSec)
+      .setJti(Bun.randomUUIDv7())
+      .sign(key.privateKey)
+  }
+  const newRefresh = async (userId: string, familyId: string) => {
+    const token = randomBytes(32).toString('base64url')
+    const expires = new Date(clock().getTime() + settings.refreshTtlSec * 1000)
+    await sql`insert into refresh_tokens (id, user_id, family_id, token_hash, expires_at) values (${Bun.randomUUIDv7()}, ${userId}, ${familyId}, ${hash(token)}, ${expires})`
+    return token
+  }
+  const pair = async (userId: string, familyId: string): Promise<TokenPair> => ({
+    accessToken: await accessToken(userId),
+    tokenType: 'Bearer',
+    expiresIn: settings.accessTtlSec,
+    refreshToken: await newRefresh(userId, familyId),
+  })
+  return {
+    issue: (userId) => pair(userId, Bun.randomUUIDv7()),
+    async refresh(refreshToken) {
+      const now = clock()
+      // Claim the token atomically: of two concurrent uses, exactly one rotates it.
+      const [claimed] = await sql<{ user_id: string; family_id: string }[]>`
+        update refresh_tokens set rotated_at = ${now}
+        where token_hash = ${hash(refreshToken)} and rotated_at is null and revoked_at is null and expires_at > ${now}
+        returning user_id, family_id`
+      if (claimed) return pair(claimed.user_id, claimed.family_id)
+      const [known] = await sql<
+        { family_id: string; rotated_at: Date | null; revoked_at: Date | null }[]
+      >`
+        select family_id, rotated_at, revoked_at from refresh_tokens where token_hash = ${hash(refreshToken)}`
+      if (known?.rotated_at && !known.revoked_at) {
+        await sql`update refresh_tokens set revoked_at = ${now} where family_id = ${known.family_id} and revoked_at is null`
+        throw new UnauthorizedError(
+          'This refresh token was already used; every session it belongs to has been revoked',
+          'invalid_token',
+        )
+      }
+      throw new UnauthorizedError(
+        'The refresh token is invalid, expired or revoked',
+        'invalid_token',
+      )
+    },
+    async revoke(refreshToken) {
+      await sql`update refresh_tokens set revoked_at = ${clock()} where revoked_at is null and family_id = (select family_id from refresh_tokens where token_hash = ${hash(refreshToken)})`
+    },
+  }
+}

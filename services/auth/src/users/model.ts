@@ -1,0 +1,15 @@
+/** Request and response shapes of the user endpoints. */
+import { t } from 'elysia'
+
+export const Credentials = t.Object({
+  email: t.String({ format: 'email', maxLength: 254, error: 'must be an email address' }),
+  password: t.String({ minLength: 10, maxLength: 1024, error: 'must be 10 to 1024 characters' }),
+})
+export type Credentials = typeof Credentials.static
+
+export const User = t.Object({
+  id: t.String({ format: 'uuid' }),
+  email: t.String(),
+  createdAt: t.String({ format: 'date-time' }),
+})
+export type User = typeof User.static
