@@ -89,7 +89,8 @@ export const HostPortList = (description: string) =>
 
 /**
  * What every service reads: where it listens and what address it advertises,
- * where Consul and Kafka are, logging and shutdown. Services extend it with their own.
+ * where Consul and Kafka are, logging and shutdown. Services extend it with their
+ * own settings, PORT (see {@link Port}) among them.
  */
 export const BaseConfig = t.Object({
   NODE_ENV: t.Union([t.Literal('development'), t.Literal('test'), t.Literal('production')], {
@@ -97,11 +98,6 @@ export const BaseConfig = t.Object({
     description: 'one of development, test, production',
   }),
   HOST: t.String({ default: '0.0.0.0', description: 'an interface to listen on' }),
-  PORT: t.Integer({
-    minimum: 0,
-    maximum: 65535,
-    description: 'a port number 0..65535 (0: any free port)',
-  }),
   ADVERTISE_ADDRESS: t.Optional(
     t.String({
       minLength: 1,
@@ -132,3 +128,18 @@ export const BaseConfig = t.Object({
   }),
 })
 export type BaseConfig = Static<typeof BaseConfig>
+
+/**
+ * The PORT setting with a service's default, for its config schema.
+ * @example t.Composite([BaseConfig, t.Object({ PORT: Port(3001) })])
+ */
+export const Port = (defaultPort: number) =>
+  t.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: defaultPort,
+    description: 'a port number 0..65535 (0: any free port)',
+  })
+
+/** What the service runner needs: the base settings plus the service's PORT. */
+export type ServiceConfig = BaseConfig & { PORT: number }

@@ -18,6 +18,8 @@ export interface HttpDefaultsOptions {
 }
 
 const started = new WeakMap<Request, number>()
+// A global hook can run once per app it was applied to; log each request once.
+const logged = new WeakSet<Request>()
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
 /** The request id of `request`: its valid `x-request-id`, the ambient one, or a new UUID. */
@@ -54,6 +56,8 @@ export function httpDefaults(options: HttpDefaultsOptions) {
     })
     .derive({ as: 'global' }, ({ request }) => ({ requestId: requestIdOf(request) }))
     .onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
+      if (logged.has(request)) return
+      logged.add(request)
       const t0 = started.get(request)
       logger.info(
         {

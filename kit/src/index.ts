@@ -8,6 +8,8 @@ export {
   HostPortList,
   loadConfig,
   loadConfigOrExit,
+  Port,
+  type ServiceConfig,
 } from './config.ts'
 export {
   type ConsulRegistration,

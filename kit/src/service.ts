@@ -12,7 +12,7 @@
  */
 import { openapi } from '@elysiajs/openapi'
 import { type AnyElysia, Elysia } from 'elysia'
-import type { BaseConfig } from './config.ts'
+import type { ServiceConfig } from './config.ts'
 import {
   consulClient,
   defaultAdvertiseAddress,
@@ -68,7 +68,7 @@ export interface Resource {
 export interface ServiceOptions {
   name: string
   app: AnyElysia
-  config: BaseConfig
+  config: ServiceConfig
   logger: Logger
   lifecycle?: Lifecycle
   /** Closed in reverse order after the server drained. */

@@ -5,18 +5,32 @@
  * `x-request-id` header and is restored around each handler.
  * Source: https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/kafka-protocol-binding.md
  */
-import { type Consumer, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs'
+import {
+  type Consumer,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from 'kafkajs'
 import { currentRequestId, requestContext } from '../context.ts'
 import type { Logger } from '../logger.ts'
 import { type CloudEvent, InvalidEventError, parseEvent } from './envelope.ts'
 
-/** A Kafka client for `KAFKA_BROKERS` with kafkajs logs routed to our logger. */
+/**
+ * A Kafka client for `KAFKA_BROKERS` with kafkajs logs routed to our logger.
+ * Give consumers a client of their own, separate from the publisher's: after a
+ * broker restart, a consumer created from the producer's kafkajs instance was seen
+ * to join its group yet fetch nothing.
+ */
 export function kafkaClient(brokers: string[], clientId: string, logger: Logger): Kafka {
   return new Kafka({
     clientId,
     brokers,
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 100, retries: 8 },
+    // Short retry chains: the outbox relay and the consumer retry on their own, so a
+    // broker that comes back is noticed within seconds, not after a long backoff.
+    retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
     logCreator: () => (entry) => {
       const { message, ...rest } = entry.log
       logger[entry.level <= logLevel.ERROR ? 'error' : 'warn'](
@@ -52,6 +66,7 @@ export interface EventPublisher {
  */
 export async function createEventPublisher(kafka: Kafka): Promise<EventPublisher> {
   const producer: Producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: true,
@@ -147,7 +162,10 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
     isJoined = false
   })
   const deadLetter = async (topic: string, message: KafkaMessage, reason: string) => {
-    producer ??= o.kafka.producer({ allowAutoTopicCreation: true })
+    producer ??= o.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: true,
+    })
     await producer.connect()
     await producer.send({
       topic: dlq,

@@ -22,6 +22,7 @@ export const OUTBOX_MIGRATION = {
       envelope jsonb not null,
       request_id text,
       created_at timestamptz not null default now(),
+      claimed_until timestamptz,
       published_at timestamptz
     );
     create index if not exists outbox_events_pending on outbox_events (id) where published_at is null;
@@ -76,19 +77,28 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
     for (;;) {
       const publisher = o.publisher()
       if (!publisher) return
-      const published = await o.sql.begin(async (tx) => {
-        const rows = await tx<
-          {
-            id: string
-            topic: string
-            key: string
-            envelope: CloudEvent
-            request_id: string | null
-          }[]
-        >`
-          select id, topic, key, envelope, request_id from outbox_events
-          where published_at is null order by id limit ${batchSize} for update skip locked`
-        if (rows.length === 0) return 0
+      // Claim a batch in a short transaction (a lease, so a crashed relay's rows come
+      // back), then publish outside it: a slow or absent Kafka never holds a
+      // connection or a lock that the service's own writes need.
+      const rows = await o.sql<
+        {
+          id: string
+          topic: string
+          key: string
+          envelope: CloudEvent
+          request_id: string | null
+        }[]
+      >`
+        update outbox_events set claimed_until = now() + interval '30 seconds'
+        where id in (
+          select id from outbox_events
+          where published_at is null and (claimed_until is null or claimed_until < now())
+          order by id limit ${batchSize} for update skip locked)
+        returning id, topic, key, envelope, request_id`
+      if (rows.length === 0) return
+      rows.sort((a, b) => (a.id < b.id ? -1 : 1))
+      const ids = rows.map((r) => r.id)
+      try {
         await publisher.publish(
           rows.map((r) => ({
             topic: r.topic,
@@ -97,12 +107,14 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
             requestId: r.request_id ?? undefined,
           })),
         )
-        await tx`update outbox_events set published_at = now() where id in ${tx(rows.map((r) => r.id))}`
-        return rows.length
-      })
+      } catch (err) {
+        await o.sql`update outbox_events set claimed_until = null where id in ${o.sql(ids)}`
+        throw err
+      }
+      await o.sql`update outbox_events set published_at = now(), claimed_until = null where id in ${o.sql(ids)}`
       if (failing) o.logger.info('outbox relay publishing again')
       failing = false
-      if (published < batchSize) return
+      if (rows.length < batchSize) return
     }
   }
 

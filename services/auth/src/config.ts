@@ -1,16 +1,11 @@
 /** The auth service's environment, on top of the kit's base. */
-import { BaseConfig } from '@civildiy/kit'
-import { type Static, t } from 'elysia'
+import { BaseConfig, Port } from '@civildiy/kit'
+import { type Static, Type as t } from '@sinclair/typebox'
 
 export const AuthConfig = t.Composite([
   BaseConfig,
   t.Object({
-    PORT: t.Integer({
-      minimum: 0,
-      maximum: 65535,
-      default: 3001,
-      description: 'a port number 0..65535 (0: any free port)',
-    }),
+    PORT: Port(3001),
     DATABASE_URL: t.Optional(
       t.String({
         pattern: '^postgres(ql)?://',

@@ -1,0 +1,78 @@
+/**
+ * The outbox relay against the devstack Kafka broker and PGlite: events written
+ * while Kafka is down stay pending and all arrive, in order, once it is back.
+ */
+import { afterAll, expect, test } from 'bun:test'
+import { startKafkaBroker } from '@civildiy/devstack'
+import { Type as t } from '@sinclair/typebox'
+import { connectPostgres, migrate } from '../postgres.ts'
+import { createTestDatabase, silentLogger } from '../testing/index.ts'
+import { createEvent, defineEvent, parseEvent } from './envelope.ts'
+import { createEventPublisher, kafkaClient } from './kafka.ts'
+import { enqueueEvents, OUTBOX_MIGRATION, startOutboxRelay } from './outbox.ts'
+
+const Ping = defineEvent('test.ping', 1, t.Object({ n: t.Integer() }))
+const cleanup: (() => Promise<unknown>)[] = []
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => {})
+})
+
+test('events enqueued while Kafka is down are published, in order, when it returns', async () => {
+  const logger = silentLogger()
+  const tdb = await createTestDatabase('pglite')
+  cleanup.push(() => tdb.drop())
+  const db = await connectPostgres({ url: tdb.url, logger })
+  cleanup.push(() => db.close())
+  await migrate(db.sql, 'outbox-test', [OUTBOX_MIGRATION])
+
+  let broker = await startKafkaBroker({ port: 0, log: () => {} })
+  const port = broker.port
+  const kafka = kafkaClient(broker.brokers, 'outbox-test', logger)
+  const publisher = await createEventPublisher(kafka)
+  cleanup.push(() => publisher.close())
+  const relay = startOutboxRelay({
+    sql: db.sql,
+    publisher: () => publisher,
+    logger,
+    pollIntervalMs: 50,
+  })
+  cleanup.push(() => relay.stop())
+
+  await broker.stop()
+  const ids: string[] = []
+  for (let n = 0; n < 5; n++) {
+    const event = createEvent(Ping, { source: '/test', data: { n } })
+    ids.push(event.id)
+    const t0 = performance.now()
+    await db.sql.begin((tx) => enqueueEvents(tx, [{ topic: 'outbox-test', key: 'k', event }]))
+    // Writes must not wait for a relay that is stuck on an absent broker.
+    expect(performance.now() - t0).toBeLessThan(1_000)
+    relay.kick()
+  }
+  await Bun.sleep(300)
+  expect(await relay.pending()).toBe(5)
+
+  broker = await startKafkaBroker({ port, log: () => {} })
+  cleanup.push(() => broker.stop())
+  let deadline = Date.now() + 20_000
+  while ((await relay.pending()) > 0 && Date.now() < deadline) await Bun.sleep(50)
+  expect(await relay.pending()).toBe(0)
+
+  const received: string[] = []
+  // A separate client: after a broker restart, a consumer created from the producer's
+  // kafkajs instance received nothing here, while one from a fresh instance does.
+  const consumer = kafkaClient(broker.brokers, 'outbox-test-reader', logger).consumer({
+    groupId: 'outbox-test-reader',
+    maxWaitTimeInMs: 100,
+  })
+  cleanup.push(() => consumer.disconnect())
+  await consumer.connect()
+  await consumer.subscribe({ topic: 'outbox-test', fromBeginning: true })
+  await consumer.run({
+    eachMessage: async ({ message }) => void received.push(parseEvent(message.value).id),
+  })
+  deadline = Date.now() + 20_000
+  while (received.length < 5 && Date.now() < deadline) await Bun.sleep(20)
+  // At-least-once: a retry after a lost acknowledgement may repeat an event, never reorder or drop one.
+  expect([...new Set(received)]).toEqual(ids)
+}, 40_000)
