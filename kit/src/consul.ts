@@ -123,3 +123,25 @@ export async function registerWithConsul(
     },
   }
 }
+
+/** No passing instance of a service is registered. */
+export class NoInstanceError extends Error {
+  override name = 'NoInstanceError'
+}
+
+/**
+ * The base URL of a passing instance of `name` (chosen at random), e.g.
+ * `http://10.0.0.5:3001`.
+ * @throws NoInstanceError when none is passing; the client's error when Consul is unreachable.
+ * @example const auth = await discoverService(consul, 'auth')
+ */
+export async function discoverService(consul: Consul, name: string): Promise<string> {
+  const entries = (await consul.health.service({ service: name, passing: true })) as {
+    Node: { Address: string }
+    Service: { Address: string; Port: number }
+  }[]
+  if (entries.length === 0) throw new NoInstanceError(`no passing instance of ${name} in Consul`)
+  const pick = entries[Math.floor(Math.random() * entries.length)]!
+  const address = pick.Service.Address || pick.Node.Address
+  return `http://${address.includes(':') ? `[${address}]` : address}:${pick.Service.Port}`
+}

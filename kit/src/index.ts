@@ -15,6 +15,8 @@ export {
   type ConsulRegistration,
   consulClient,
   defaultAdvertiseAddress,
+  discoverService,
+  NoInstanceError,
   type RegisteredService,
   registerWithConsul,
 } from './consul.ts'

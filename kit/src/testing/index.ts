@@ -7,3 +7,4 @@ export {
   type TestDatabase,
 } from './databases.ts'
 export { silentLogger } from './silent-logger.ts'
+export { createTestIssuer, type TestIssuer } from './token-issuer.ts'
