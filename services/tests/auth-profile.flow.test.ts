@@ -1,0 +1,148 @@
+/**
+ * auth and profile as real processes (`bun src/main.ts`) against the devstack's
+ * Kafka and Consul: registration in Consul, user.registered reaching profile
+ * through Kafka, JWKS found through Consul, deregistration on SIGTERM.
+ */
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Devstack, startDevstack } from '@civildiy/devstack'
+import { consulClient, discoverService } from '@civildiy/kit'
+import type { Subprocess } from 'bun'
+
+const root = join(import.meta.dir, '..', '..')
+let stack: Devstack
+let dataDir: string
+const procs: Subprocess[] = []
+
+function spawnService(name: string, env: Record<string, string>): Subprocess {
+  const proc = Bun.spawn(['bun', join(root, 'services', name, 'src', 'main.ts')], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ADVERTISE_ADDRESS: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+      DATABASE_URL: '',
+      ...env,
+    },
+    stdout: 'inherit',
+    stderr: 'inherit',
+  })
+  procs.push(proc)
+  return proc
+}
+
+async function until<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await read().catch(() => undefined as T)
+    if (v !== undefined && ok(v)) return v
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await Bun.sleep(50)
+  }
+}
+
+beforeAll(async () => {
+  stack = await startDevstack({
+    only: ['kafka', 'consul'],
+    kafka: { port: 0, log: () => {} },
+    consul: { port: 0 },
+  })
+  dataDir = mkdtempSync(join(tmpdir(), 'auth-profile-flow-'))
+  const common = {
+    CONSUL_HTTP_ADDR: stack.url('consul')!,
+    KAFKA_BROKERS: stack.url('kafka')!.replace('kafka://', ''),
+  }
+  spawnService('auth', { ...common, DATA_DIR: dataDir })
+  spawnService('profile', common)
+}, 60_000)
+
+afterAll(async () => {
+  for (const p of procs) p.kill('SIGTERM')
+  await Promise.all(procs.map((p) => p.exited))
+  await stack?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+test('register through auth, profile appears from the event, follow with an auth-issued token; SIGTERM deregisters', async () => {
+  const consul = consulClient(stack.url('consul')!)
+  const auth = await until(
+    () => discoverService(consul, 'auth'),
+    Boolean,
+    30_000,
+    'auth to be passing in Consul',
+  )
+  const profile = await until(
+    () => discoverService(consul, 'profile'),
+    Boolean,
+    30_000,
+    'profile to be passing in Consul',
+  )
+
+  const post = (url: string, body: unknown, token?: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify(body),
+    })
+  const register = async (email: string) => {
+    const res = await post(`${auth}/auth/register`, { email, password: 'flow password 123' })
+    expect(res.status).toBe(201)
+    const user = (await res.json()) as { id: string }
+    const tokens = (await (
+      await post(`${auth}/auth/login`, { email, password: 'flow password 123' })
+    ).json()) as { accessToken: string }
+    return { id: user.id, token: tokens.accessToken }
+  }
+  const ada = await register('ada@example.com')
+  const lin = await register('lin@example.com')
+
+  // Created by the profile service's consumer from user.registered, through the outbox and Kafka.
+  const adaProfile = await until(
+    () => fetch(`${profile}/profiles/${ada.id}`),
+    (r) => r.status === 200,
+    20_000,
+    "ada's profile",
+  )
+  expect(((await adaProfile.json()) as { displayName: string }).displayName).toBe('ada')
+  await until(
+    () => fetch(`${profile}/profiles/${lin.id}`),
+    (r) => r.status === 200,
+    20_000,
+    "lin's profile",
+  )
+
+  // The profile service verifies auth's tokens with the JWKS it found through Consul.
+  const follow = await fetch(`${profile}/profiles/${lin.id}/follow`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ada.token}` },
+  })
+  expect(follow.status).toBe(204)
+  const followers = (await (await fetch(`${profile}/profiles/${lin.id}/followers`)).json()) as {
+    items: { userId: string }[]
+  }
+  expect(followers.items.map((i) => i.userId)).toEqual([ada.id])
+  const forged = await fetch(`${profile}/profiles/${lin.id}/follow`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ada.token.slice(0, -4)}AAAA` },
+  })
+  expect(forged.status).toBe(401)
+
+  const [authProc] = procs
+  authProc!.kill('SIGTERM')
+  expect(await authProc!.exited).toBe(0)
+  const services = (await consul.agent.service.list()) as Record<string, { Service: string }>
+  expect(Object.values(services).map((s) => s.Service)).toEqual(['profile'])
+}, 90_000)
