@@ -34,6 +34,12 @@ export interface JwtVerifierOptions {
   clockToleranceSec?: number
   /** The current time (tests move it). Default: the system clock. */
   clock?: () => Date
+  /**
+   * Minimum ms between JWKS refetches triggered by unknown `kid`s, so random kids
+   * cannot flood the auth service. A rotated key is picked up once this has passed
+   * since the last fetch. Default 1000.
+   */
+  jwksCooldownMs?: number
 }
 
 export type JwtVerifier = (token: string) => Promise<AuthContext>
@@ -52,9 +58,9 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
     const url = typeof source === 'string' ? source : await (source as () => Promise<string>)()
     let set = sets.get(url)
     if (!set) {
-      // jose caches keys and refetches on an unknown kid at most every cooldownDuration.
+      // jose caches keys and refetches on an unknown kid at most once per cooldown.
       set = createRemoteJWKSet(new URL(url), {
-        cooldownDuration: 5_000,
+        cooldownDuration: o.jwksCooldownMs ?? 1_000,
         cacheMaxAge: 10 * 60_000,
         timeoutDuration: 2_000,
       })

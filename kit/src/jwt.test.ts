@@ -1,0 +1,81 @@
+import { afterAll, expect, test } from 'bun:test'
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
+import { UnauthorizedError } from './errors.ts'
+import { createJwtVerifier } from './jwt.ts'
+
+async function keyPair() {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', {
+    crv: 'Ed25519',
+    extractable: true,
+  })
+  const jwk = await exportJWK(publicKey)
+  const kid = await calculateJwkThumbprint(jwk)
+  return { privateKey, kid, jwk: { ...jwk, kid, alg: 'EdDSA', use: 'sig' } as JWK }
+}
+
+const published: JWK[] = []
+let fetches = 0
+const jwksServer = Bun.serve({
+  port: 0,
+  hostname: '127.0.0.1',
+  fetch: () => {
+    fetches++
+    return Response.json({ keys: published })
+  },
+})
+afterAll(() => jwksServer.stop(true))
+
+const sign = (
+  k: Awaited<ReturnType<typeof keyPair>>,
+  o: { sub?: string; exp?: number; iss?: string; alg?: 'EdDSA' } = {},
+) =>
+  new SignJWT({})
+    .setProtectedHeader({ alg: 'EdDSA', kid: k.kid })
+    .setSubject(o.sub ?? 'user-1')
+    .setIssuer(o.iss ?? 'civildiy-auth')
+    .setAudience('civildiy')
+    .setIssuedAt()
+    .setExpirationTime(o.exp ?? Math.floor(Date.now() / 1000) + 300)
+    .sign(k.privateKey)
+
+test('keys are fetched once and cached, and a token with a new kid triggers a refetch (rotation)', async () => {
+  const first = await keyPair()
+  published.splice(0, published.length, first.jwk)
+  const verify = createJwtVerifier({
+    jwks: `http://127.0.0.1:${jwksServer.port}/.well-known/jwks.json`,
+    issuer: 'civildiy-auth',
+    audience: 'civildiy',
+    jwksCooldownMs: 100,
+  })
+  expect((await verify(await sign(first))).userId).toBe('user-1')
+  expect((await verify(await sign(first, { sub: 'user-2' }))).userId).toBe('user-2')
+  expect(fetches).toBe(1)
+
+  const second = await keyPair()
+  published.splice(0, published.length, first.jwk, second.jwk)
+  await Bun.sleep(150) // past the refetch cooldown
+  expect((await verify(await sign(second, { sub: 'rotated' }))).userId).toBe('rotated')
+  expect(fetches).toBe(2)
+})
+
+test('wrong issuer, expired and unknown-key tokens are UnauthorizedError with invalid_token', async () => {
+  const k = await keyPair()
+  published.splice(0, published.length, k.jwk)
+  const verify = createJwtVerifier({
+    jwks: { keys: [k.jwk] },
+    issuer: 'civildiy-auth',
+    audience: 'civildiy',
+  })
+  for (const token of [
+    await sign(k, { iss: 'someone-else' }),
+    await sign(k, { exp: Math.floor(Date.now() / 1000) - 60 }),
+    await sign(await keyPair()),
+    'not.a.jwt',
+  ]) {
+    const err = await verify(token).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(UnauthorizedError)
+    expect((err as UnauthorizedError).extra.headers?.['www-authenticate']).toContain(
+      'invalid_token',
+    )
+  }
+})
