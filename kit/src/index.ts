@@ -48,6 +48,7 @@ export {
   InvalidEventError,
   parseEvent,
 } from './events/envelope.ts'
+export { type Eventing, type EventingOptions, startEventing } from './events/eventing.ts'
 export {
   createEventPublisher,
   type EventConsumer,

@@ -1,14 +1,11 @@
 /** Boots the auth service. */
 import {
   connectPostgres,
-  createEventPublisher,
   createLogger,
   createService,
-  type EventPublisher,
-  kafkaClient,
   loadConfigOrExit,
   migrate,
-  startOutboxRelay,
+  startEventing,
 } from '@civildiy/kit'
 import { createApp } from './app.ts'
 import { AuthConfig } from './config.ts'
@@ -31,25 +28,12 @@ const key = await loadSigningKey({
 })
 const db = await connectPostgres({ url: config.DATABASE_URL, logger })
 await migrate(db.sql, 'auth', migrations, logger)
-
-let publisher: EventPublisher | null = null
-const kafka = config.KAFKA_BROKERS
-  ? kafkaClient(config.KAFKA_BROKERS.split(','), 'auth', logger)
-  : null
-if (!kafka)
-  logger.warn('KAFKA_BROKERS is not set: events stay in the outbox until a broker is configured')
-// Connect in the background: the service serves requests (and fills the outbox) while Kafka is down.
-const connectPublisher = async () => {
-  while (kafka && !publisher) {
-    publisher = await createEventPublisher(kafka).catch((err) => {
-      logger.warn({ err: (err as Error).message }, 'kafka unavailable; retrying in 2 s')
-      return null
-    })
-    if (!publisher) await Bun.sleep(2_000)
-  }
-}
-void connectPublisher()
-const relay = startOutboxRelay({ sql: db.sql, publisher: () => publisher, logger })
+const events = startEventing({
+  service: 'auth',
+  brokers: config.KAFKA_BROKERS?.split(','),
+  sql: db.sql,
+  logger,
+})
 const lifecycle = { shuttingDown: false }
 const app = createApp({
   sql: db.sql,
@@ -62,17 +46,11 @@ const app = createApp({
   },
   logger,
   production,
-  committed: relay.kick,
+  committed: events.relay.kick,
   lifecycle,
   checks: () => [
     { name: 'postgres', check: async () => void (await db.sql`select 1`) },
-    {
-      name: 'outbox',
-      check: async () => ({
-        pending: await relay.pending(),
-        kafka: publisher?.connected() ?? false,
-      }),
-    },
+    events.check,
   ],
 })
 await createService({
@@ -81,9 +59,5 @@ await createService({
   config,
   logger,
   lifecycle,
-  resources: [
-    { name: 'postgres', close: () => db.close() },
-    { name: 'kafka producer', close: async () => publisher?.close() },
-    { name: 'outbox relay', close: () => relay.stop() },
-  ],
+  resources: [{ name: 'postgres', close: () => db.close() }, ...events.resources],
 })

@@ -2,18 +2,13 @@
 import {
   connectPostgres,
   consulClient,
-  createEventPublisher,
   createJwtVerifier,
   createLogger,
   createService,
   discoverService,
-  type EventConsumer,
-  type EventPublisher,
-  kafkaClient,
   loadConfigOrExit,
   migrate,
-  startEventConsumer,
-  startOutboxRelay,
+  startEventing,
   Topics,
   UserRegistered,
 } from '@civildiy/kit'
@@ -40,65 +35,36 @@ const verify = createJwtVerifier({
   audience: config.JWT_AUDIENCE,
 })
 
-let publisher: EventPublisher | null = null
-let consumer: EventConsumer | null = null
-const brokers = config.KAFKA_BROKERS?.split(',')
-if (!brokers)
-  logger.warn(
-    'KAFKA_BROKERS is not set: no profiles are created from user.registered and follow events stay in the outbox',
-  )
-const relay = startOutboxRelay({ sql: db.sql, publisher: () => publisher, logger })
 const lifecycle = { shuttingDown: false }
+// `events` is only used by these callbacks once the service runs, after it is assigned below.
 const { app, profiles } = createApp({
   sql: db.sql,
   verify,
   logger,
   production: config.NODE_ENV === 'production',
-  committed: relay.kick,
+  committed: () => events.relay.kick(),
   lifecycle,
   checks: () => [
     { name: 'postgres', check: async () => void (await db.sql`select 1`) },
-    {
-      name: 'kafka',
-      check: async () => ({
-        producer: publisher?.connected() ?? false,
-        consumerJoined: consumer?.joined() ?? false,
-        outboxPending: await relay.pending(),
-      }),
-    },
+    events.check,
   ],
 })
-
-// Kafka connects in the background: the API serves (and follows fill the outbox) meanwhile.
-const connectKafka = async () => {
-  while (brokers && (!publisher || !consumer)) {
-    try {
-      publisher ??= await createEventPublisher(kafkaClient(brokers, 'profile', logger))
-      consumer ??= await startEventConsumer({
-        kafka: kafkaClient(brokers, 'profile-consumer', logger),
-        groupId: 'profile',
-        topics: [Topics.users],
-        handlers: { [UserRegistered.type]: (event) => profiles.onUserRegistered(event) },
-        logger,
-      })
-    } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'kafka unavailable; retrying in 2 s')
-      await Bun.sleep(2_000)
-    }
-  }
-}
-void connectKafka()
-
+const events = startEventing({
+  service: 'profile',
+  brokers: config.KAFKA_BROKERS?.split(','),
+  sql: db.sql,
+  logger,
+  consumer: {
+    groupId: 'profile',
+    topics: [Topics.users],
+    handlers: { [UserRegistered.type]: (event) => profiles.onUserRegistered(event) },
+  },
+})
 await createService({
   name: 'profile',
   app,
   config,
   logger,
   lifecycle,
-  resources: [
-    { name: 'postgres', close: () => db.close() },
-    { name: 'kafka producer', close: async () => publisher?.close() },
-    { name: 'outbox relay', close: () => relay.stop() },
-    { name: 'kafka consumer', close: async () => consumer?.close() },
-  ],
+  resources: [{ name: 'postgres', close: () => db.close() }, ...events.resources],
 })

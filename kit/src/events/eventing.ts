@@ -1,0 +1,99 @@
+/**
+ * One call that wires a service's events: the outbox relay, an idempotent
+ * publisher and (optionally) a consumer group member, connected to Kafka in the
+ * background with retries, so the service serves requests (and fills its outbox)
+ * while Kafka is down. Gives back a readiness check and the resources to close.
+ */
+import type { Sql } from 'postgres'
+import type { HealthCheck } from '../health.ts'
+import type { Logger } from '../logger.ts'
+import type { Resource } from '../service.ts'
+import {
+  createEventPublisher,
+  type EventConsumer,
+  type EventConsumerOptions,
+  type EventPublisher,
+  kafkaClient,
+  startEventConsumer,
+} from './kafka.ts'
+import { type OutboxRelay, startOutboxRelay } from './outbox.ts'
+
+export interface EventingOptions {
+  /** Service name: the Kafka client id. */
+  service: string
+  /** `KAFKA_BROKERS` split into host:port entries; undefined: no Kafka (events wait in the outbox). */
+  brokers: string[] | undefined
+  sql: Sql
+  logger: Logger
+  /** A consumer group member to run, if the service consumes events. */
+  consumer?: Omit<EventConsumerOptions, 'kafka' | 'logger'>
+  /** Pause between connection attempts, ms. Default 2000. */
+  retryMs?: number
+}
+
+export interface Eventing {
+  relay: OutboxRelay
+  /** Readiness details: producer connected, consumer joined, outbox backlog. Never fails on Kafka alone. */
+  check: HealthCheck
+  /** Close in this order: relay, consumer, producer (createService closes in reverse). */
+  resources: Resource[]
+}
+
+/**
+ * @example
+ * const events = startEventing({ service: 'auth', brokers: config.KAFKA_BROKERS?.split(','), sql: db.sql, logger })
+ * createApp({ committed: events.relay.kick, checks: () => [events.check] })
+ */
+export function startEventing(o: EventingOptions): Eventing {
+  let publisher: EventPublisher | null = null
+  let consumer: EventConsumer | null = null
+  let stopped = false
+  if (!o.brokers)
+    o.logger.warn('KAFKA_BROKERS is not set: events wait in the outbox and no events are consumed')
+  const relay = startOutboxRelay({ sql: o.sql, publisher: () => publisher, logger: o.logger })
+  const connect = async () => {
+    while (o.brokers && !stopped && (!publisher || (o.consumer && !consumer))) {
+      try {
+        publisher ??= await createEventPublisher(kafkaClient(o.brokers, o.service, o.logger))
+        if (o.consumer && !consumer) {
+          // Its own client: see kafkaClient's note on consumers after broker restarts.
+          consumer = await startEventConsumer({
+            ...o.consumer,
+            kafka: kafkaClient(o.brokers, `${o.service}-consumer`, o.logger),
+            logger: o.logger,
+          })
+        }
+        relay.kick()
+      } catch (err) {
+        o.logger.warn(
+          { err: (err as Error).message },
+          `kafka unavailable; retrying in ${o.retryMs ?? 2_000} ms`,
+        )
+        await Bun.sleep(o.retryMs ?? 2_000)
+      }
+    }
+  }
+  void connect()
+  return {
+    relay,
+    check: {
+      name: 'events',
+      check: async () => ({
+        producer: publisher?.connected() ?? false,
+        ...(o.consumer ? { consumerJoined: consumer?.joined() ?? false } : {}),
+        outboxPending: await relay.pending(),
+      }),
+    },
+    resources: [
+      { name: 'kafka producer', close: async () => publisher?.close() },
+      { name: 'kafka consumer', close: async () => consumer?.close() },
+      {
+        name: 'outbox relay',
+        close: async () => {
+          stopped = true
+          await relay.stop()
+        },
+      },
+    ],
+  }
+}
