@@ -38,7 +38,17 @@ export {
   UnauthorizedError,
   ValidationError,
 } from './errors.ts'
-export { Topics, UserFollowed, UserRegistered, UserUnfollowed } from './events/catalog.ts'
+export {
+  PostCreated,
+  PostDeleted,
+  PostLiked,
+  PostUnliked,
+  PostUpdated,
+  Topics,
+  UserFollowed,
+  UserRegistered,
+  UserUnfollowed,
+} from './events/catalog.ts'
 export {
   type CloudEvent,
   createEvent,

@@ -23,7 +23,10 @@ export interface EventingOptions {
   service: string
   /** `KAFKA_BROKERS` split into host:port entries; undefined: no Kafka (events wait in the outbox). */
   brokers: string[] | undefined
-  sql: Sql
+  /** The Postgres outbox to relay; or give `relay` for another store. */
+  sql?: Sql
+  /** Starts a relay for a non-Postgres outbox (e.g. events kept on MongoDB documents). */
+  relay?: (publisher: () => EventPublisher | null) => OutboxRelay
   logger: Logger
   /** A consumer group member to run, if the service consumes events. */
   consumer?: Omit<EventConsumerOptions, 'kafka' | 'logger'>
@@ -50,7 +53,11 @@ export function startEventing(o: EventingOptions): Eventing {
   let stopped = false
   if (!o.brokers)
     o.logger.warn('KAFKA_BROKERS is not set: events wait in the outbox and no events are consumed')
-  const relay = startOutboxRelay({ sql: o.sql, publisher: () => publisher, logger: o.logger })
+  const current = () => publisher
+  if (!o.relay && !o.sql) throw new Error('startEventing needs `sql` (Postgres outbox) or `relay`')
+  const relay = o.relay
+    ? o.relay(current)
+    : startOutboxRelay({ sql: o.sql!, publisher: current, logger: o.logger })
   const connect = async () => {
     while (o.brokers && !stopped && (!publisher || (o.consumer && !consumer))) {
       try {

@@ -1,0 +1,275 @@
+/**
+ * The posts service through HTTP (`app.handle`) on the devstack MongoDB (or the
+ * MongoDB at MONGO_URL), and its outbox relay against the devstack Kafka broker.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { randomUUID } from 'node:crypto'
+import {
+  type KafkaBroker,
+  type MongoServer,
+  startKafkaBroker,
+  startMongo,
+} from '@civildiy/devstack'
+import {
+  createEventPublisher,
+  type EventPublisher,
+  kafkaClient,
+  parseEvent,
+  Topics,
+} from '@civildiy/kit'
+import { createTestIssuer, silentLogger, type TestIssuer } from '@civildiy/kit/testing'
+import { type Collection, MongoClient } from 'mongodb'
+import { createApp } from './app.ts'
+import type { PostDoc } from './posts/model.ts'
+import { startPostOutboxRelay } from './posts/outbox-relay.ts'
+import { ensurePostIndexes } from './posts/service.ts'
+
+let server: MongoServer | null = null
+let client: MongoClient
+let posts: Collection<PostDoc>
+let issuer: TestIssuer
+let app: ReturnType<typeof createApp>
+const dbName = `posts_test_${randomUUID().slice(0, 8)}`
+
+beforeAll(async () => {
+  if (!process.env.MONGO_URL) server = await startMongo({ port: 0, log: () => {} })
+  client = await MongoClient.connect(process.env.MONGO_URL ?? server!.url)
+  posts = client.db(dbName).collection<PostDoc>('posts')
+  await ensurePostIndexes(posts)
+  issuer = await createTestIssuer()
+  app = createApp({ posts, verify: issuer.verify, logger: silentLogger('posts'), production: true })
+})
+
+afterAll(async () => {
+  await client.db(dbName).dropDatabase()
+  await client.close()
+  await server?.stop()
+})
+
+async function call(
+  method: string,
+  path: string,
+  o: { body?: unknown; as?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers }
+  if (o.as) headers.authorization = `Bearer ${await issuer.tokenFor(o.as)}`
+  const res = await app.handle(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers,
+      body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    }),
+  )
+  const text = await res.text()
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null }
+}
+
+const write = (as: string, body: string, headers?: Record<string, string>) =>
+  call('POST', '/posts', { as, body: { body }, headers })
+
+describe('posts', () => {
+  test('a post is created with a trimmed body, a Location, and post.created on its document', async () => {
+    const author = randomUUID()
+    const res = await write(author, '  hello world  ')
+    expect(res.status).toBe(201)
+    expect(res.headers.get('location')).toBe(`/posts/${res.body.id}`)
+    expect(res.body).toMatchObject({
+      authorId: author,
+      body: 'hello world',
+      version: 1,
+      likeCount: 0,
+    })
+    const doc = await posts.findOne({ _id: res.body.id })
+    expect(doc!.outbox.map((e) => e.type)).toEqual(['post.created'])
+    expect((await call('GET', `/posts/${res.body.id}`)).body).toEqual(res.body)
+  })
+
+  test('bodies are 1..5,000 characters after trimming; writing needs a token', async () => {
+    const author = randomUUID()
+    for (const body of ['', '   \n  ', 'x'.repeat(5_001)]) {
+      const res = await write(author, body)
+      expect(res.status).toBe(422)
+      expect(res.body.errors[0].field).toBe('/body')
+    }
+    expect((await write(author, 'x'.repeat(5_000))).status).toBe(201)
+    expect((await call('POST', '/posts', { body: { body: 'anonymous' } })).status).toBe(401)
+    expect(
+      (await call('POST', '/posts', { as: author, body: { text: 'wrong field' } })).status,
+    ).toBe(422)
+  })
+
+  test('a retried create with the same Idempotency-Key returns the first post, never a second one', async () => {
+    const author = randomUUID()
+    const key = { 'idempotency-key': `k-${randomUUID()}` }
+    const first = await write(author, 'only once', key)
+    const again = await write(author, 'only once', key)
+    expect(first.status).toBe(201)
+    expect(again.status).toBe(200)
+    expect(again.body.id).toBe(first.body.id)
+    expect(await posts.countDocuments({ authorId: author })).toBe(1)
+    const reused = await write(author, 'something else', key)
+    expect(reused.status).toBe(409)
+    expect(reused.body.code).toBe('idempotency_key_reused')
+    // Keys belong to their author: another author's identical key makes a new post.
+    expect((await write(randomUUID(), 'only once', key)).status).toBe(201)
+    expect((await write(author, 'x', { 'idempotency-key': 'bad key with spaces' })).status).toBe(
+      400,
+    )
+  })
+
+  test('only the author edits or deletes; missing posts are 404 and malformed ids 400', async () => {
+    const author = randomUUID()
+    const other = randomUUID()
+    const { body: post } = await write(author, 'first draft')
+    expect(
+      (await call('PATCH', `/posts/${post.id}`, { as: other, body: { body: 'hijacked' } })).status,
+    ).toBe(403)
+    const edited = await call('PATCH', `/posts/${post.id}`, {
+      as: author,
+      body: { body: 'second draft' },
+    })
+    expect(edited.status).toBe(200)
+    expect(edited.body).toMatchObject({ body: 'second draft', version: 2 })
+    expect((await call('DELETE', `/posts/${post.id}`, { as: other })).status).toBe(403)
+    expect((await call('DELETE', `/posts/${post.id}`, { as: author })).status).toBe(204)
+    expect((await call('GET', `/posts/${post.id}`)).status).toBe(404)
+    expect(
+      (await call('PATCH', `/posts/${post.id}`, { as: author, body: { body: 'too late' } })).status,
+    ).toBe(404)
+    expect((await call('DELETE', `/posts/${randomUUID()}`, { as: author })).status).toBe(404)
+    expect((await call('GET', '/posts/not-an-id')).status).toBe(400)
+    const doc = await posts.findOne({ _id: post.id })
+    expect(doc!.outbox.map((e) => e.type)).toEqual(['post.created', 'post.updated', 'post.deleted'])
+  })
+
+  test('likes are idempotent per user; concurrent likes all count, each with its own version', async () => {
+    const { body: post } = await write(randomUUID(), 'like me')
+    const fan = randomUUID()
+    await call('PUT', `/posts/${post.id}/like`, { as: fan })
+    const twice = await call('PUT', `/posts/${post.id}/like`, { as: fan })
+    expect(twice.body.likeCount).toBe(1)
+    const fans = Array.from({ length: 10 }, () => randomUUID())
+    await Promise.all(fans.map((u) => call('PUT', `/posts/${post.id}/like`, { as: u })))
+    expect((await call('GET', `/posts/${post.id}`)).body.likeCount).toBe(11)
+    expect((await call('DELETE', `/posts/${post.id}/like`, { as: fan })).body.likeCount).toBe(10)
+    expect((await call('DELETE', `/posts/${post.id}/like`, { as: fan })).body.likeCount).toBe(10)
+    const doc = await posts.findOne({ _id: post.id })
+    const versions = doc!.outbox.map((e) => (e.data as { version: number }).version)
+    expect(versions).toEqual(Array.from({ length: 13 }, (_, i) => i + 1))
+    expect((await call('PUT', `/posts/${randomUUID()}/like`, { as: fan })).status).toBe(404)
+  })
+
+  test('listing pages newest first, by author, with a stable cursor', async () => {
+    const author = randomUUID()
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) ids.push((await write(author, `post ${i}`)).body.id)
+    const seen: string[] = []
+    let cursor: string | null = null
+    do {
+      const page = await call(
+        'GET',
+        `/posts?author=${author}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      )
+      expect(page.status).toBe(200)
+      seen.push(...page.body.items.map((p: { id: string }) => p.id))
+      cursor = page.body.nextCursor
+    } while (cursor)
+    expect(seen).toEqual(ids.toReversed())
+    expect((await call('GET', '/posts?cursor=nonsense')).status).toBe(400)
+    expect((await call('GET', '/posts?limit=101')).status).toBe(400)
+  })
+})
+
+describe('post outbox relay', () => {
+  let broker: KafkaBroker
+  let publisher: EventPublisher
+  beforeAll(async () => {
+    broker = await startKafkaBroker({ port: 0, log: () => {} })
+    publisher = await createEventPublisher(
+      kafkaClient(broker.brokers, 'posts-test', silentLogger()),
+    )
+  })
+  afterAll(async () => {
+    await publisher.close()
+    await broker.stop()
+  })
+
+  test('publishes each post’s events in order, keyed by author, and removes deleted posts once out', async () => {
+    const relayPosts = client.db(`${dbName}_relay`).collection<PostDoc>('posts')
+    await ensurePostIndexes(relayPosts)
+    const relayApp = createApp({
+      posts: relayPosts,
+      verify: issuer.verify,
+      logger: silentLogger('posts'),
+      production: true,
+    })
+    const as = async (user: string) => ({
+      'content-type': 'application/json',
+      authorization: `Bearer ${await issuer.tokenFor(user)}`,
+    })
+    const author = randomUUID()
+    const send = async (method: string, path: string, user: string, body?: unknown) =>
+      relayApp.handle(
+        new Request(`http://localhost${path}`, {
+          method,
+          headers: await as(user),
+          body: body ? JSON.stringify(body) : undefined,
+        }),
+      )
+    const post = (await (await send('POST', '/posts', author, { body: 'hello' })).json()) as {
+      id: string
+    }
+    await send('PATCH', `/posts/${post.id}`, author, { body: 'hello again' })
+    await send('PUT', `/posts/${post.id}/like`, randomUUID())
+    await send('DELETE', `/posts/${post.id}`, author)
+
+    let available: EventPublisher | null = null
+    const relay = startPostOutboxRelay({
+      posts: relayPosts,
+      topic: Topics.posts,
+      publisher: () => available,
+      logger: silentLogger(),
+      pollIntervalMs: 50,
+    })
+    try {
+      await Bun.sleep(150)
+      // No publisher (Kafka down): everything waits on the document.
+      expect(await relay.pending()).toBe(4)
+      available = publisher
+      relay.kick()
+      const deadline = Date.now() + 10_000
+      while ((await relay.pending()) > 0 && Date.now() < deadline) await Bun.sleep(20)
+      expect(await relayPosts.countDocuments({ _id: post.id })).toBe(0)
+    } finally {
+      await relay.stop()
+    }
+
+    const got: { key: string; type: string; version: number }[] = []
+    const consumer = kafkaClient(broker.brokers, 'posts-test-reader', silentLogger()).consumer({
+      groupId: 'posts-test-reader',
+      maxWaitTimeInMs: 100,
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topic: Topics.posts, fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const e = parseEvent(message.value)
+        got.push({
+          key: message.key!.toString(),
+          type: e.type,
+          version: (e.data as { version: number }).version,
+        })
+      },
+    })
+    const deadline = Date.now() + 10_000
+    while (got.length < 4 && Date.now() < deadline) await Bun.sleep(20)
+    await consumer.disconnect()
+    expect(got).toEqual([
+      { key: author, type: 'post.created', version: 1 },
+      { key: author, type: 'post.updated', version: 2 },
+      { key: author, type: 'post.liked', version: 3 },
+      { key: author, type: 'post.deleted', version: 4 },
+    ])
+    await client.db(`${dbName}_relay`).dropDatabase()
+  }, 30_000)
+})

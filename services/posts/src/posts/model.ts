@@ -1,0 +1,63 @@
+/** Shapes of the post endpoints and the stored document. */
+import type { CloudEvent } from '@civildiy/kit'
+import { t } from 'elysia'
+
+/** Body limits, checked after trimming. */
+export const BODY_MIN = 1
+export const BODY_MAX = 5_000
+
+export const Post = t.Object({
+  id: t.String({ format: 'uuid' }),
+  authorId: t.String({ format: 'uuid' }),
+  body: t.String(),
+  createdAt: t.String({ format: 'date-time' }),
+  updatedAt: t.String({ format: 'date-time' }),
+  version: t.Integer(),
+  likeCount: t.Integer(),
+})
+export type Post = typeof Post.static
+
+export const PostInput = t.Object(
+  { body: t.String({ maxLength: BODY_MAX * 2, error: 'must be a string' }) },
+  { additionalProperties: false },
+)
+export type PostInput = typeof PostInput.static
+
+export const PostPage = t.Object({
+  items: t.Array(Post),
+  nextCursor: t.Union([t.String(), t.Null()]),
+})
+export type PostPage = typeof PostPage.static
+
+export const PostIdParams = t.Object({
+  id: t.String({ format: 'uuid', error: 'must be a post id (UUID)' }),
+})
+
+export const ListQuery = t.Object({
+  author: t.Optional(t.String({ format: 'uuid', error: 'must be a user id (UUID)' })),
+  cursor: t.Optional(t.String({ maxLength: 200 })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
+})
+
+/**
+ * A post as stored. `outbox` holds events written in the same single-document
+ * update as the change they describe (MongoDB updates one document atomically);
+ * the relay publishes them and pulls them off. `likedBy` makes likes idempotent per
+ * user in that same update. A deleted post is kept (`deletedAt`) until its
+ * post.deleted event is out, then removed.
+ */
+export interface PostDoc {
+  _id: string
+  authorId: string
+  body: string
+  createdAt: Date
+  updatedAt: Date
+  version: number
+  likeCount: number
+  likedBy: string[]
+  /** `<authorId>:<Idempotency-Key>`, unique. */
+  idempotencyKey?: string
+  deletedAt?: Date
+  outbox: CloudEvent[]
+  outboxPending?: true
+}

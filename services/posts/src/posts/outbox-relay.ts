@@ -1,0 +1,102 @@
+/**
+ * Publishes the events kept on post documents (see PostDoc.outbox) and removes
+ * them once Kafka accepted them; a deleted post is removed when its last event is
+ * out. Events of one post go out in the order they were written; a crash after
+ * publishing and before the pull publishes again, so consumers de-duplicate by
+ * event id. While Kafka is down, events wait on their documents.
+ */
+import type { EventPublisher, Logger, OutboxRelay } from '@civildiy/kit'
+import type { Collection } from 'mongodb'
+import type { PostDoc } from './model.ts'
+
+export function startPostOutboxRelay(o: {
+  posts: Collection<PostDoc>
+  topic: string
+  publisher: () => EventPublisher | null
+  logger: Logger
+  pollIntervalMs?: number
+  batchSize?: number
+}): OutboxRelay {
+  const batchSize = o.batchSize ?? 100
+  let running: Promise<void> | null = null
+  let again = false
+  let stopped = false
+  let failing = false
+
+  const drain = async () => {
+    for (;;) {
+      const publisher = o.publisher()
+      if (!publisher) return
+      const docs = await o.posts
+        .find(
+          { outboxPending: true },
+          { projection: { _id: 1, authorId: 1, outbox: 1, deletedAt: 1 } },
+        )
+        .sort({ _id: 1 })
+        .limit(batchSize)
+        .toArray()
+      if (docs.length === 0) return
+      await publisher.publish(
+        docs.flatMap((d) => d.outbox.map((event) => ({ topic: o.topic, key: d.authorId, event }))),
+      )
+      for (const d of docs) {
+        const ids = d.outbox.map((e) => e.id)
+        await o.posts.updateOne({ _id: d._id }, { $pull: { outbox: { id: { $in: ids } } } })
+        // Only if nothing new was queued meanwhile.
+        if (d.deletedAt) await o.posts.deleteOne({ _id: d._id, outbox: { $size: 0 } })
+        else
+          await o.posts.updateOne(
+            { _id: d._id, outbox: { $size: 0 } },
+            { $unset: { outboxPending: '' } },
+          )
+      }
+      if (failing) o.logger.info('post outbox relay publishing again')
+      failing = false
+      if (docs.length < batchSize) return
+    }
+  }
+  const run = () => {
+    if (stopped) return
+    if (running) {
+      again = true
+      return
+    }
+    running = drain()
+      .catch((err) => {
+        if (!failing)
+          o.logger.warn(
+            { err: (err as Error).message },
+            'post outbox relay cannot publish; events stay on their posts',
+          )
+        failing = true
+      })
+      .finally(() => {
+        running = null
+        if (again && !stopped) {
+          again = false
+          run()
+        }
+      })
+  }
+  const timer = setInterval(run, o.pollIntervalMs ?? 250)
+  timer.unref?.()
+  run()
+  return {
+    kick: run,
+    pending: async () =>
+      (
+        await o.posts
+          .aggregate<{ n: number }>([
+            { $match: { outboxPending: true } },
+            { $project: { n: { $size: '$outbox' } } },
+            { $group: { _id: null, n: { $sum: '$n' } } },
+          ])
+          .toArray()
+      )[0]?.n ?? 0,
+    async stop() {
+      stopped = true
+      clearInterval(timer)
+      await running
+    },
+  }
+}
