@@ -1,0 +1,160 @@
+/**
+ * One contract for every FeedStore adapter: in-process always; Redis (Bun's
+ * RedisClient) and Upstash REST (through the devstack bridge) against a real
+ * redis-server, started here or given by REDIS_URL.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { randomUUID } from 'node:crypto'
+import {
+  NO_REDIS_REASON,
+  startTestRedis,
+  startUpstashBridge,
+  type TestRedis,
+  type UpstashBridge,
+} from '@civildiy/devstack'
+import type { FeedPost, FeedStore } from './feed-store.ts'
+import { createMemoryStore } from './memory-store.ts'
+import { createRedisStore } from './redis-store.ts'
+import { createUpstashStore } from './upstash-store.ts'
+
+const redis: TestRedis | null = await startTestRedis()
+if (!redis) console.warn(`SKIPPED FeedStore contract on Redis and Upstash: ${NO_REDIS_REASON}`)
+let bridge: UpstashBridge | null = null
+afterAll(async () => {
+  await bridge?.stop()
+  await redis?.stop()
+})
+
+const adapters: [string, () => Promise<FeedStore>][] = [['memory', async () => createMemoryStore()]]
+if (redis) {
+  adapters.push(['redis', async () => createRedisStore(redis.url)])
+  adapters.push([
+    'upstash',
+    async () => {
+      bridge ??= await startUpstashBridge({ redisUrl: redis.url, port: 0 })
+      return createUpstashStore({ url: bridge.url, token: bridge.token })
+    },
+  ])
+}
+
+const post = (id: string, createdAt: number, extra: Partial<FeedPost> = {}): FeedPost => ({
+  id,
+  authorId: 'a',
+  body: `body ${id}`,
+  createdAt,
+  updatedAt: createdAt,
+  version: 1,
+  likeCount: 0,
+  ...extra,
+})
+
+for (const [name, make] of adapters) {
+  describe(`FeedStore on ${name}`, () => {
+    let store: FeedStore
+    let p: string
+    beforeAll(async () => {
+      store = await make()
+    })
+    afterAll(async () => {
+      await store.clear(p)
+      await store.close()
+    })
+    const fresh = () => {
+      p = `contract:${randomUUID().slice(0, 8)}:`
+      return p
+    }
+
+    test('claims an event id once until its TTL passes', async () => {
+      const k = `${fresh()}event:1`
+      expect(await store.claim(k, 80)).toBe(true)
+      expect(await store.claim(k, 80)).toBe(false)
+      await Bun.sleep(150)
+      expect(await store.claim(k, 80)).toBe(true)
+    })
+
+    test('sorted sets keep the newest `cap` members; sets count and list members', async () => {
+      const pre = fresh()
+      for (let i = 1; i <= 5; i++)
+        await store.add([`${pre}z1`, `${pre}z2`], 1_700_000_000_000 + i, `m${i}`, 3)
+      expect(await store.latest(`${pre}z1`, 10)).toEqual([
+        { member: 'm5', score: 1_700_000_000_005 },
+        { member: 'm4', score: 1_700_000_000_004 },
+        { member: 'm3', score: 1_700_000_000_003 },
+      ])
+      await store.remove([`${pre}z1`], 'm4')
+      expect((await store.latest(`${pre}z1`, 10)).map((x) => x.member)).toEqual(['m5', 'm3'])
+      expect(await store.setAdd(`${pre}s`, 'u1')).toBe(true)
+      expect(await store.setAdd(`${pre}s`, 'u1')).toBe(false)
+      await store.setAdd(`${pre}s`, 'u2')
+      expect((await store.setMembers(`${pre}s`)).sort()).toEqual(['u1', 'u2'])
+      expect(await store.setSize(`${pre}s`)).toBe(2)
+      expect(await store.setRemove(`${pre}s`, 'u1')).toBe(true)
+      expect(await store.setRemove(`${pre}s`, 'u1')).toBe(false)
+    })
+
+    test('a page is newest first with bodies, skips deleted and missing posts, and pages stably through equal scores', async () => {
+      const pre = fresh()
+      const t = 1_795_000_000_123
+      const ids = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6']
+      // p3..p5 share a millisecond: ties order by id, descending.
+      const scores = [t, t + 1, t + 2, t + 2, t + 2, t + 3]
+      for (const [i, id] of ids.entries()) {
+        await store.setPost(`${pre}post:${id}`, post(id, scores[i]!))
+        await store.add([`${pre}home`], scores[i]!, id, 100)
+      }
+      await store.add([`${pre}home`], t + 4, 'ghost', 100)
+      await store.setPost(`${pre}post:p2`, post('p2', t + 1, { deleted: true, version: 2 }))
+      const q = { timeline: `${pre}home`, postPrefix: `${pre}post:` }
+      const first = await store.page({ ...q, after: null, limit: 3 })
+      expect(first.map((x) => x.post.id)).toEqual(['p6', 'p5', 'p4'])
+      expect(first[0]).toEqual({ post: post('p6', t + 3), score: t + 3 })
+      const last = first.at(-1)!
+      const second = await store.page({
+        ...q,
+        after: { score: last.score, id: last.post.id },
+        limit: 3,
+      })
+      expect(second.map((x) => x.post.id)).toEqual(['p3', 'p1'])
+    })
+
+    test('a page merges the timelines of followed high-follower authors, once each', async () => {
+      const pre = fresh()
+      const q = {
+        timeline: `${pre}home:me`,
+        postPrefix: `${pre}post:`,
+        merge: {
+          following: `${pre}following:me`,
+          celebrities: `${pre}celebrities`,
+          authorTimelinePrefix: `${pre}author:`,
+        },
+      }
+      await store.setPost(`${pre}post:a1`, post('a1', 10))
+      await store.setPost(`${pre}post:c1`, post('c1', 20))
+      await store.setPost(`${pre}post:c2`, post('c2', 30))
+      await store.setPost(`${pre}post:x1`, post('x1', 40))
+      await store.add([`${pre}home:me`], 10, 'a1', 100)
+      await store.add([`${pre}author:star`], 20, 'c1', 100)
+      await store.add([`${pre}author:star`, `${pre}home:me`], 30, 'c2', 100)
+      await store.add([`${pre}author:other-star`], 40, 'x1', 100)
+      await store.setAdd(`${pre}following:me`, 'star')
+      await store.setAdd(`${pre}celebrities`, 'star')
+      await store.setAdd(`${pre}celebrities`, 'other-star')
+      expect((await store.page({ ...q, after: null, limit: 10 })).map((x) => x.post.id)).toEqual([
+        'c2',
+        'c1',
+        'a1',
+      ])
+    })
+
+    test('clear removes every key under a prefix and nothing else', async () => {
+      const pre = fresh()
+      const other = `contract-other:${randomUUID().slice(0, 8)}:`
+      await store.setPost(`${pre}post:1`, post('1', 1))
+      await store.setPost(`${other}post:1`, post('1', 1))
+      await store.clear(pre)
+      expect(await store.getPost(`${pre}post:1`)).toBeNull()
+      expect(await store.getPost(`${other}post:1`)).toEqual(post('1', 1))
+      await store.clear(other)
+    })
+  })
+}

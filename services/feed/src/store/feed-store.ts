@@ -1,0 +1,72 @@
+/**
+ * The feed read model's storage: Redis-shaped primitives (sorted sets of post ids
+ * scored by creation time, sets of user ids, post documents as JSON, event-id
+ * claims with a TTL) plus one composite read that serves a feed page, including
+ * the merge of followed high-follower authors and the post bodies, in a single
+ * round trip. Three adapters implement it: in-process, Redis (Bun's RedisClient)
+ * and Upstash REST (@upstash/redis).
+ */
+
+/** A post as the feed holds it. `deleted` marks a tombstone kept for version checks. */
+export interface FeedPost {
+  id: string
+  authorId: string
+  body: string
+  /** Creation time, ms since the epoch; also the post's score in every feed. */
+  createdAt: number
+  updatedAt: number
+  version: number
+  likeCount: number
+  deleted?: boolean
+}
+
+/** One page query. Items come newest first: score descending, then id descending. */
+export interface PageQuery {
+  /** The feed's sorted set. */
+  timeline: string
+  /** Also merge the timelines of the authors in both `following` and `celebrities` (fan-out on read). */
+  merge?: { following: string; celebrities: string; authorTimelinePrefix: string }
+  postPrefix: string
+  /** Exclusive position: items strictly after (older than) this score/id pair; null for the first page. */
+  after: { score: number; id: string } | null
+  limit: number
+}
+
+export interface FeedStore {
+  /** Records an event id for `ttlMs`; false when it was already recorded (a duplicate). */
+  claim(eventId: string, ttlMs: number): Promise<boolean>
+  getPost(key: string): Promise<FeedPost | null>
+  setPost(key: string, post: FeedPost): Promise<void>
+  /** Adds `member` with `score` to every set in `keys`, each trimmed to its newest `cap` members. */
+  add(keys: string[], score: number, member: string, cap: number): Promise<void>
+  /** Removes `member` from every set in `keys`. */
+  remove(keys: string[], member: string): Promise<void>
+  /** The newest `limit` members of a sorted set, with scores. */
+  latest(key: string, limit: number): Promise<{ member: string; score: number }[]>
+  setAdd(key: string, member: string): Promise<boolean>
+  setRemove(key: string, member: string): Promise<boolean>
+  setMembers(key: string): Promise<string[]>
+  setSize(key: string): Promise<number>
+  /** A feed page, posts included, skipping ids whose post is missing or deleted. */
+  page(q: PageQuery): Promise<{ post: FeedPost; score: number }[]>
+  /** Deletes every key under `prefix` (rebuild). */
+  clear(prefix: string): Promise<void>
+  close(): Promise<void>
+}
+
+/** Newest first: score descending, then id descending. */
+export function compareNewestFirst(
+  a: { score: number; id: string },
+  b: { score: number; id: string },
+): number {
+  if (a.score !== b.score) return b.score - a.score
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0
+}
+
+/** Whether `item` comes after (is older than) the cursor position. */
+export function isAfter(
+  item: { score: number; id: string },
+  after: { score: number; id: string } | null,
+): boolean {
+  return after === null || compareNewestFirst(after, item) < 0
+}

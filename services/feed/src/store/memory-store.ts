@@ -1,0 +1,97 @@
+/**
+ * The in-process FeedStore: the embedded default for `npm start` (one feed
+ * instance; rebuilt from the events on restart, which is the CQRS point: the read
+ * model is disposable). Same semantics as the Redis adapters, proven by the same
+ * contract suite.
+ */
+import {
+  compareNewestFirst,
+  type FeedPost,
+  type FeedStore,
+  isAfter,
+  type PageQuery,
+} from './feed-store.ts'
+
+export function createMemoryStore(now: () => number = Date.now): FeedStore {
+  const zsets = new Map<string, Map<string, number>>()
+  const sets = new Map<string, Set<string>>()
+  const posts = new Map<string, FeedPost>()
+  const claims = new Map<string, number>()
+  const zset = (key: string) => {
+    let z = zsets.get(key)
+    if (!z) {
+      z = new Map()
+      zsets.set(key, z)
+    }
+    return z
+  }
+  const sorted = (key: string) =>
+    [...(zsets.get(key) ?? [])].map(([id, score]) => ({ id, score })).sort(compareNewestFirst)
+
+  return {
+    async claim(eventId, ttlMs) {
+      const t = now()
+      const until = claims.get(eventId)
+      if (until !== undefined && until > t) return false
+      claims.set(eventId, t + ttlMs)
+      if (claims.size > 200_000) for (const [id, u] of claims) if (u <= t) claims.delete(id)
+      return true
+    },
+    getPost: async (key) => structuredClone(posts.get(key) ?? null),
+    async setPost(key, post) {
+      posts.set(key, structuredClone(post))
+    },
+    async add(keys, score, member, cap) {
+      for (const key of keys) {
+        const z = zset(key)
+        z.set(member, score)
+        if (z.size > cap) for (const { id } of sorted(key).slice(cap)) z.delete(id)
+      }
+    },
+    async remove(keys, member) {
+      for (const key of keys) zsets.get(key)?.delete(member)
+    },
+    latest: async (key, limit) =>
+      sorted(key)
+        .slice(0, limit)
+        .map(({ id, score }) => ({ member: id, score })),
+    async setAdd(key, member) {
+      let s = sets.get(key)
+      if (!s) {
+        s = new Set()
+        sets.set(key, s)
+      }
+      if (s.has(member)) return false
+      s.add(member)
+      return true
+    },
+    setRemove: async (key, member) => sets.get(key)?.delete(member) ?? false,
+    setMembers: async (key) => [...(sets.get(key) ?? [])],
+    setSize: async (key) => sets.get(key)?.size ?? 0,
+    async page(q: PageQuery) {
+      const items = sorted(q.timeline)
+      if (q.merge) {
+        const celebs = sets.get(q.merge.celebrities) ?? new Set()
+        for (const author of sets.get(q.merge.following) ?? [])
+          if (celebs.has(author)) items.push(...sorted(`${q.merge.authorTimelinePrefix}${author}`))
+      }
+      items.sort(compareNewestFirst)
+      const out: { post: FeedPost; score: number }[] = []
+      const seen = new Set<string>()
+      for (const it of items) {
+        if (out.length >= q.limit) break
+        if (seen.has(it.id) || !isAfter(it, q.after)) continue
+        seen.add(it.id)
+        const post = posts.get(`${q.postPrefix}${it.id}`)
+        if (post && !post.deleted) out.push({ post: structuredClone(post), score: it.score })
+      }
+      return out
+    },
+    async clear(prefix) {
+      for (const m of [zsets, sets, posts] as Map<string, unknown>[])
+        for (const k of [...m.keys()]) if (k.startsWith(prefix)) m.delete(k)
+      claims.clear()
+    },
+    async close() {},
+  }
+}
