@@ -60,6 +60,7 @@ export {
 } from './events/envelope.ts'
 export { type Eventing, type EventingOptions, startEventing } from './events/eventing.ts'
 export {
+  type ConsumerStatus,
   createEventPublisher,
   type EventConsumer,
   type EventConsumerOptions,

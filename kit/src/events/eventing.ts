@@ -23,7 +23,7 @@ export interface EventingOptions {
   service: string
   /** `KAFKA_BROKERS` split into host:port entries; undefined: no Kafka (events wait in the outbox). */
   brokers: string[] | undefined
-  /** The Postgres outbox to relay; or give `relay` for another store. */
+  /** The Postgres outbox to relay; or give `relay` for another store; neither for a service that only consumes. */
   sql?: Sql
   /** Starts a relay for a non-Postgres outbox (e.g. events kept on MongoDB documents). */
   relay?: (publisher: () => EventPublisher | null) => OutboxRelay
@@ -54,14 +54,18 @@ export function startEventing(o: EventingOptions): Eventing {
   if (!o.brokers)
     o.logger.warn('KAFKA_BROKERS is not set: events wait in the outbox and no events are consumed')
   const current = () => publisher
-  if (!o.relay && !o.sql) throw new Error('startEventing needs `sql` (Postgres outbox) or `relay`')
-  const relay = o.relay
+  // A pure consumer (no outbox) publishes nothing: no relay work and no producer connection.
+  const publishes = Boolean(o.relay || o.sql)
+  const relay: OutboxRelay = o.relay
     ? o.relay(current)
-    : startOutboxRelay({ sql: o.sql!, publisher: current, logger: o.logger })
+    : o.sql
+      ? startOutboxRelay({ sql: o.sql, publisher: current, logger: o.logger })
+      : { kick() {}, pending: async () => 0, stop: async () => {} }
   const connect = async () => {
-    while (o.brokers && !stopped && (!publisher || (o.consumer && !consumer))) {
+    while (o.brokers && !stopped && ((publishes && !publisher) || (o.consumer && !consumer))) {
       try {
-        publisher ??= await createEventPublisher(kafkaClient(o.brokers, o.service, o.logger))
+        if (publishes)
+          publisher ??= await createEventPublisher(kafkaClient(o.brokers, o.service, o.logger))
         if (o.consumer && !consumer) {
           // Its own client: see kafkaClient's note on consumers after broker restarts.
           consumer = await startEventConsumer({
@@ -86,8 +90,17 @@ export function startEventing(o: EventingOptions): Eventing {
     check: {
       name: 'events',
       check: async () => ({
-        producer: publisher?.connected() ?? false,
-        ...(o.consumer ? { consumerJoined: consumer?.joined() ?? false } : {}),
+        ...(publishes ? { producer: publisher?.connected() ?? false } : {}),
+        ...(o.consumer
+          ? {
+              consumer: consumer
+                ? await consumer.status().catch((err: Error) => ({
+                    joined: consumer?.joined() ?? false,
+                    error: err.message,
+                  }))
+                : { joined: false },
+            }
+          : {}),
         outboxPending: await relay.pending(),
       }),
     },

@@ -128,9 +128,18 @@ export interface EventConsumerOptions {
   fromBeginning?: boolean
 }
 
+/** Where a consumer stands: per-partition lag (high watermark minus committed offset) and its last event. */
+export interface ConsumerStatus {
+  joined: boolean
+  lastEventAt: string | null
+  lag: { topic: string; partition: number; lag: number }[]
+}
+
 export interface EventConsumer {
   /** Whether the consumer currently holds partitions in its group. */
   joined(): boolean
+  /** Lag per partition, read from the broker (one admin round trip per topic). */
+  status(): Promise<ConsumerStatus>
   close(): Promise<void>
 }
 
@@ -155,6 +164,9 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
   let producer: Producer | null = null
   let isJoined = false
   let closing = false
+  let lastEventAt: string | null = null
+  const admin = o.kafka.admin()
+  let adminConnected: Promise<void> | null = null
   consumer.on(consumer.events.GROUP_JOIN, () => {
     isJoined = true
   })
@@ -201,6 +213,7 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
             await deadLetter(topic, message, (err as Error).message)
             return
           }
+          lastEventAt = new Date().toISOString()
           const handler = o.handlers[event.type]
           if (!handler) return
           for (let attempt = 1; ; attempt++) {
@@ -225,10 +238,33 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
   })
   return {
     joined: () => isJoined,
+    async status() {
+      adminConnected ??= admin.connect()
+      await adminConnected
+      const lag: ConsumerStatus['lag'] = []
+      for (const topic of o.topics) {
+        const [high, committed] = await Promise.all([
+          admin.fetchTopicOffsets(topic),
+          admin.fetchOffsets({ groupId: o.groupId, topics: [topic] }),
+        ])
+        for (const p of high) {
+          const offset = Number(
+            committed[0]?.partitions.find((c) => c.partition === p.partition)?.offset ?? -1,
+          )
+          lag.push({
+            topic,
+            partition: p.partition,
+            lag: Number(p.high) - Math.max(offset, Number(p.low)),
+          })
+        }
+      }
+      return { joined: isJoined, lastEventAt, lag }
+    },
     async close() {
       closing = true
       await consumer.disconnect()
       await producer?.disconnect()
+      if (adminConnected) await admin.disconnect()
     },
   }
 }

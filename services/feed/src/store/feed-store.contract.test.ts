@@ -70,6 +70,11 @@ for (const [name, make] of adapters) {
       expect(await store.claim(k, 80)).toBe(false)
       await Bun.sleep(150)
       expect(await store.claim(k, 80)).toBe(true)
+      await store.release(k)
+      expect(await store.claim(k, 80)).toBe(true)
+      await store.setMeta(`${p}meta`, 'feed-v2')
+      expect(await store.getMeta(`${p}meta`)).toBe('feed-v2')
+      expect(await store.getMeta(`${p}missing`)).toBeNull()
     })
 
     test('sorted sets keep the newest `cap` members; sets count and list members', async () => {

@@ -34,7 +34,12 @@ export interface PageQuery {
 
 export interface FeedStore {
   /** Records an event id for `ttlMs`; false when it was already recorded (a duplicate). */
-  claim(eventId: string, ttlMs: number): Promise<boolean>
+  claim(key: string, ttlMs: number): Promise<boolean>
+  /** Forgets a claim (processing failed, so the event must count as unseen). */
+  release(key: string): Promise<void>
+  /** A small string value (read-model metadata such as the consumer group). */
+  getMeta(key: string): Promise<string | null>
+  setMeta(key: string, value: string): Promise<void>
   getPost(key: string): Promise<FeedPost | null>
   setPost(key: string, post: FeedPost): Promise<void>
   /** Adds `member` with `score` to every set in `keys`, each trimmed to its newest `cap` members. */

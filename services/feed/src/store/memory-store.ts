@@ -17,6 +17,7 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
   const sets = new Map<string, Set<string>>()
   const posts = new Map<string, FeedPost>()
   const claims = new Map<string, number>()
+  const meta = new Map<string, string>()
   const zset = (key: string) => {
     let z = zsets.get(key)
     if (!z) {
@@ -36,6 +37,13 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
       claims.set(eventId, t + ttlMs)
       if (claims.size > 200_000) for (const [id, u] of claims) if (u <= t) claims.delete(id)
       return true
+    },
+    async release(key) {
+      claims.delete(key)
+    },
+    getMeta: async (key) => meta.get(key) ?? null,
+    async setMeta(key, value) {
+      meta.set(key, value)
     },
     getPost: async (key) => structuredClone(posts.get(key) ?? null),
     async setPost(key, post) {
@@ -88,7 +96,7 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
       return out
     },
     async clear(prefix) {
-      for (const m of [zsets, sets, posts] as Map<string, unknown>[])
+      for (const m of [zsets, sets, posts, meta] as Map<string, unknown>[])
         for (const k of [...m.keys()]) if (k.startsWith(prefix)) m.delete(k)
       claims.clear()
     },

@@ -30,6 +30,13 @@ export function createRedisStore(url: string): FeedStore {
   const send = (cmd: string, args: (string | number)[]) => redis.send(cmd, args.map(String))
   return {
     claim: async (key, ttlMs) => (await send('SET', [key, '1', 'NX', 'PX', ttlMs])) === 'OK',
+    async release(key) {
+      await send('DEL', [key])
+    },
+    getMeta: async (key) => ((await send('GET', [key])) as string | null) ?? null,
+    async setMeta(key, value) {
+      await send('SET', [key, value])
+    },
     async getPost(key) {
       const json = (await send('GET', [key])) as string | null
       return json ? (JSON.parse(json) as FeedPost) : null

@@ -16,6 +16,13 @@ export function createUpstashStore(o: { url: string; token: string }): FeedStore
   const redis = new Redis({ url: o.url, token: o.token, automaticDeserialization: false })
   return {
     claim: async (key, ttlMs) => (await redis.set(key, '1', { nx: true, px: ttlMs })) === 'OK',
+    async release(key) {
+      await redis.del(key)
+    },
+    getMeta: async (key) => (await redis.get<string>(key)) ?? null,
+    async setMeta(key, value) {
+      await redis.set(key, value)
+    },
     async getPost(key) {
       const json = await redis.get<string>(key)
       return json ? (JSON.parse(json) as FeedPost) : null

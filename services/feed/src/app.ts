@@ -1,0 +1,32 @@
+/** Builds the feed service's app from its dependencies (no I/O here). */
+import {
+  baseApp,
+  type HealthCheck,
+  type JwtVerifier,
+  type Lifecycle,
+  type Logger,
+} from '@civildiy/kit'
+import type { FeedKeys } from './feed/keys.ts'
+import { createFeedReader } from './feed/reader.ts'
+import { feedRoutes } from './feed/routes.ts'
+import type { FeedStore } from './store/feed-store.ts'
+
+export interface FeedDeps {
+  store: FeedStore
+  keys: FeedKeys
+  verify: JwtVerifier
+  logger: Logger
+  production: boolean
+  checks?: () => HealthCheck[]
+  lifecycle?: Lifecycle
+}
+
+export function createApp(d: FeedDeps) {
+  return baseApp({
+    name: 'feed',
+    logger: d.logger,
+    production: d.production,
+    checks: d.checks,
+    lifecycle: d.lifecycle,
+  }).use(feedRoutes({ reader: createFeedReader(d.store, d.keys), verify: d.verify }))
+}

@@ -1,0 +1,55 @@
+/** The feed service's environment, on top of the kit's base. */
+import { BaseConfig, Port } from '@civildiy/kit'
+import { type Static, Type as t } from '@sinclair/typebox'
+
+export const FeedConfig = t.Composite([
+  BaseConfig,
+  t.Object({
+    PORT: Port(3004),
+    REDIS_URL: t.Optional(
+      t.String({ pattern: '^rediss?://', description: 'a redis:// URL for the read model' }),
+    ),
+    UPSTASH_REDIS_REST_URL: t.Optional(
+      t.String({
+        pattern: '^https?://',
+        description: 'an Upstash REST URL (with UPSTASH_REDIS_REST_TOKEN)',
+      }),
+    ),
+    UPSTASH_REDIS_REST_TOKEN: t.Optional(
+      t.String({ minLength: 1, description: 'the Upstash REST token' }),
+    ),
+    FEED_KEY_PREFIX: t.String({
+      default: 'feed:',
+      description: 'the prefix of every read-model key',
+    }),
+    FANOUT_THRESHOLD: t.Integer({
+      minimum: 0,
+      default: 1_000,
+      description: 'followers above which an author is merged at read time instead of fanned out',
+    }),
+    HOME_FEED_CAP: t.Integer({
+      minimum: 10,
+      default: 800,
+      description: 'posts kept per home feed',
+    }),
+    AUTH_JWKS_URL: t.Optional(
+      t.String({
+        pattern: '^https?://',
+        description: "the auth service's JWKS URL (unset: found through Consul)",
+      }),
+    ),
+    AUTH_SERVICE_NAME: t.String({
+      default: 'auth',
+      description: 'the auth service name in Consul',
+    }),
+    JWT_ISSUER: t.String({
+      default: 'civildiy-auth',
+      description: 'the iss claim access tokens must carry',
+    }),
+    JWT_AUDIENCE: t.String({
+      default: 'civildiy',
+      description: 'the aud claim access tokens must carry',
+    }),
+  }),
+])
+export type FeedConfig = Static<typeof FeedConfig>

@@ -1,0 +1,19 @@
+/** Redis key names of the feed read model; everything lives under one prefix so a rebuild can drop it. */
+export function feedKeys(prefix = 'feed:') {
+  return {
+    prefix,
+    postPrefix: `${prefix}post:`,
+    authorPrefix: `${prefix}author:`,
+    post: (id: string) => `${prefix}post:${id}`,
+    global: `${prefix}global`,
+    home: (userId: string) => `${prefix}home:${userId}`,
+    author: (userId: string) => `${prefix}author:${userId}`,
+    followers: (userId: string) => `${prefix}followers:${userId}`,
+    following: (userId: string) => `${prefix}following:${userId}`,
+    /** Authors with more followers than the fan-out threshold: merged into home feeds at read time. */
+    celebrities: `${prefix}celebrities`,
+    event: (id: string) => `${prefix}event:${id}`,
+    consumerGroup: `${prefix}meta:consumer-group`,
+  }
+}
+export type FeedKeys = ReturnType<typeof feedKeys>

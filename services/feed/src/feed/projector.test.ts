@@ -1,0 +1,204 @@
+/**
+ * The projector and reader on the in-process store and on Redis: fan-out, edits,
+ * likes, deletes, follows, the fan-out-on-read threshold, and resistance to
+ * duplicate, stale and replayed events.
+ */
+import { afterAll, describe, expect, test } from 'bun:test'
+import { randomUUID } from 'node:crypto'
+import { NO_REDIS_REASON, startTestRedis, type TestRedis } from '@civildiy/devstack'
+import {
+  type CloudEvent,
+  createEvent,
+  PostCreated,
+  PostDeleted,
+  PostLiked,
+  PostUpdated,
+  UserFollowed,
+  UserUnfollowed,
+} from '@civildiy/kit'
+import type { FeedStore } from '../store/feed-store.ts'
+import { createMemoryStore } from '../store/memory-store.ts'
+import { createRedisStore } from '../store/redis-store.ts'
+import { feedKeys } from './keys.ts'
+import { createProjector, defaultFeedSettings } from './projector.ts'
+import { createFeedReader } from './reader.ts'
+
+const redis: TestRedis | null = await startTestRedis()
+if (!redis) console.warn(`SKIPPED projector tests on Redis: ${NO_REDIS_REASON}`)
+afterAll(async () => redis?.stop())
+
+const stores: [string, () => FeedStore][] = [['memory', () => createMemoryStore()]]
+if (redis) stores.push(['redis', () => createRedisStore(redis.url)])
+
+const src = '/test'
+let clock = Date.parse('2026-05-01T00:00:00Z')
+const at = () => new Date((clock += 1_000)).toISOString()
+const created = (postId: string, authorId: string, body = `post ${postId.slice(0, 4)}`) =>
+  createEvent(PostCreated, {
+    source: src,
+    data: { postId, authorId, version: 1, body, createdAt: at() },
+  })
+const updated = (postId: string, authorId: string, version: number, body: string) =>
+  createEvent(PostUpdated, {
+    source: src,
+    data: { postId, authorId, version, body, updatedAt: at() },
+  })
+const deleted = (postId: string, authorId: string, version: number) =>
+  createEvent(PostDeleted, { source: src, data: { postId, authorId, version, deletedAt: at() } })
+const liked = (postId: string, authorId: string, version: number, likeCount: number) =>
+  createEvent(PostLiked, {
+    source: src,
+    data: { postId, authorId, version, userId: randomUUID(), likeCount },
+  })
+const follow = (followerId: string, followeeId: string) =>
+  createEvent(UserFollowed, { source: src, data: { followerId, followeeId, followedAt: at() } })
+const unfollow = (followerId: string, followeeId: string) =>
+  createEvent(UserUnfollowed, { source: src, data: { followerId, followeeId, unfollowedAt: at() } })
+
+for (const [name, make] of stores) {
+  describe(`feed on ${name}`, () => {
+    function setup(fanOutThreshold = 100) {
+      const store = make()
+      const keys = feedKeys(`t-${randomUUID().slice(0, 8)}:`)
+      const projector = createProjector(store, keys, { ...defaultFeedSettings, fanOutThreshold })
+      const reader = createFeedReader(store, keys)
+      const ids = async (p: Promise<{ items: { id: string }[] }>) =>
+        (await p).items.map((i) => i.id)
+      const cleanup = async () => {
+        await store.clear(keys.prefix)
+        await store.close()
+      }
+      return {
+        store,
+        keys,
+        projector,
+        reader,
+        ids,
+        cleanup,
+        apply: async (...events: CloudEvent[]) => {
+          for (const e of events) await projector.apply(e)
+        },
+      }
+    }
+
+    test('a new post reaches the global feed, the author timeline, and the homes of followers and author', async () => {
+      const f = setup()
+      const [author, fan, stranger, post] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()]
+      await f.apply(follow(fan, author), created(post, author, 'hello followers'))
+      expect(await f.ids(f.reader.global(10))).toEqual([post])
+      expect(await f.ids(f.reader.user(author, 10))).toEqual([post])
+      expect(await f.ids(f.reader.home(fan, 10))).toEqual([post])
+      expect(await f.ids(f.reader.home(author, 10))).toEqual([post])
+      expect(await f.ids(f.reader.home(stranger, 10))).toEqual([])
+      expect((await f.reader.home(fan, 10)).items[0]).toMatchObject({
+        body: 'hello followers',
+        authorId: author,
+        likeCount: 0,
+        version: 1,
+      })
+      await f.cleanup()
+    })
+
+    test('edits and likes replace cached content; stale and duplicate events change nothing', async () => {
+      const f = setup()
+      const [author, post] = [randomUUID(), randomUUID()]
+      const v2 = updated(post, author, 2, 'second')
+      await f.apply(created(post, author, 'first'), v2, liked(post, author, 3, 1))
+      expect(await f.projector.apply(v2)).toBe('duplicate')
+      expect(await f.projector.apply(updated(post, author, 2, 'late replay of v2'))).toBe('stale')
+      expect(await f.projector.apply(created(post, author, 'created again'))).toBe('applied')
+      expect((await f.reader.global(10)).items).toEqual([
+        expect.objectContaining({ id: post, body: 'second', likeCount: 1, version: 3 }),
+      ])
+      await f.cleanup()
+    })
+
+    test('a delete removes the post everywhere, and a replayed create does not bring it back', async () => {
+      const f = setup()
+      const [author, fan, post, other] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()]
+      const create = created(post, author)
+      await f.apply(follow(fan, author), create, created(other, author), deleted(post, author, 2))
+      for (const page of [f.reader.global(10), f.reader.user(author, 10), f.reader.home(fan, 10)])
+        expect(await f.ids(page)).toEqual([other])
+      expect(await f.projector.apply({ ...create, id: Bun.randomUUIDv7() })).toBe('stale')
+      expect(await f.ids(f.reader.global(10))).toEqual([other])
+      await f.cleanup()
+    })
+
+    test('following backfills recent posts; unfollowing removes them from the home feed', async () => {
+      const f = setup()
+      const [author, fan, p1, p2] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()]
+      await f.apply(created(p1, author), created(p2, author), follow(fan, author))
+      expect(await f.ids(f.reader.home(fan, 10))).toEqual([p2, p1])
+      await f.apply(unfollow(fan, author))
+      expect(await f.ids(f.reader.home(fan, 10))).toEqual([])
+      await f.cleanup()
+    })
+
+    test('authors above the fan-out threshold are merged at read time instead of copied', async () => {
+      const f = setup(2)
+      const star = randomUUID()
+      const fans = [randomUUID(), randomUUID(), randomUUID()]
+      await f.apply(...fans.map((fan) => follow(fan, star)))
+      const post = randomUUID()
+      await f.apply(created(post, star))
+      // Not fanned out: no follower's home set holds it...
+      expect(await f.store.latest(f.keys.home(fans[0]!), 10)).toEqual([])
+      // ...yet every follower sees it.
+      for (const fan of fans) expect(await f.ids(f.reader.home(fan, 10))).toEqual([post])
+      await f.apply(unfollow(fans[0]!, star))
+      expect(await f.ids(f.reader.home(fans[0]!, 10))).toEqual([])
+      await f.cleanup()
+    })
+
+    test('duplicated and shuffled redelivery ends in the same feeds as in-order delivery (rebuild reproduces)', async () => {
+      const authors = [randomUUID(), randomUUID()]
+      const fan = randomUUID()
+      const events: CloudEvent[] = [follow(fan, authors[0]!), follow(fan, authors[1]!)]
+      const posts: string[] = []
+      for (let i = 0; i < 12; i++) {
+        const id = randomUUID()
+        const author = authors[i % 2]!
+        posts.push(id)
+        events.push(created(id, author, `p${i}`))
+        if (i % 3 === 0) events.push(updated(id, author, 2, `p${i} edited`))
+        if (i % 4 === 0) events.push(deleted(id, author, 3))
+      }
+      const snapshot = async (f: ReturnType<typeof setup>) => ({
+        global: (await f.reader.global(100)).items,
+        home: (await f.reader.home(fan, 100)).items,
+      })
+      const inOrder = setup()
+      await inOrder.apply(...events)
+      const expected = await snapshot(inOrder)
+      expect(expected.global).toHaveLength(9)
+      // Redelivery: every event again, later events of a post re-sent before earlier ones.
+      const replayed = setup()
+      await replayed.apply(...events, ...events.toReversed(), ...events)
+      expect(await snapshot(replayed)).toEqual(expected)
+      await inOrder.cleanup()
+      await replayed.cleanup()
+    })
+
+    test('pages follow score-based cursors and reject malformed ones', async () => {
+      const f = setup()
+      const author = randomUUID()
+      const ids: string[] = []
+      for (let i = 0; i < 7; i++) {
+        const id = randomUUID()
+        ids.push(id)
+        await f.apply(created(id, author))
+      }
+      const seen: string[] = []
+      let cursor: string | undefined
+      do {
+        const page = await f.reader.user(author, 3, cursor)
+        seen.push(...page.items.map((i) => i.id))
+        cursor = page.nextCursor ?? undefined
+      } while (cursor)
+      expect(seen).toEqual(ids.toReversed())
+      await expect(f.reader.global(3, 'garbage')).rejects.toThrow('cursor')
+      await f.cleanup()
+    })
+  })
+}

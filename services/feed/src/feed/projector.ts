@@ -1,0 +1,204 @@
+/**
+ * Applies post and follow events to the read model (the CQRS read side).
+ *
+ * - Idempotent: each event id is claimed for a bounded window (duplicates are
+ *   skipped), and post content only moves forward by `version`, so a stale or
+ *   replayed post.updated never overwrites a newer body.
+ * - Fan-out on write: a new post goes to the global feed, its author's timeline,
+ *   and the home feed of each follower (and the author).
+ * - Fan-out on read for authors with more followers than `fanOutThreshold`: their
+ *   posts are not copied into home feeds (one popular author cannot stall the
+ *   consumer); readers merge those authors' timelines at query time.
+ * - Deletes remove the post everywhere (a tombstone keeps its version); unfollows
+ *   remove the author's posts from the follower's home feed; follows backfill it.
+ */
+import {
+  type CloudEvent,
+  eventData,
+  type Logger,
+  PostCreated,
+  PostDeleted,
+  PostLiked,
+  PostUnliked,
+  PostUpdated,
+  UserFollowed,
+  UserUnfollowed,
+} from '@civildiy/kit'
+import type { FeedPost, FeedStore } from '../store/feed-store.ts'
+import type { FeedKeys } from './keys.ts'
+
+export interface FeedSettings {
+  /** Posts kept per home feed. */
+  homeCap: number
+  /** Posts kept in the global feed. */
+  globalCap: number
+  /** Posts kept per author timeline (also the backfill source). */
+  authorCap: number
+  /** Authors with more followers than this are read-merged, not fanned out. */
+  fanOutThreshold: number
+  /** How long event ids are remembered for de-duplication, ms. */
+  dedupWindowMs: number
+  /** Posts copied into a new follower's home feed. */
+  backfill: number
+}
+
+export const defaultFeedSettings: FeedSettings = {
+  homeCap: 800,
+  globalCap: 1_000,
+  authorCap: 500,
+  fanOutThreshold: 1_000,
+  dedupWindowMs: 24 * 3600_000,
+  backfill: 50,
+}
+
+export type Outcome = 'applied' | 'duplicate' | 'stale' | 'ignored'
+
+export interface Projector {
+  /** Applies one event. Throws on storage errors (the consumer retries, then dead-letters). */
+  apply(event: CloudEvent): Promise<Outcome>
+  /** Event types this projector handles. */
+  types: string[]
+}
+
+export function createProjector(
+  store: FeedStore,
+  k: FeedKeys,
+  s: FeedSettings,
+  logger?: Logger,
+): Projector {
+  const followersOf = async (authorId: string) => {
+    const count = await store.setSize(k.followers(authorId))
+    return count > s.fanOutThreshold ? null : await store.setMembers(k.followers(authorId))
+  }
+
+  const onCreated = async (event: CloudEvent): Promise<Outcome> => {
+    const d = eventData(PostCreated, event)
+    const existing = await store.getPost(k.post(d.postId))
+    if (existing?.deleted) return 'stale'
+    const createdAt = Date.parse(d.createdAt)
+    if (!existing || existing.version < d.version) {
+      await store.setPost(k.post(d.postId), {
+        id: d.postId,
+        authorId: d.authorId,
+        body: d.body,
+        createdAt,
+        updatedAt: createdAt,
+        version: d.version,
+        likeCount: existing?.likeCount ?? 0,
+      })
+    }
+    await store.add([k.global], createdAt, d.postId, s.globalCap)
+    await store.add([k.author(d.authorId)], createdAt, d.postId, s.authorCap)
+    const followers = await followersOf(d.authorId)
+    await store.add(
+      [k.home(d.authorId), ...(followers ?? []).map(k.home)],
+      createdAt,
+      d.postId,
+      s.homeCap,
+    )
+    return 'applied'
+  }
+
+  /** Moves a post's content forward when `version` is newer; returns the stored post or null when stale/unknown. */
+  const advance = async (
+    postId: string,
+    version: number,
+    change: (p: FeedPost) => FeedPost,
+  ): Promise<Outcome> => {
+    const existing = await store.getPost(k.post(postId))
+    // post.created comes first on the post's partition; anything else without it is a leftover of a deleted, compacted post.
+    if (!existing) return 'ignored'
+    if (existing.deleted || existing.version >= version) return 'stale'
+    await store.setPost(k.post(postId), { ...change(existing), version })
+    return 'applied'
+  }
+
+  const onDeleted = async (event: CloudEvent): Promise<Outcome> => {
+    const d = eventData(PostDeleted, event)
+    const existing = await store.getPost(k.post(d.postId))
+    if (existing && (existing.deleted || existing.version >= d.version)) return 'stale'
+    const at = Date.parse(d.deletedAt)
+    await store.setPost(k.post(d.postId), {
+      id: d.postId,
+      authorId: d.authorId,
+      body: '',
+      createdAt: existing?.createdAt ?? at,
+      updatedAt: at,
+      version: d.version,
+      likeCount: 0,
+      deleted: true,
+    })
+    const followers = await store.setMembers(k.followers(d.authorId))
+    await store.remove(
+      [k.global, k.author(d.authorId), k.home(d.authorId), ...followers.map(k.home)],
+      d.postId,
+    )
+    return 'applied'
+  }
+
+  const onFollowed = async (event: CloudEvent): Promise<Outcome> => {
+    const d = eventData(UserFollowed, event)
+    await store.setAdd(k.followers(d.followeeId), d.followerId)
+    await store.setAdd(k.following(d.followerId), d.followeeId)
+    if ((await store.setSize(k.followers(d.followeeId))) > s.fanOutThreshold) {
+      await store.setAdd(k.celebrities, d.followeeId)
+      return 'applied'
+    }
+    for (const { member, score } of await store.latest(k.author(d.followeeId), s.backfill))
+      await store.add([k.home(d.followerId)], score, member, s.homeCap)
+    return 'applied'
+  }
+
+  const onUnfollowed = async (event: CloudEvent): Promise<Outcome> => {
+    const d = eventData(UserUnfollowed, event)
+    await store.setRemove(k.followers(d.followeeId), d.followerId)
+    await store.setRemove(k.following(d.followerId), d.followeeId)
+    if ((await store.setSize(k.followers(d.followeeId))) <= s.fanOutThreshold)
+      await store.setRemove(k.celebrities, d.followeeId)
+    for (const { member } of await store.latest(k.author(d.followeeId), s.authorCap))
+      await store.remove([k.home(d.followerId)], member)
+    return 'applied'
+  }
+
+  const handlers: Record<string, (e: CloudEvent) => Promise<Outcome>> = {
+    [PostCreated.type]: onCreated,
+    [PostUpdated.type]: (e) => {
+      const d = eventData(PostUpdated, e)
+      return advance(d.postId, d.version, (p) => ({
+        ...p,
+        body: d.body,
+        updatedAt: Date.parse(d.updatedAt),
+      }))
+    },
+    [PostLiked.type]: (e) => {
+      const d = eventData(PostLiked, e)
+      return advance(d.postId, d.version, (p) => ({ ...p, likeCount: d.likeCount }))
+    },
+    [PostUnliked.type]: (e) => {
+      const d = eventData(PostUnliked, e)
+      return advance(d.postId, d.version, (p) => ({ ...p, likeCount: d.likeCount }))
+    },
+    [PostDeleted.type]: onDeleted,
+    [UserFollowed.type]: onFollowed,
+    [UserUnfollowed.type]: onUnfollowed,
+  }
+
+  return {
+    types: Object.keys(handlers),
+    async apply(event) {
+      const handler = handlers[event.type]
+      if (!handler) return 'ignored'
+      if (!(await store.claim(k.event(event.id), s.dedupWindowMs))) return 'duplicate'
+      try {
+        const outcome = await handler(event)
+        if (outcome !== 'applied')
+          logger?.debug({ eventId: event.id, type: event.type, outcome }, 'event not applied')
+        return outcome
+      } catch (err) {
+        // Not processed after all: a retry must not be mistaken for a duplicate.
+        await store.release(k.event(event.id))
+        throw err
+      }
+    },
+  }
+}

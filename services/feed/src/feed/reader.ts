@@ -1,0 +1,80 @@
+/**
+ * Reads feed pages: the caller's home feed (with followed high-follower authors
+ * merged in), the global feed, and one user's posts. Cursors are score-based
+ * (creation time and post id), so pages stay stable while new posts arrive.
+ */
+import { BadRequestError } from '@civildiy/kit'
+import type { FeedStore, PageQuery } from '../store/feed-store.ts'
+import type { FeedKeys } from './keys.ts'
+import type { FeedPage } from './model.ts'
+
+export interface FeedReader {
+  home(userId: string, limit: number, cursor?: string): Promise<FeedPage>
+  global(limit: number, cursor?: string): Promise<FeedPage>
+  user(userId: string, limit: number, cursor?: string): Promise<FeedPage>
+}
+
+function decode(cursor: string | undefined): PageQuery['after'] {
+  if (!cursor) return null
+  try {
+    const [score, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [number, string]
+    if (typeof score !== 'number' || !Number.isFinite(score) || typeof id !== 'string')
+      throw new Error('bad')
+    return { score, id }
+  } catch {
+    throw new BadRequestError(
+      'The cursor is malformed; pass back the nextCursor of a previous page',
+      [{ field: '/cursor', message: 'malformed cursor' }],
+    )
+  }
+}
+
+export function createFeedReader(store: FeedStore, k: FeedKeys): FeedReader {
+  const read = async (
+    q: Omit<PageQuery, 'after' | 'postPrefix' | 'limit'>,
+    limit: number,
+    cursor?: string,
+  ): Promise<FeedPage> => {
+    // One extra item tells whether another page exists.
+    const rows = await store.page({
+      ...q,
+      postPrefix: k.postPrefix,
+      after: decode(cursor),
+      limit: limit + 1,
+    })
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    return {
+      items: page.map(({ post: p }) => ({
+        id: p.id,
+        authorId: p.authorId,
+        body: p.body,
+        createdAt: new Date(p.createdAt).toISOString(),
+        updatedAt: new Date(p.updatedAt).toISOString(),
+        likeCount: p.likeCount,
+        version: p.version,
+      })),
+      nextCursor:
+        rows.length > limit && last
+          ? Buffer.from(JSON.stringify([last.score, last.post.id])).toString('base64url')
+          : null,
+    }
+  }
+  return {
+    home: (userId, limit, cursor) =>
+      read(
+        {
+          timeline: k.home(userId),
+          merge: {
+            following: k.following(userId),
+            celebrities: k.celebrities,
+            authorTimelinePrefix: k.authorPrefix,
+          },
+        },
+        limit,
+        cursor,
+      ),
+    global: (limit, cursor) => read({ timeline: k.global }, limit, cursor),
+    user: (userId, limit, cursor) => read({ timeline: k.author(userId) }, limit, cursor),
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Boots the feed service. `--rebuild` drops the read model and replays the topics
+ * from the beginning under a new consumer group, so the read model can always be
+ * reconstructed from the events (the in-process store does this on every start).
+ */
+import {
+  consulClient,
+  createJwtVerifier,
+  createLogger,
+  createService,
+  discoverService,
+  loadConfigOrExit,
+  startEventing,
+  Topics,
+} from '@civildiy/kit'
+import { createApp } from './app.ts'
+import { FeedConfig } from './config.ts'
+import { feedKeys } from './feed/keys.ts'
+import { createProjector, defaultFeedSettings } from './feed/projector.ts'
+import { openFeedStore } from './store/open-store.ts'
+
+const config = loadConfigOrExit(FeedConfig)
+const logger = createLogger({ service: 'feed', level: config.LOG_LEVEL })
+if (!config.AUTH_JWKS_URL && !config.CONSUL_HTTP_ADDR) {
+  logger.fatal('set AUTH_JWKS_URL, or CONSUL_HTTP_ADDR so the auth service can be found')
+  process.exit(78)
+}
+const keys = feedKeys(config.FEED_KEY_PREFIX)
+const { store, kind } = openFeedStore(config, logger)
+
+// The read model remembers which consumer group built it; a new group replays every event.
+let groupId = await store.getMeta(keys.consumerGroup)
+if (!groupId || process.argv.includes('--rebuild')) {
+  await store.clear(keys.prefix)
+  groupId = `feed-${Date.now()}`
+  await store.setMeta(keys.consumerGroup, groupId)
+  logger.info({ groupId, store: kind }, 'building the read model from the beginning of the topics')
+}
+
+const consul = config.CONSUL_HTTP_ADDR ? consulClient(config.CONSUL_HTTP_ADDR) : null
+const verify = createJwtVerifier({
+  jwks:
+    config.AUTH_JWKS_URL ??
+    (async () =>
+      `${await discoverService(consul!, config.AUTH_SERVICE_NAME)}/.well-known/jwks.json`),
+  issuer: config.JWT_ISSUER,
+  audience: config.JWT_AUDIENCE,
+})
+const projector = createProjector(
+  store,
+  keys,
+  {
+    ...defaultFeedSettings,
+    fanOutThreshold: config.FANOUT_THRESHOLD,
+    homeCap: config.HOME_FEED_CAP,
+  },
+  logger,
+)
+const events = startEventing({
+  service: 'feed',
+  brokers: config.KAFKA_BROKERS?.split(','),
+  logger,
+  consumer: {
+    groupId,
+    topics: [Topics.posts, Topics.follows],
+    deadLetterTopic: 'civildiy.feed.dlq',
+    handlers: Object.fromEntries(
+      projector.types.map((type) => [type, async (event) => void (await projector.apply(event))]),
+    ),
+  },
+})
+const lifecycle = { shuttingDown: false }
+const app = createApp({
+  store,
+  keys,
+  verify,
+  logger,
+  production: config.NODE_ENV === 'production',
+  lifecycle,
+  checks: () => [
+    {
+      name: `read model (${kind})`,
+      check: async () => void (await store.getMeta(keys.consumerGroup)),
+    },
+    events.check,
+  ],
+})
+await createService({
+  name: 'feed',
+  app,
+  config,
+  logger,
+  lifecycle,
+  resources: [{ name: 'feed store', close: () => store.close() }, ...events.resources],
+})
