@@ -32,7 +32,10 @@ if (redis) stores.push(['redis', () => createRedisStore(redis.url)])
 
 const src = '/test'
 let clock = Date.parse('2026-05-01T00:00:00Z')
-const at = () => new Date((clock += 1_000)).toISOString()
+const at = () => {
+  clock += 1_000
+  return new Date(clock).toISOString()
+}
 const created = (postId: string, authorId: string, body = `post ${postId.slice(0, 4)}`) =>
   createEvent(PostCreated, {
     source: src,
