@@ -10,46 +10,11 @@ import { join } from 'node:path'
 import { type Devstack, startDevstack } from '@civildiy/devstack'
 import { consulClient, discoverService } from '@civildiy/kit'
 import type { Subprocess } from 'bun'
+import { spawnService, until } from './stack-helpers.ts'
 
-const root = join(import.meta.dir, '..', '..')
 let stack: Devstack
 let dataDir: string
 const procs: Subprocess[] = []
-
-function spawnService(name: string, env: Record<string, string>): Subprocess {
-  const proc = Bun.spawn(['bun', join(root, 'services', name, 'src', 'main.ts')], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ADVERTISE_ADDRESS: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'test',
-      DATABASE_URL: '',
-      ...env,
-    },
-    stdout: 'inherit',
-    stderr: 'inherit',
-  })
-  procs.push(proc)
-  return proc
-}
-
-async function until<T>(
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await read().catch(() => undefined as T)
-    if (v !== undefined && ok(v)) return v
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await Bun.sleep(50)
-  }
-}
 
 beforeAll(async () => {
   stack = await startDevstack({
@@ -62,8 +27,10 @@ beforeAll(async () => {
     CONSUL_HTTP_ADDR: stack.url('consul')!,
     KAFKA_BROKERS: stack.url('kafka')!.replace('kafka://', ''),
   }
-  spawnService('auth', { ...common, DATA_DIR: dataDir })
-  spawnService('profile', common)
+  procs.push(
+    spawnService('auth', { ...common, DATA_DIR: dataDir }),
+    spawnService('profile', common),
+  )
 }, 60_000)
 
 afterAll(async () => {
