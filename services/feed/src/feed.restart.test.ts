@@ -1,0 +1,129 @@
+/**
+ * The feed process killed (SIGKILL) mid-stream and started again, with its read
+ * model in a real Redis: it resumes from the consumer group's committed offsets and
+ * the view ends with every post exactly once, and no deleted post back.
+ */
+import { afterAll, expect, test } from 'bun:test'
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import { freePort, NO_REDIS_REASON, startKafkaBroker, startTestRedis } from '@civildiy/devstack'
+import {
+  createEvent,
+  createEventPublisher,
+  kafkaClient,
+  type OutgoingEvent,
+  PostCreated,
+  PostDeleted,
+  Topics,
+  UserFollowed,
+} from '@civildiy/kit'
+import { silentLogger } from '@civildiy/kit/testing'
+import { feedKeys } from './feed/keys.ts'
+import { createRedisStore } from './store/redis-store.ts'
+
+const redis = await startTestRedis()
+if (!redis) console.warn(`SKIPPED feed restart test: ${NO_REDIS_REASON}`)
+const cleanup: (() => Promise<unknown>)[] = []
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => {})
+})
+
+test.skipIf(!redis)(
+  'a feed killed mid-stream and restarted loses nothing and duplicates nothing',
+  async () => {
+    const broker = await startKafkaBroker({ port: 0, log: () => {} })
+    cleanup.push(
+      () => broker.stop(),
+      async () => redis?.stop(),
+    )
+    const prefix = `restart-${randomUUID().slice(0, 8)}:`
+    const port = await freePort()
+    const feed = () =>
+      Bun.spawn(['bun', join(import.meta.dir, 'main.ts')], {
+        env: {
+          ...process.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'error',
+          REDIS_URL: redis!.url,
+          FEED_KEY_PREFIX: prefix,
+          KAFKA_BROKERS: broker.brokers[0]!,
+          AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks',
+          CONSUL_HTTP_ADDR: '',
+        },
+        stdout: 'ignore',
+        stderr: 'inherit',
+      })
+    const publisher = await createEventPublisher(
+      kafkaClient(broker.brokers, 'restart-test', silentLogger()),
+    )
+    cleanup.push(() => publisher.close())
+    const [author, fan] = [randomUUID(), randomUUID()]
+    await publisher.publish([
+      {
+        topic: Topics.follows,
+        key: fan,
+        event: createEvent(UserFollowed, {
+          source: '/t',
+          data: { followerId: fan, followeeId: author, followedAt: new Date().toISOString() },
+        }),
+      },
+    ])
+
+    const store = createRedisStore(redis!.url)
+    cleanup.push(() => store.close())
+    const keys = feedKeys(prefix)
+    const kept: string[] = []
+    const publishPosts = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const postId = Bun.randomUUIDv7()
+        const createdAt = new Date(Date.parse('2026-06-01T00:00:00Z') + i * 1000).toISOString()
+        const events: OutgoingEvent[] = [
+          {
+            topic: Topics.posts,
+            key: author,
+            event: createEvent(PostCreated, {
+              source: '/t',
+              data: { postId, authorId: author, version: 1, body: `post ${i}`, createdAt },
+            }),
+          },
+        ]
+        if (i % 10 === 0)
+          events.push({
+            topic: Topics.posts,
+            key: author,
+            event: createEvent(PostDeleted, {
+              source: '/t',
+              data: { postId, authorId: author, version: 2, deletedAt: createdAt },
+            }),
+          })
+        else kept.push(postId)
+        await publisher.publish(events)
+      }
+    }
+
+    let proc = feed()
+    await publishPosts(0, 150)
+    const homeSize = async () => (await store.latest(keys.home(fan), 1000)).length
+    const deadline = Date.now() + 30_000
+    while ((await homeSize()) < 30 && Date.now() < deadline) await Bun.sleep(10)
+    proc.kill('SIGKILL')
+    await proc.exited
+    const before = await homeSize()
+    expect(before).toBeGreaterThan(0)
+    await publishPosts(150, 300)
+
+    proc = feed()
+    cleanup.push(async () => {
+      proc.kill('SIGTERM')
+      await proc.exited
+    })
+    while ((await homeSize()) < kept.length && Date.now() < deadline + 30_000) await Bun.sleep(20)
+    const home = await store.latest(keys.home(fan), 1000)
+    expect(home).toHaveLength(kept.length)
+    expect(new Set(home.map((h) => h.member))).toEqual(new Set(kept))
+    const global = await store.latest(keys.global, 1000)
+    expect(global.map((g) => g.member).sort()).toEqual([...kept].sort())
+  },
+  90_000,
+)
