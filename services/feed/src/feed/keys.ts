@@ -4,7 +4,10 @@ export function feedKeys(prefix = 'feed:') {
     prefix,
     postPrefix: `${prefix}post:`,
     authorPrefix: `${prefix}author:`,
+    homePrefix: `${prefix}home:`,
     post: (id: string) => `${prefix}post:${id}`,
+    /** Tombstone of a deleted post (its last version), outside the post key space. */
+    gone: (id: string) => `${prefix}gone:${id}`,
     global: `${prefix}global`,
     home: (userId: string) => `${prefix}home:${userId}`,
     author: (userId: string) => `${prefix}author:${userId}`,

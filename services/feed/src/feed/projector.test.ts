@@ -128,7 +128,7 @@ for (const [name, make] of stores) {
       await f.cleanup()
     })
 
-    test('following backfills recent posts; unfollowing removes them from the home feed', async () => {
+    test('a follow merges the author timeline into the home feed, whichever came first; unfollowing removes it', async () => {
       const f = setup()
       const [author, fan, p1, p2] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()]
       await f.apply(created(p1, author), created(p2, author), follow(fan, author))
@@ -205,3 +205,25 @@ for (const [name, make] of stores) {
     })
   })
 }
+
+describe('crash safety', () => {
+  test('a delete interrupted after its tombstone is finished when the event is redelivered', async () => {
+    const store = createMemoryStore()
+    const keys = feedKeys('crash:')
+    const projector = createProjector(store, keys, defaultFeedSettings)
+    const [author, fan, post] = [randomUUID(), randomUUID(), randomUUID()]
+    await projector.apply(follow(fan, author))
+    await projector.apply(created(post, author))
+    const del = deleted(post, author, 2)
+    // Simulate the crash: the tombstone is written, the removals are not, the event is not recorded.
+    const realRemove = store.fanOutRemove
+    store.fanOutRemove = async () => {
+      throw new Error('killed')
+    }
+    await expect(projector.apply(del)).rejects.toThrow('killed')
+    store.fanOutRemove = realRemove
+    expect((await store.latest(keys.home(fan), 10)).map((x) => x.member)).toEqual([post])
+    expect(await projector.apply(del)).toBe('applied')
+    expect(await store.latest(keys.home(fan), 10)).toEqual([])
+  })
+})

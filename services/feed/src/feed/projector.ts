@@ -1,16 +1,18 @@
 /**
  * Applies post and follow events to the read model (the CQRS read side).
  *
- * - Idempotent: each event id is claimed for a bounded window (duplicates are
- *   skipped), and post content only moves forward by `version`, so a stale or
- *   replayed post.updated never overwrites a newer body.
+ * - Idempotent: processed event ids are remembered for a bounded window
+ *   (duplicates are skipped), and post content only moves forward by `version`, so
+ *   a stale or replayed post.updated never overwrites a newer body.
  * - Fan-out on write: a new post goes to the global feed, its author's timeline,
  *   and the home feed of each follower (and the author).
  * - Fan-out on read for authors with more followers than `fanOutThreshold`: their
  *   posts are not copied into home feeds (one popular author cannot stall the
  *   consumer); readers merge those authors' timelines at query time.
  * - Deletes remove the post everywhere (a tombstone keeps its version); unfollows
- *   remove the author's posts from the follower's home feed; follows backfill it.
+ *   remove the author's posts from the follower's home feed; a follow merges the
+ *   author's whole timeline in, so a home feed is the union of the followed
+ *   timelines whatever order the post and follow topics are consumed in.
  */
 import {
   type CloudEvent,
@@ -32,14 +34,12 @@ export interface FeedSettings {
   homeCap: number
   /** Posts kept in the global feed. */
   globalCap: number
-  /** Posts kept per author timeline (also the backfill source). */
+  /** Posts kept per author timeline (merged into a new follower's home feed). */
   authorCap: number
   /** Authors with more followers than this are read-merged, not fanned out. */
   fanOutThreshold: number
   /** How long event ids are remembered for de-duplication, ms. */
   dedupWindowMs: number
-  /** Posts copied into a new follower's home feed. */
-  backfill: number
 }
 
 export const defaultFeedSettings: FeedSettings = {
@@ -48,7 +48,6 @@ export const defaultFeedSettings: FeedSettings = {
   authorCap: 500,
   fanOutThreshold: 1_000,
   dedupWindowMs: 24 * 3600_000,
-  backfill: 50,
 }
 
 export type Outcome = 'applied' | 'duplicate' | 'stale' | 'ignored'
@@ -66,14 +65,13 @@ export function createProjector(
   s: FeedSettings,
   logger?: Logger,
 ): Projector {
-  const followersOf = async (authorId: string) => {
-    const count = await store.setSize(k.followers(authorId))
-    return count > s.fanOutThreshold ? null : await store.setMembers(k.followers(authorId))
-  }
+  /** The live post, or its tombstone, or null. */
+  const stateOf = async (postId: string) =>
+    (await store.getPost(k.post(postId))) ?? (await store.getPost(k.gone(postId)))
 
   const onCreated = async (event: CloudEvent): Promise<Outcome> => {
     const d = eventData(PostCreated, event)
-    const existing = await store.getPost(k.post(d.postId))
+    const existing = await stateOf(d.postId)
     if (existing?.deleted) return 'stale'
     const createdAt = Date.parse(d.createdAt)
     if (!existing || existing.version < d.version) {
@@ -89,13 +87,17 @@ export function createProjector(
     }
     await store.add([k.global], createdAt, d.postId, s.globalCap)
     await store.add([k.author(d.authorId)], createdAt, d.postId, s.authorCap)
-    const followers = await followersOf(d.authorId)
-    await store.add(
-      [k.home(d.authorId), ...(followers ?? []).map(k.home)],
-      createdAt,
-      d.postId,
-      s.homeCap,
-    )
+    if ((await store.setSize(k.followers(d.authorId))) > s.fanOutThreshold)
+      await store.add([k.home(d.authorId)], createdAt, d.postId, s.homeCap)
+    else
+      await store.fanOut(
+        k.followers(d.authorId),
+        k.homePrefix,
+        [k.home(d.authorId)],
+        createdAt,
+        d.postId,
+        s.homeCap,
+      )
     return 'applied'
   }
 
@@ -105,7 +107,7 @@ export function createProjector(
     version: number,
     change: (p: FeedPost) => FeedPost,
   ): Promise<Outcome> => {
-    const existing = await store.getPost(k.post(postId))
+    const existing = await stateOf(postId)
     // post.created comes first on the post's partition; anything else without it is a leftover of a deleted, compacted post.
     if (!existing) return 'ignored'
     if (existing.deleted || existing.version >= version) return 'stale'
@@ -115,10 +117,16 @@ export function createProjector(
 
   const onDeleted = async (event: CloudEvent): Promise<Outcome> => {
     const d = eventData(PostDeleted, event)
-    const existing = await store.getPost(k.post(d.postId))
-    if (existing && (existing.deleted || existing.version >= d.version)) return 'stale'
+    const existing = await stateOf(d.postId)
+    // The same delete again (a redelivery after a crash mid-way) re-runs the removals,
+    // which are idempotent, so a half-applied delete gets finished.
+    if (
+      existing &&
+      (existing.version > d.version || (existing.version === d.version && !existing.deleted))
+    )
+      return 'stale'
     const at = Date.parse(d.deletedAt)
-    await store.setPost(k.post(d.postId), {
+    await store.setPost(k.gone(d.postId), {
       id: d.postId,
       authorId: d.authorId,
       body: '',
@@ -128,11 +136,9 @@ export function createProjector(
       likeCount: 0,
       deleted: true,
     })
-    const followers = await store.setMembers(k.followers(d.authorId))
-    await store.remove(
-      [k.global, k.author(d.authorId), k.home(d.authorId), ...followers.map(k.home)],
-      d.postId,
-    )
+    await store.deletePost(k.post(d.postId))
+    await store.remove([k.global, k.author(d.authorId)], d.postId)
+    await store.fanOutRemove(k.followers(d.authorId), k.homePrefix, [k.home(d.authorId)], d.postId)
     return 'applied'
   }
 
@@ -144,8 +150,9 @@ export function createProjector(
       await store.setAdd(k.celebrities, d.followeeId)
       return 'applied'
     }
-    for (const { member, score } of await store.latest(k.author(d.followeeId), s.backfill))
-      await store.add([k.home(d.followerId)], score, member, s.homeCap)
+    // The whole (capped) timeline, so a home feed is the union of followed timelines
+    // whether a post or the follow was applied first (the topics are not ordered).
+    await store.mergeInto(k.home(d.followerId), k.author(d.followeeId), s.homeCap)
     return 'applied'
   }
 
@@ -188,17 +195,15 @@ export function createProjector(
     async apply(event) {
       const handler = handlers[event.type]
       if (!handler) return 'ignored'
-      if (!(await store.claim(k.event(event.id), s.dedupWindowMs))) return 'duplicate'
-      try {
-        const outcome = await handler(event)
-        if (outcome !== 'applied')
-          logger?.debug({ eventId: event.id, type: event.type, outcome }, 'event not applied')
-        return outcome
-      } catch (err) {
-        // Not processed after all: a retry must not be mistaken for a duplicate.
-        await store.release(k.event(event.id))
-        throw err
-      }
+      if (await store.wasProcessed(k.event(event.id))) return 'duplicate'
+      // Apply first, record after: a crash in between re-applies the event on
+      // redelivery (harmless: every write is idempotent or version-checked), whereas
+      // recording first would lose it.
+      const outcome = await handler(event)
+      await store.markProcessed(k.event(event.id), s.dedupWindowMs)
+      if (outcome !== 'applied')
+        logger?.debug({ eventId: event.id, type: event.type, outcome }, 'event not applied')
+      return outcome
     },
   }
 }

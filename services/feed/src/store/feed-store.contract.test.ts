@@ -64,14 +64,13 @@ for (const [name, make] of adapters) {
       return p
     }
 
-    test('claims an event id once until its TTL passes', async () => {
+    test('remembers processed event ids until their TTL passes; keeps metadata', async () => {
       const k = `${fresh()}event:1`
-      expect(await store.claim(k, 80)).toBe(true)
-      expect(await store.claim(k, 80)).toBe(false)
+      expect(await store.wasProcessed(k)).toBe(false)
+      await store.markProcessed(k, 80)
+      expect(await store.wasProcessed(k)).toBe(true)
       await Bun.sleep(150)
-      expect(await store.claim(k, 80)).toBe(true)
-      await store.release(k)
-      expect(await store.claim(k, 80)).toBe(true)
+      expect(await store.wasProcessed(k)).toBe(false)
       await store.setMeta(`${p}meta`, 'feed-v2')
       expect(await store.getMeta(`${p}meta`)).toBe('feed-v2')
       expect(await store.getMeta(`${p}missing`)).toBeNull()
@@ -97,7 +96,7 @@ for (const [name, make] of adapters) {
       expect(await store.setRemove(`${pre}s`, 'u1')).toBe(false)
     })
 
-    test('a page is newest first with bodies, skips deleted and missing posts, and pages stably through equal scores', async () => {
+    test('a page is newest first with bodies, skips ids without a post, and pages stably through equal scores', async () => {
       const pre = fresh()
       const t = 1_795_000_000_123
       const ids = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6']
@@ -108,7 +107,7 @@ for (const [name, make] of adapters) {
         await store.add([`${pre}home`], scores[i]!, id, 100)
       }
       await store.add([`${pre}home`], t + 4, 'ghost', 100)
-      await store.setPost(`${pre}post:p2`, post('p2', t + 1, { deleted: true, version: 2 }))
+      await store.deletePost(`${pre}post:p2`)
       const q = { timeline: `${pre}home`, postPrefix: `${pre}post:` }
       const first = await store.page({ ...q, after: null, limit: 3 })
       expect(first.map((x) => x.post.id)).toEqual(['p6', 'p5', 'p4'])
@@ -149,6 +148,38 @@ for (const [name, make] of adapters) {
         'c1',
         'a1',
       ])
+    })
+
+    test('fan-out adds to (and removes from) every follower set and the extra keys in one call', async () => {
+      const pre = fresh()
+      for (const f of ['f1', 'f2', 'f3']) await store.setAdd(`${pre}followers`, f)
+      await store.fanOut(`${pre}followers`, `${pre}home:`, [`${pre}home:author`], 42, 'post', 2)
+      for (const h of ['f1', 'f2', 'f3', 'author'])
+        expect(await store.latest(`${pre}home:${h}`, 5)).toEqual([{ member: 'post', score: 42 }])
+      await store.fanOut(`${pre}followers`, `${pre}home:`, [], 43, 'p2', 2)
+      await store.fanOut(`${pre}followers`, `${pre}home:`, [], 44, 'p3', 2)
+      expect((await store.latest(`${pre}home:f1`, 5)).map((x) => x.member)).toEqual(['p3', 'p2'])
+      await store.fanOutRemove(`${pre}followers`, `${pre}home:`, [`${pre}home:author`], 'p3')
+      await store.fanOutRemove(`${pre}followers`, `${pre}home:`, [`${pre}home:author`], 'post')
+      expect((await store.latest(`${pre}home:f2`, 5)).map((x) => x.member)).toEqual(['p2'])
+      expect(await store.latest(`${pre}home:author`, 5)).toEqual([])
+    })
+
+    test('mergeInto unites two sorted sets, keeping the higher score, trimmed to the cap', async () => {
+      const pre = fresh()
+      await store.add([`${pre}home`], 10, 'a', 100)
+      await store.add([`${pre}home`], 15, 'shared', 100)
+      await store.add([`${pre}author`], 20, 'b', 100)
+      await store.add([`${pre}author`], 30, 'c', 100)
+      await store.add([`${pre}author`], 16, 'shared', 100)
+      await store.mergeInto(`${pre}home`, `${pre}author`, 3)
+      expect(await store.latest(`${pre}home`, 10)).toEqual([
+        { member: 'c', score: 30 },
+        { member: 'b', score: 20 },
+        { member: 'shared', score: 16 },
+      ])
+      await store.mergeInto(`${pre}empty-home`, `${pre}missing`, 3)
+      expect(await store.latest(`${pre}empty-home`, 10)).toEqual([])
     })
 
     test('clear removes every key under a prefix and nothing else', async () => {

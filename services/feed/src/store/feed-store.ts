@@ -1,7 +1,7 @@
 /**
  * The feed read model's storage: Redis-shaped primitives (sorted sets of post ids
  * scored by creation time, sets of user ids, post documents as JSON, event-id
- * claims with a TTL) plus one composite read that serves a feed page, including
+ * ids remembered for a TTL) plus one composite read that serves a feed page, including
  * the merge of followed high-follower authors and the post bodies, in a single
  * round trip. Three adapters implement it: in-process, Redis (Bun's RedisClient)
  * and Upstash REST (@upstash/redis).
@@ -33,26 +33,44 @@ export interface PageQuery {
 }
 
 export interface FeedStore {
-  /** Records an event id for `ttlMs`; false when it was already recorded (a duplicate). */
-  claim(key: string, ttlMs: number): Promise<boolean>
-  /** Forgets a claim (processing failed, so the event must count as unseen). */
-  release(key: string): Promise<void>
+  /** Whether an event id was recorded as processed (within its TTL). */
+  wasProcessed(key: string): Promise<boolean>
+  /** Records an event id as processed for `ttlMs` (the de-duplication window). */
+  markProcessed(key: string, ttlMs: number): Promise<void>
   /** A small string value (read-model metadata such as the consumer group). */
   getMeta(key: string): Promise<string | null>
   setMeta(key: string, value: string): Promise<void>
   getPost(key: string): Promise<FeedPost | null>
   setPost(key: string, post: FeedPost): Promise<void>
+  deletePost(key: string): Promise<void>
   /** Adds `member` with `score` to every set in `keys`, each trimmed to its newest `cap` members. */
   add(keys: string[], score: number, member: string, cap: number): Promise<void>
   /** Removes `member` from every set in `keys`. */
   remove(keys: string[], member: string): Promise<void>
+  /**
+   * Fan-out in one call: adds `member` to `<prefix><id>` for every id in the set
+   * `setKey`, and to every key in `extra`, each trimmed to `cap` (on Redis, one
+   * server-side script instead of two commands per follower).
+   */
+  fanOut(
+    setKey: string,
+    prefix: string,
+    extra: string[],
+    score: number,
+    member: string,
+    cap: number,
+  ): Promise<void>
+  /** Removes `member` from `<prefix><id>` for every id in `setKey`, and from every key in `extra`. */
+  fanOutRemove(setKey: string, prefix: string, extra: string[], member: string): Promise<void>
+  /** Merges every member of `source` into `target` (keeping the higher score), then trims `target` to `cap`. */
+  mergeInto(target: string, source: string, cap: number): Promise<void>
   /** The newest `limit` members of a sorted set, with scores. */
   latest(key: string, limit: number): Promise<{ member: string; score: number }[]>
   setAdd(key: string, member: string): Promise<boolean>
   setRemove(key: string, member: string): Promise<boolean>
   setMembers(key: string): Promise<string[]>
   setSize(key: string): Promise<number>
-  /** A feed page, posts included, skipping ids whose post is missing or deleted. */
+  /** A feed page, posts included, skipping ids whose post is missing (deleted posts are not kept under the post prefix). */
   page(q: PageQuery): Promise<{ post: FeedPost; score: number }[]>
   /** Deletes every key under `prefix` (rebuild). */
   clear(prefix: string): Promise<void>

@@ -30,16 +30,11 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
     [...(zsets.get(key) ?? [])].map(([id, score]) => ({ id, score })).sort(compareNewestFirst)
 
   return {
-    async claim(eventId, ttlMs) {
+    wasProcessed: async (key) => (claims.get(key) ?? 0) > now(),
+    async markProcessed(key, ttlMs) {
       const t = now()
-      const until = claims.get(eventId)
-      if (until !== undefined && until > t) return false
-      claims.set(eventId, t + ttlMs)
-      if (claims.size > 200_000) for (const [id, u] of claims) if (u <= t) claims.delete(id)
-      return true
-    },
-    async release(key) {
-      claims.delete(key)
+      claims.set(key, t + ttlMs)
+      if (claims.size > 200_000) for (const [id, until] of claims) if (until <= t) claims.delete(id)
     },
     getMeta: async (key) => meta.get(key) ?? null,
     async setMeta(key, value) {
@@ -48,6 +43,9 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
     getPost: async (key) => structuredClone(posts.get(key) ?? null),
     async setPost(key, post) {
       posts.set(key, structuredClone(post))
+    },
+    async deletePost(key) {
+      posts.delete(key)
     },
     async add(keys, score, member, cap) {
       for (const key of keys) {
@@ -58,6 +56,28 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
     },
     async remove(keys, member) {
       for (const key of keys) zsets.get(key)?.delete(member)
+    },
+    async fanOut(setKey, prefix, extra, score, member, cap) {
+      await this.add(
+        [...extra, ...[...(sets.get(setKey) ?? [])].map((id) => `${prefix}${id}`)],
+        score,
+        member,
+        cap,
+      )
+    },
+    async fanOutRemove(setKey, prefix, extra, member) {
+      await this.remove(
+        [...extra, ...[...(sets.get(setKey) ?? [])].map((id) => `${prefix}${id}`)],
+        member,
+      )
+    },
+    async mergeInto(target, source, cap) {
+      for (const { id, score } of sorted(source)) {
+        const t = zset(target)
+        t.set(id, Math.max(score, t.get(id) ?? Number.NEGATIVE_INFINITY))
+      }
+      const z = zset(target)
+      if (z.size > cap) for (const { id } of sorted(target).slice(cap)) z.delete(id)
     },
     latest: async (key, limit) =>
       sorted(key)
@@ -91,7 +111,7 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
         if (seen.has(it.id) || !isAfter(it, q.after)) continue
         seen.add(it.id)
         const post = posts.get(`${q.postPrefix}${it.id}`)
-        if (post && !post.deleted) out.push({ post: structuredClone(post), score: it.score })
+        if (post) out.push({ post: structuredClone(post), score: it.score })
       }
       return out
     },

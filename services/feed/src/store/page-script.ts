@@ -5,8 +5,30 @@
  * after-id, limit, author-timeline prefix, post prefix, merge flag ('1'/'0').
  * Returns a flat array: score, post JSON, score, post JSON, ...
  * Scores come back as Redis printed them, so ms timestamps keep full precision.
+ * Only live posts are stored under the post prefix (tombstones live elsewhere), so
+ * a missing body simply means the id is skipped.
  */
 import type { FeedPost, PageQuery } from './feed-store.ts'
+
+/**
+ * Fan-out on the server: KEYS[1] the follower set; ARGV: key prefix, score, member,
+ * cap, then extra keys. Adds the member to every follower's set and every extra key,
+ * trimming each to `cap`. With ARGV[2] = '' it removes the member instead.
+ */
+export const FANOUT_SCRIPT = `
+local prefix, score, member, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local function apply(key)
+  if score == '' then
+    redis.call('ZREM', key, member)
+  else
+    redis.call('ZADD', key, score, member)
+    redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1))
+  end
+end
+for i = 5, #ARGV do apply(ARGV[i]) end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do apply(prefix .. id) end
+return 1
+`
 
 export const PAGE_SCRIPT = `
 local limit = tonumber(ARGV[3])
@@ -40,12 +62,9 @@ for _, it in ipairs(items) do
     seen[it[1]] = true
     local json = redis.call('GET', ARGV[5] .. it[1])
     if json then
-      local ok, post = pcall(cjson.decode, json)
-      if ok and not post.deleted then
-        table.insert(out, it[3])
-        table.insert(out, json)
-        n = n + 1
-      end
+      table.insert(out, it[3])
+      table.insert(out, json)
+      n = n + 1
     end
   end
 end

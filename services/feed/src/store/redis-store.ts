@@ -6,9 +6,11 @@
 import { createHash } from 'node:crypto'
 import { RedisClient } from 'bun'
 import type { FeedPost, FeedStore } from './feed-store.ts'
-import { PAGE_SCRIPT, pageScriptArgs, parsePageReply } from './page-script.ts'
+import { FANOUT_SCRIPT, PAGE_SCRIPT, pageScriptArgs, parsePageReply } from './page-script.ts'
 
-const PAGE_SHA = createHash('sha1').update(PAGE_SCRIPT).digest('hex')
+const sha1 = (script: string) => createHash('sha1').update(script).digest('hex')
+const PAGE_SHA = sha1(PAGE_SCRIPT)
+const FANOUT_SHA = sha1(FANOUT_SCRIPT)
 
 /** Pairs from ZRANGE ... WITHSCORES, whichever shape the protocol version gives (RESP3 pairs or RESP2 flat). */
 function pairs(reply: unknown): { member: string; score: number }[] {
@@ -28,10 +30,24 @@ function pairs(reply: unknown): { member: string; score: number }[] {
 export function createRedisStore(url: string): FeedStore {
   const redis = new RedisClient(url)
   const send = (cmd: string, args: (string | number)[]) => redis.send(cmd, args.map(String))
+  /** EVALSHA, loading the script on NOSCRIPT (first use, or after SCRIPT FLUSH). */
+  const evalScript = async (
+    sha: string,
+    script: string,
+    keys: string[],
+    args: (string | number)[],
+  ) => {
+    try {
+      return await send('EVALSHA', [sha, keys.length, ...keys, ...args])
+    } catch (err) {
+      if (!String((err as Error).message).includes('NOSCRIPT')) throw err
+      return send('EVAL', [script, keys.length, ...keys, ...args])
+    }
+  }
   return {
-    claim: async (key, ttlMs) => (await send('SET', [key, '1', 'NX', 'PX', ttlMs])) === 'OK',
-    async release(key) {
-      await send('DEL', [key])
+    wasProcessed: async (key) => Number(await send('EXISTS', [key])) === 1,
+    async markProcessed(key, ttlMs) {
+      await send('SET', [key, '1', 'PX', ttlMs])
     },
     getMeta: async (key) => ((await send('GET', [key])) as string | null) ?? null,
     async setMeta(key, value) {
@@ -44,6 +60,9 @@ export function createRedisStore(url: string): FeedStore {
     async setPost(key, post) {
       await send('SET', [key, JSON.stringify(post)])
     },
+    async deletePost(key) {
+      await send('DEL', [key])
+    },
     async add(keys, score, member, cap) {
       await Promise.all(
         keys.flatMap((k) => [
@@ -55,6 +74,10 @@ export function createRedisStore(url: string): FeedStore {
     async remove(keys, member) {
       await Promise.all(keys.map((k) => send('ZREM', [k, member])))
     },
+    async mergeInto(target, source, cap) {
+      await send('ZUNIONSTORE', [target, 2, target, source, 'AGGREGATE', 'MAX'])
+      await send('ZREMRANGEBYRANK', [target, 0, -(cap + 1)])
+    },
     latest: async (key, limit) =>
       pairs(await send('ZRANGE', [key, 0, limit - 1, 'REV', 'WITHSCORES'])),
     setAdd: async (key, member) => Number(await send('SADD', [key, member])) === 1,
@@ -63,12 +86,13 @@ export function createRedisStore(url: string): FeedStore {
     setSize: async (key) => Number(await send('SCARD', [key])),
     async page(q) {
       const { keys, args } = pageScriptArgs(q)
-      try {
-        return parsePageReply(await send('EVALSHA', [PAGE_SHA, keys.length, ...keys, ...args]))
-      } catch (err) {
-        if (!String((err as Error).message).includes('NOSCRIPT')) throw err
-        return parsePageReply(await send('EVAL', [PAGE_SCRIPT, keys.length, ...keys, ...args]))
-      }
+      return parsePageReply(await evalScript(PAGE_SHA, PAGE_SCRIPT, keys, args))
+    },
+    async fanOut(setKey, prefix, extra, score, member, cap) {
+      await evalScript(FANOUT_SHA, FANOUT_SCRIPT, [setKey], [prefix, score, member, cap, ...extra])
+    },
+    async fanOutRemove(setKey, prefix, extra, member) {
+      await evalScript(FANOUT_SHA, FANOUT_SCRIPT, [setKey], [prefix, '', member, 0, ...extra])
     },
     async clear(prefix) {
       let cursor = '0'

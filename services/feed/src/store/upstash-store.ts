@@ -6,18 +6,28 @@
 import { createHash } from 'node:crypto'
 import { Redis } from '@upstash/redis'
 import type { FeedPost, FeedStore } from './feed-store.ts'
-import { PAGE_SCRIPT, pageScriptArgs, parsePageReply } from './page-script.ts'
+import { FANOUT_SCRIPT, PAGE_SCRIPT, pageScriptArgs, parsePageReply } from './page-script.ts'
 
-const PAGE_SHA = createHash('sha1').update(PAGE_SCRIPT).digest('hex')
+const sha1 = (script: string) => createHash('sha1').update(script).digest('hex')
+const PAGE_SHA = sha1(PAGE_SCRIPT)
+const FANOUT_SHA = sha1(FANOUT_SCRIPT)
 
 /** @example const store = createUpstashStore({ url: 'https://…upstash.io', token }) */
 export function createUpstashStore(o: { url: string; token: string }): FeedStore {
   // Values are our own JSON; keep them as strings rather than letting the client guess.
   const redis = new Redis({ url: o.url, token: o.token, automaticDeserialization: false })
+  const evalScript = async (sha: string, script: string, keys: string[], args: string[]) => {
+    try {
+      return await redis.evalsha(sha, keys, args)
+    } catch (err) {
+      if (!String((err as Error).message).includes('NOSCRIPT')) throw err
+      return redis.eval(script, keys, args)
+    }
+  }
   return {
-    claim: async (key, ttlMs) => (await redis.set(key, '1', { nx: true, px: ttlMs })) === 'OK',
-    async release(key) {
-      await redis.del(key)
+    wasProcessed: async (key) => (await redis.exists(key)) === 1,
+    async markProcessed(key, ttlMs) {
+      await redis.set(key, '1', { px: ttlMs })
     },
     getMeta: async (key) => (await redis.get<string>(key)) ?? null,
     async setMeta(key, value) {
@@ -29,6 +39,9 @@ export function createUpstashStore(o: { url: string; token: string }): FeedStore
     },
     async setPost(key, post) {
       await redis.set(key, JSON.stringify(post))
+    },
+    async deletePost(key) {
+      await redis.del(key)
     },
     async add(keys, score, member, cap) {
       if (!keys.length) return
@@ -43,6 +56,12 @@ export function createUpstashStore(o: { url: string; token: string }): FeedStore
       if (!keys.length) return
       const p = redis.pipeline()
       for (const k of keys) p.zrem(k, member)
+      await p.exec()
+    },
+    async mergeInto(target, source, cap) {
+      const p = redis.pipeline()
+      p.zunionstore(target, 2, [target, source], { aggregate: 'max' })
+      p.zremrangebyrank(target, 0, -(cap + 1))
       await p.exec()
     },
     async latest(key, limit) {
@@ -61,12 +80,18 @@ export function createUpstashStore(o: { url: string; token: string }): FeedStore
     setSize: (key) => redis.scard(key),
     async page(q) {
       const { keys, args } = pageScriptArgs(q)
-      try {
-        return parsePageReply(await redis.evalsha(PAGE_SHA, keys, args))
-      } catch (err) {
-        if (!String((err as Error).message).includes('NOSCRIPT')) throw err
-        return parsePageReply(await redis.eval(PAGE_SCRIPT, keys, args))
-      }
+      return parsePageReply(await evalScript(PAGE_SHA, PAGE_SCRIPT, keys, args))
+    },
+    async fanOut(setKey, prefix, extra, score, member, cap) {
+      await evalScript(
+        FANOUT_SHA,
+        FANOUT_SCRIPT,
+        [setKey],
+        [prefix, String(score), member, String(cap), ...extra],
+      )
+    },
+    async fanOutRemove(setKey, prefix, extra, member) {
+      await evalScript(FANOUT_SHA, FANOUT_SCRIPT, [setKey], [prefix, '', member, '0', ...extra])
     },
     async clear(prefix) {
       let cursor = '0'

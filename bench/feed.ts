@@ -1,0 +1,229 @@
+/**
+ * Feed benchmark, with posts and feed as real processes on the devstack Kafka
+ * broker (and a real Redis for the read model when one can be started):
+ *  1. post-created to visible-in-feed latency at a steady 200 posts/s from an author
+ *     followed by 1,000 users, measured from sending the POST to a follower's home
+ *     feed first listing the post (polled back to back);
+ *  2. home-feed page (20 items) reads/s and p50/p99 from the feed service directly,
+ *     next to an Elysia hello in the same run.
+ *
+ * Usage: bun bench/feed.ts [--quick] [--json FILE]
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { freePort, startKafkaBroker, startTestRedis } from '../devstack/src/index.ts'
+import {
+  createEvent,
+  createEventPublisher,
+  kafkaClient,
+  Topics,
+  UserFollowed,
+} from '../kit/src/index.ts'
+import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
+import { load } from './lib/load.ts'
+import { fmt, markdownTable, ratio, summarize } from './lib/stats.ts'
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean' }, json: { type: 'string' } },
+})
+const quick = Boolean(args.quick)
+const root = join(import.meta.dir, '..')
+const work = mkdtempSync(join(tmpdir(), 'bench-feed-'))
+const procs: ReturnType<typeof Bun.spawn>[] = []
+
+const broker = await startKafkaBroker({ port: 0, log: () => {} })
+const redis = await startTestRedis()
+const issuer = await createTestIssuer()
+const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
+
+async function spawn(
+  cmd: string[],
+  env: Record<string, string>,
+  readyPath = '/health/live',
+): Promise<string> {
+  const port = await freePort()
+  procs.push(
+    Bun.spawn(cmd, {
+      env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'error', PORT: String(port), ...env },
+      stdout: 'ignore',
+      stderr: 'inherit',
+    }),
+  )
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const ok = await fetch(`${url}${readyPath}`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (ok) return url
+    if (Date.now() > deadline) throw new Error(`${cmd.join(' ')} did not start`)
+    await Bun.sleep(20)
+  }
+}
+
+try {
+  const common = {
+    KAFKA_BROKERS: broker.brokers[0]!,
+    AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
+    CONSUL_HTTP_ADDR: '',
+  }
+  const postsUrl = await spawn(['bun', join(root, 'services/posts/src/main.ts')], {
+    ...common,
+    MONGO_URL: '',
+  })
+  const feedUrl = await spawn(['bun', join(root, 'services/feed/src/main.ts')], {
+    ...common,
+    REDIS_URL: redis?.url ?? '',
+    FEED_KEY_PREFIX: `bench-${Date.now()}:`,
+  })
+  const helloScript = join(work, 'hello.ts')
+  writeFileSync(
+    helloScript,
+    "import { Elysia } from 'elysia'\nnew Elysia().get('/', () => 'hello').listen({ hostname: '127.0.0.1', port: Number(process.env.PORT) })\n",
+  )
+  const helloUrl = await spawn(['bun', helloScript], {}, '/')
+
+  // 1,000 followers of one author, sent as the profile service would send them.
+  const author = crypto.randomUUID()
+  const followers = Array.from({ length: 1_000 }, () => crypto.randomUUID())
+  const publisher = await createEventPublisher(
+    kafkaClient(broker.brokers, 'bench-feed', silentLogger()),
+  )
+  for (let i = 0; i < followers.length; i += 100) {
+    await publisher.publish(
+      followers
+        .slice(i, i + 100)
+        .map((f) => ({
+          topic: Topics.follows,
+          key: f,
+          event: createEvent(UserFollowed, {
+            source: '/bench',
+            data: { followerId: f, followeeId: author, followedAt: new Date().toISOString() },
+          }),
+        })),
+    )
+  }
+  await publisher.close()
+  const writerToken = await issuer.tokenFor(author)
+  const readerToken = await issuer.tokenFor(followers.at(-1)!)
+  const post = (body: string) =>
+    fetch(`${postsUrl}/posts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${writerToken}` },
+      body: JSON.stringify({ body }),
+    })
+  const home = async () =>
+    (
+      (await (
+        await fetch(`${feedUrl}/feed?limit=20`, {
+          headers: { authorization: `Bearer ${readerToken}` },
+        })
+      ).json()) as { items: { id: string }[] }
+    ).items
+
+  // Warm up: until a post reaches the last follower's home, the follows are applied.
+  const warm = (await (await post('warm-up')).json()) as { id: string }
+  const warmDeadline = Date.now() + 60_000
+  while (!(await home()).some((i) => i.id === warm.id)) {
+    if (Date.now() > warmDeadline) throw new Error('warm-up post never reached the feed')
+    await Bun.sleep(20)
+  }
+
+  const rate = 200
+  const seconds = quick ? 5 : 15
+  const sentAt = new Map<string, number>()
+  const seenAt = new Map<string, number>()
+  const pending = new Map<Promise<unknown>, true>()
+  let polling = true
+  const poller = (async () => {
+    while (polling)
+      for (const item of await home())
+        if (!seenAt.has(item.id)) seenAt.set(item.id, performance.now())
+  })()
+  const t0 = performance.now()
+  let sent = 0
+  while (sent < rate * seconds) {
+    const due = Math.min(rate * seconds, Math.floor(((performance.now() - t0) / 1000) * rate))
+    while (sent < due) {
+      const started = performance.now()
+      const p = post(`bench post ${sent}`)
+        .then((r) => r.json() as Promise<{ id: string }>)
+        .then((b) => void sentAt.set(b.id, started))
+      pending.set(p, true)
+      void p.finally(() => pending.delete(p))
+      sent++
+    }
+    await Bun.sleep(1)
+  }
+  await Promise.all(pending.keys())
+  const settle = Date.now() + 10_000
+  while ([...sentAt.keys()].some((id) => !seenAt.has(id)) && Date.now() < settle)
+    await Bun.sleep(10)
+  polling = false
+  await poller
+  const latencies = [...sentAt].flatMap(([id, t]) => (seenAt.has(id) ? [seenAt.get(id)! - t] : []))
+  const lost = sentAt.size - latencies.length
+  const propagation = summarize(latencies)
+
+  const loadSeconds = quick ? 3 : 10
+  const feedLoad = await load(`${feedUrl}/feed?limit=20`, {
+    connections: 32,
+    seconds: loadSeconds,
+    headers: { authorization: `Bearer ${readerToken}` },
+  })
+  const helloLoad = await load(helloUrl, { connections: 32, seconds: loadSeconds })
+
+  const store = redis ? 'Redis' : 'in-process store'
+  const propagationTable = markdownTable(
+    ['figure', 'measured', 'target'],
+    [
+      [
+        `posts sent at ${rate}/s for ${seconds} s / seen in a follower's home feed`,
+        `${sentAt.size} / ${latencies.length} (${lost} not seen)`,
+        'none lost',
+      ],
+      ['propagation p50 (POST sent → in home feed)', `${fmt(propagation.p50)} ms`, '< 10 ms'],
+      ['propagation p99', `${fmt(propagation.p99)} ms`, '< 50 ms'],
+      ['propagation max', `${fmt(propagation.max)} ms`, '-'],
+    ],
+  )
+  const readTable = markdownTable(
+    ['32 connections, closed loop', 'requests/s', 'p50', 'p99', 'ratio to hello'],
+    [
+      [
+        'Elysia hello (reference)',
+        fmt(helloLoad.perSecond),
+        `${fmt(helloLoad.ms.p50)} ms`,
+        `${fmt(helloLoad.ms.p99)} ms`,
+        '1',
+      ],
+      [
+        `feed: home page of 20 items (${store})`,
+        fmt(feedLoad.perSecond),
+        `${fmt(feedLoad.ms.p50)} ms`,
+        `${fmt(feedLoad.ms.p99)} ms`,
+        `${fmt(ratio(feedLoad.perSecond, helloLoad.perSecond))}x throughput, p99 ${fmt(ratio(feedLoad.ms.p99, helloLoad.ms.p99))}x (targets >= 0.4x, <= 2x)`,
+      ],
+    ],
+  )
+  console.log(
+    `\n## Feed propagation (${store}, author with 1,000 followers)${quick ? ' (--quick)' : ''}\n\n${propagationTable}\n\n## Feed reads\n\n${readTable}\n`,
+  )
+  const out = args.json ?? join(root, 'bench', 'results', 'feed.json')
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, store, rate, seconds, lost, propagation, feedLoad, helloLoad }, null, 2)}\n`,
+  )
+  console.log(`JSON: ${out}`)
+} finally {
+  for (const p of procs) p.kill('SIGTERM')
+  await Promise.all(procs.map((p) => p.exited))
+  jwks.stop(true)
+  await broker.stop()
+  await redis?.stop()
+  rmSync(work, { recursive: true, force: true })
+}
