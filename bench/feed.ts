@@ -94,16 +94,14 @@ try {
   )
   for (let i = 0; i < followers.length; i += 100) {
     await publisher.publish(
-      followers
-        .slice(i, i + 100)
-        .map((f) => ({
-          topic: Topics.follows,
-          key: f,
-          event: createEvent(UserFollowed, {
-            source: '/bench',
-            data: { followerId: f, followeeId: author, followedAt: new Date().toISOString() },
-          }),
-        })),
+      followers.slice(i, i + 100).map((f) => ({
+        topic: Topics.follows,
+        key: f,
+        event: createEvent(UserFollowed, {
+          source: '/bench',
+          data: { followerId: f, followeeId: author, followedAt: new Date().toISOString() },
+        }),
+      })),
     )
   }
   await publisher.close()

@@ -79,3 +79,20 @@ test('wrong issuer, expired and unknown-key tokens are UnauthorizedError with in
     )
   }
 })
+
+test('a cached token is still refused once it expires', async () => {
+  const k = await keyPair()
+  let now = new Date()
+  const verify = createJwtVerifier({
+    jwks: { keys: [k.jwk] },
+    issuer: 'civildiy-auth',
+    audience: 'civildiy',
+    clock: () => now,
+    clockToleranceSec: 0,
+  })
+  const token = await sign(k, { exp: Math.floor(now.getTime() / 1000) + 60 })
+  expect((await verify(token)).userId).toBe('user-1')
+  expect((await verify(token)).userId).toBe('user-1')
+  now = new Date(now.getTime() + 120_000)
+  await expect(verify(token)).rejects.toBeInstanceOf(UnauthorizedError)
+})

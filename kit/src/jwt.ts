@@ -40,6 +40,13 @@ export interface JwtVerifierOptions {
    * since the last fetch. Default 1000.
    */
   jwksCooldownMs?: number
+  /**
+   * Verified tokens remembered (by their exact string) until they expire, so a
+   * client's repeated requests cost one signature check. A key removed from the
+   * JWKS stops new tokens at once; tokens already seen stay valid until their `exp`
+   * (at most the access-token lifetime). 0 disables. Default 10,000 tokens.
+   */
+  cacheSize?: number
 }
 
 export type JwtVerifier = (token: string) => Promise<AuthContext>
@@ -68,7 +75,10 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
     }
     return set
   }
-  return async (token) => {
+  const cache = new Map<string, AuthContext>()
+  const cacheSize = o.cacheSize ?? 10_000
+  const now = () => (o.clock?.() ?? new Date()).getTime() / 1000
+  const verify = async (token: string): Promise<AuthContext> => {
     try {
       const set = await keySet()
       const { payload } = await jwtVerify(token, set, {
@@ -87,6 +97,18 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
         throw new UnauthorizedError('The access token is invalid', 'invalid_token')
       throw new UnauthorizedError('The access token could not be verified', 'invalid_token')
     }
+  }
+  return async (token) => {
+    const hit = cache.get(token)
+    if (hit && (hit.claims.exp ?? 0) > now()) return hit
+    if (hit) cache.delete(token)
+    const auth = await verify(token)
+    if (cacheSize > 0) {
+      // Map iteration order is insertion order: drop the oldest entry when full.
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!)
+      cache.set(token, auth)
+    }
+    return auth
   }
 }
 
