@@ -3,7 +3,8 @@
  * broker (and a real Redis for the read model when one can be started):
  *  1. post-created to visible-in-feed latency at a steady 200 posts/s from an author
  *     followed by 1,000 users, measured from sending the POST to a follower's home
- *     feed first listing the post (polled back to back);
+ *     feed first listing the post (polled back to back), with fan-out on write and
+ *     with fan-out on read;
  *  2. home-feed page (20 items) reads/s and p50/p99 from the feed service directly,
  *     next to an Elysia hello in the same run.
  *
@@ -74,11 +75,13 @@ try {
     ...common,
     MONGO_URL: '',
   })
-  const feedUrl = await spawn(['bun', join(root, 'services/feed/src/main.ts')], {
-    ...common,
-    REDIS_URL: redis?.url ?? '',
-    FEED_KEY_PREFIX: `bench-${Date.now()}:`,
-  })
+  const startFeed = (threshold: number) =>
+    spawn(['bun', join(root, 'services/feed/src/main.ts')], {
+      ...common,
+      REDIS_URL: redis?.url ?? '',
+      FEED_KEY_PREFIX: `bench-${threshold}-${Date.now()}:`,
+      FANOUT_THRESHOLD: String(threshold),
+    })
   const helloScript = join(work, 'hello.ts')
   writeFileSync(
     helloScript,
@@ -86,86 +89,102 @@ try {
   )
   const helloUrl = await spawn(['bun', helloScript], {}, '/')
 
-  // 1,000 followers of one author, sent as the profile service would send them.
-  const author = crypto.randomUUID()
-  const followers = Array.from({ length: 1_000 }, () => crypto.randomUUID())
-  const publisher = await createEventPublisher(
-    kafkaClient(broker.brokers, 'bench-feed', silentLogger()),
-  )
-  for (let i = 0; i < followers.length; i += 100) {
-    await publisher.publish(
-      followers.slice(i, i + 100).map((f) => ({
-        topic: Topics.follows,
-        key: f,
-        event: createEvent(UserFollowed, {
-          source: '/bench',
-          data: { followerId: f, followeeId: author, followedAt: new Date().toISOString() },
-        }),
-      })),
-    )
-  }
-  await publisher.close()
-  const writerToken = await issuer.tokenFor(author)
-  const readerToken = await issuer.tokenFor(followers.at(-1)!)
+  const rate = 200
+  const seconds = quick ? 5 : 15
+  const writer = crypto.randomUUID()
+  const writerToken = await issuer.tokenFor(writer)
   const post = (body: string) =>
     fetch(`${postsUrl}/posts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${writerToken}` },
       body: JSON.stringify({ body }),
     })
-  const home = async () =>
-    (
-      (await (
-        await fetch(`${feedUrl}/feed?limit=20`, {
-          headers: { authorization: `Bearer ${readerToken}` },
-        })
-      ).json()) as { items: { id: string }[] }
-    ).items
 
-  // Warm up: until a post reaches the last follower's home, the follows are applied.
-  const warm = (await (await post('warm-up')).json()) as { id: string }
-  const warmDeadline = Date.now() + 60_000
-  while (!(await home()).some((i) => i.id === warm.id)) {
-    if (Date.now() > warmDeadline) throw new Error('warm-up post never reached the feed')
-    await Bun.sleep(20)
-  }
-
-  const rate = 200
-  const seconds = quick ? 5 : 15
-  const sentAt = new Map<string, number>()
-  const seenAt = new Map<string, number>()
-  const pending = new Map<Promise<unknown>, true>()
-  let polling = true
-  const poller = (async () => {
-    while (polling)
-      for (const item of await home())
-        if (!seenAt.has(item.id)) seenAt.set(item.id, performance.now())
-  })()
-  const t0 = performance.now()
-  let sent = 0
-  while (sent < rate * seconds) {
-    const due = Math.min(rate * seconds, Math.floor(((performance.now() - t0) / 1000) * rate))
-    while (sent < due) {
-      const started = performance.now()
-      const p = post(`bench post ${sent}`)
-        .then((r) => r.json() as Promise<{ id: string }>)
-        .then((b) => void sentAt.set(b.id, started))
-      pending.set(p, true)
-      void p.finally(() => pending.delete(p))
-      sent++
+  /** Propagation at `rate` posts/s from an author followed by 1,000 users, through a feed with this fan-out threshold. */
+  async function propagation(threshold: number) {
+    const feedUrl = await startFeed(threshold)
+    const followers = Array.from({ length: 1_000 }, () => crypto.randomUUID())
+    const publisher = await createEventPublisher(
+      kafkaClient(broker.brokers, 'bench-feed', silentLogger()),
+    )
+    for (let i = 0; i < followers.length; i += 100) {
+      await publisher.publish(
+        followers
+          .slice(i, i + 100)
+          .map((f) => ({
+            topic: Topics.follows,
+            key: f,
+            event: createEvent(UserFollowed, {
+              source: '/bench',
+              data: { followerId: f, followeeId: writer, followedAt: new Date().toISOString() },
+            }),
+          })),
+      )
     }
-    await Bun.sleep(1)
+    await publisher.close()
+    const readerToken = await issuer.tokenFor(followers.at(-1)!)
+    const home = async () =>
+      (
+        (await (
+          await fetch(`${feedUrl}/feed?limit=20`, {
+            headers: { authorization: `Bearer ${readerToken}` },
+          })
+        ).json()) as { items: { id: string }[] }
+      ).items
+    // Warm up: once a post reaches the last follower's home, the follows are applied.
+    const warm = (await (await post('warm-up')).json()) as { id: string }
+    const warmDeadline = Date.now() + 60_000
+    while (!(await home()).some((i) => i.id === warm.id)) {
+      if (Date.now() > warmDeadline) throw new Error('warm-up post never reached the feed')
+      await Bun.sleep(20)
+    }
+    const sentAt = new Map<string, number>()
+    const seenAt = new Map<string, number>()
+    const pending = new Set<Promise<unknown>>()
+    let polling = true
+    const poller = (async () => {
+      while (polling)
+        for (const item of await home())
+          if (!seenAt.has(item.id)) seenAt.set(item.id, performance.now())
+    })()
+    const t0 = performance.now()
+    let sent = 0
+    while (sent < rate * seconds) {
+      const due = Math.min(rate * seconds, Math.floor(((performance.now() - t0) / 1000) * rate))
+      while (sent < due) {
+        const started = performance.now()
+        const p = post(`bench post ${sent}`)
+          .then((r) => r.json() as Promise<{ id: string }>)
+          .then((b) => void sentAt.set(b.id, started))
+        pending.add(p)
+        void p.finally(() => pending.delete(p))
+        sent++
+      }
+      await Bun.sleep(1)
+    }
+    await Promise.all(pending)
+    const settle = Date.now() + 30_000
+    while ([...sentAt.keys()].some((id) => !seenAt.has(id)) && Date.now() < settle)
+      await Bun.sleep(10)
+    polling = false
+    await poller
+    const latencies = [...sentAt].flatMap(([id, t]) =>
+      seenAt.has(id) ? [seenAt.get(id)! - t] : [],
+    )
+    return {
+      feedUrl,
+      readerToken,
+      sent: sentAt.size,
+      lost: sentAt.size - latencies.length,
+      ms: summarize(latencies),
+    }
   }
-  await Promise.all(pending.keys())
-  const settle = Date.now() + 10_000
-  while ([...sentAt.keys()].some((id) => !seenAt.has(id)) && Date.now() < settle)
-    await Bun.sleep(10)
-  polling = false
-  await poller
-  const latencies = [...sentAt].flatMap(([id, t]) => (seenAt.has(id) ? [seenAt.get(id)! - t] : []))
-  const lost = sentAt.size - latencies.length
-  const propagation = summarize(latencies)
 
+  // Fan-out on write: 1,000 followers is at the default threshold, so every post is copied to 1,000 home feeds.
+  const onWrite = await propagation(1_000)
+  // Fan-out on read: the same author counts as high-follower and is merged into home feeds at read time.
+  const onRead = await propagation(999)
+  const { feedUrl, readerToken } = onRead
   const loadSeconds = quick ? 3 : 10
   const feedLoad = await load(`${feedUrl}/feed?limit=20`, {
     connections: 32,
@@ -175,17 +194,25 @@ try {
   const helloLoad = await load(helloUrl, { connections: 32, seconds: loadSeconds })
 
   const store = redis ? 'Redis' : 'in-process store'
+  const row = (label: string, r: typeof onWrite) => [
+    label,
+    `${r.sent} / ${r.sent - r.lost}`,
+    `${fmt(r.ms.p50)} ms`,
+    `${fmt(r.ms.p99)} ms`,
+    `${fmt(r.ms.max)} ms`,
+  ]
   const propagationTable = markdownTable(
-    ['figure', 'measured', 'target'],
     [
-      [
-        `posts sent at ${rate}/s for ${seconds} s / seen in a follower's home feed`,
-        `${sentAt.size} / ${latencies.length} (${lost} not seen)`,
-        'none lost',
-      ],
-      ['propagation p50 (POST sent → in home feed)', `${fmt(propagation.p50)} ms`, '< 10 ms'],
-      ['propagation p99', `${fmt(propagation.p99)} ms`, '< 50 ms'],
-      ['propagation max', `${fmt(propagation.max)} ms`, '-'],
+      `${rate} posts/s for ${seconds} s, author with 1,000 followers`,
+      'sent / seen',
+      'p50 (POST sent → in home feed)',
+      'p99',
+      'max',
+    ],
+    [
+      row('fan-out on write (threshold 1,000)', onWrite),
+      row('fan-out on read (threshold 999)', onRead),
+      ['targets', 'none lost', '< 10 ms', '< 50 ms', '-'],
     ],
   )
   const readTable = markdownTable(
@@ -214,7 +241,7 @@ try {
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), quick, store, rate, seconds, lost, propagation, feedLoad, helloLoad }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, store, rate, seconds, onWrite, onRead, feedLoad, helloLoad }, null, 2)}\n`,
   )
   console.log(`JSON: ${out}`)
 } finally {

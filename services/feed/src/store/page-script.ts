@@ -21,8 +21,10 @@ local function apply(key)
   if score == '' then
     redis.call('ZREM', key, member)
   else
-    redis.call('ZADD', key, score, member)
-    redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1))
+    -- ZCARD is O(1); trim only the sets that are actually over their cap.
+    if redis.call('ZADD', key, score, member) == 1 and redis.call('ZCARD', key) > cap then
+      redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1))
+    end
   end
 end
 for i = 5, #ARGV do apply(ARGV[i]) end
