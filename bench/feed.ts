@@ -109,16 +109,14 @@ try {
     )
     for (let i = 0; i < followers.length; i += 100) {
       await publisher.publish(
-        followers
-          .slice(i, i + 100)
-          .map((f) => ({
-            topic: Topics.follows,
-            key: f,
-            event: createEvent(UserFollowed, {
-              source: '/bench',
-              data: { followerId: f, followeeId: writer, followedAt: new Date().toISOString() },
-            }),
-          })),
+        followers.slice(i, i + 100).map((f) => ({
+          topic: Topics.follows,
+          key: f,
+          event: createEvent(UserFollowed, {
+            source: '/bench',
+            data: { followerId: f, followeeId: writer, followedAt: new Date().toISOString() },
+          }),
+        })),
       )
     }
     await publisher.close()
