@@ -143,3 +143,26 @@ export const Port = (defaultPort: number) =>
 
 /** What the service runner needs: the base settings plus the service's PORT. */
 export type ServiceConfig = BaseConfig & { PORT: number }
+
+/**
+ * Settings of a service that accepts access tokens: where auth's JWKS is (a URL,
+ * or the `auth` service found through Consul) and the claims tokens must carry.
+ * Spread into a service's config schema.
+ */
+export const AccessTokenConfig = {
+  AUTH_JWKS_URL: t.Optional(
+    t.String({
+      pattern: '^https?://',
+      description: "the auth service's JWKS URL (unset: found through Consul)",
+    }),
+  ),
+  AUTH_SERVICE_NAME: t.String({ default: 'auth', description: 'the auth service name in Consul' }),
+  JWT_ISSUER: t.String({
+    default: 'civildiy-auth',
+    description: 'the iss claim access tokens must carry',
+  }),
+  JWT_AUDIENCE: t.String({
+    default: 'civildiy',
+    description: 'the aud claim access tokens must carry',
+  }),
+}

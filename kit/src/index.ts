@@ -2,6 +2,7 @@
  * @civildiy/kit: what every CivilDIY service shares. No side effects on import.
  */
 export {
+  AccessTokenConfig,
   BaseConfig,
   ConfigError,
   type ConfigProblem,
@@ -77,10 +78,12 @@ export {
   type OutboxRelayOptions,
   startOutboxRelay,
 } from './events/outbox.ts'
+export { type RelayLoopOptions, startRelayLoop } from './events/relay-loop.ts'
 export { type CheckResult, type HealthCheck, healthRoutes, runChecks } from './health.ts'
 export { httpDefaults, requestIdOf } from './http.ts'
 export {
   type AuthContext,
+  accessTokenVerifier,
   bearerToken,
   createJwtVerifier,
   type JwtVerifier,

@@ -14,7 +14,9 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose'
+import { consulClient, discoverService } from './consul.ts'
 import { UnauthorizedError } from './errors.ts'
+import type { Logger } from './logger.ts'
 
 /** Who a verified token belongs to. */
 export interface AuthContext {
@@ -134,4 +136,36 @@ export function requireAuth(verify: JwtVerifier) {
       return { auth: await verify(token) }
     },
   )
+}
+
+/**
+ * The verifier for a service's access-token settings (see AccessTokenConfig): the
+ * JWKS from AUTH_JWKS_URL, else from a passing instance of AUTH_SERVICE_NAME in
+ * Consul. With neither AUTH_JWKS_URL nor CONSUL_HTTP_ADDR there is no way to find
+ * the keys, so it logs why and exits (78), as config errors do.
+ */
+export function accessTokenVerifier(
+  config: {
+    AUTH_JWKS_URL?: string
+    AUTH_SERVICE_NAME: string
+    JWT_ISSUER: string
+    JWT_AUDIENCE: string
+    CONSUL_HTTP_ADDR?: string
+  },
+  logger: Logger,
+): JwtVerifier {
+  const { AUTH_JWKS_URL: url, CONSUL_HTTP_ADDR: consulAddress } = config
+  if (!url && !consulAddress) {
+    logger.fatal('set AUTH_JWKS_URL, or CONSUL_HTTP_ADDR so the auth service can be found')
+    process.exit(78)
+  }
+  const consul = consulAddress ? consulClient(consulAddress) : null
+  return createJwtVerifier({
+    jwks:
+      url ??
+      (async () =>
+        `${await discoverService(consul!, config.AUTH_SERVICE_NAME)}/.well-known/jwks.json`),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  })
 }

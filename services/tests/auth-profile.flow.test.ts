@@ -4,44 +4,21 @@
  * through Kafka, JWKS found through Consul, deregistration on SIGTERM.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type Devstack, startDevstack } from '@civildiy/devstack'
 import { consulClient, discoverService } from '@civildiy/kit'
-import type { Subprocess } from 'bun'
-import { spawnService, until } from './stack-helpers.ts'
+import { type RunningStack, startStack, until } from './stack-helpers.ts'
 
-let stack: Devstack
-let dataDir: string
-const procs: Subprocess[] = []
+let running: RunningStack
 
 beforeAll(async () => {
-  stack = await startDevstack({
-    only: ['kafka', 'consul'],
-    kafka: { port: 0, log: () => {} },
-    consul: { port: 0 },
-  })
-  dataDir = mkdtempSync(join(tmpdir(), 'auth-profile-flow-'))
-  const common = {
-    CONSUL_HTTP_ADDR: stack.url('consul')!,
-    KAFKA_BROKERS: stack.url('kafka')!.replace('kafka://', ''),
-  }
-  procs.push(
-    spawnService('auth', { ...common, DATA_DIR: dataDir }),
-    spawnService('profile', common),
-  )
+  running = await startStack(['auth', 'profile'])
 }, 60_000)
 
 afterAll(async () => {
-  for (const p of procs) p.kill('SIGTERM')
-  await Promise.all(procs.map((p) => p.exited))
-  await stack?.stop()
-  rmSync(dataDir, { recursive: true, force: true })
+  await running?.stop()
 })
 
 test('register through auth, profile appears from the event, follow with an auth-issued token; SIGTERM deregisters', async () => {
-  const consul = consulClient(stack.url('consul')!)
+  const consul = consulClient(running.stack.url('consul')!)
   const auth = await until(
     () => discoverService(consul, 'auth'),
     Boolean,
@@ -107,9 +84,8 @@ test('register through auth, profile appears from the event, follow with an auth
   })
   expect(forged.status).toBe(401)
 
-  const [authProc] = procs
-  authProc!.kill('SIGTERM')
-  expect(await authProc!.exited).toBe(0)
+  running.procs.auth!.kill('SIGTERM')
+  expect(await running.procs.auth!.exited).toBe(0)
   const services = (await consul.agent.service.list()) as Record<string, { Service: string }>
   expect(Object.values(services).map((s) => s.Service)).toEqual(['profile'])
 }, 90_000)

@@ -1,5 +1,8 @@
 /** Starting services as real processes for cross-service tests. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type Devstack, startDevstack } from '@civildiy/devstack'
 import type { Subprocess } from 'bun'
 
 const root = join(import.meta.dir, '..', '..')
@@ -38,5 +41,37 @@ export async function until<T>(
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await Bun.sleep(50)
+  }
+}
+
+/** A devstack (Kafka, Consul) with the named services running against it. */
+export interface RunningStack {
+  stack: Devstack
+  procs: Record<string, Subprocess>
+  stop(): Promise<void>
+}
+
+export async function startStack(services: string[]): Promise<RunningStack> {
+  const stack = await startDevstack({
+    only: ['kafka', 'consul'],
+    kafka: { port: 0, log: () => {} },
+    consul: { port: 0 },
+  })
+  const dataDir = mkdtempSync(join(tmpdir(), 'stack-'))
+  const common = {
+    CONSUL_HTTP_ADDR: stack.url('consul')!,
+    KAFKA_BROKERS: stack.url('kafka')!.replace('kafka://', ''),
+    DATA_DIR: dataDir,
+  }
+  const procs = Object.fromEntries(services.map((name) => [name, spawnService(name, common)]))
+  return {
+    stack,
+    procs,
+    async stop() {
+      for (const p of Object.values(procs)) p.kill('SIGTERM')
+      await Promise.all(Object.values(procs).map((p) => p.exited))
+      await stack.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
   }
 }

@@ -4,46 +4,21 @@
  * in the follower's home feed; edits and deletes follow it there.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type Devstack, startDevstack } from '@civildiy/devstack'
 import { consulClient, discoverService } from '@civildiy/kit'
-import type { Subprocess } from 'bun'
-import { spawnService, until } from './stack-helpers.ts'
+import { type RunningStack, startStack, until } from './stack-helpers.ts'
 
-let stack: Devstack
-let dataDir: string
-const procs: Subprocess[] = []
+let running: RunningStack
 
 beforeAll(async () => {
-  stack = await startDevstack({
-    only: ['kafka', 'consul'],
-    kafka: { port: 0, log: () => {} },
-    consul: { port: 0 },
-  })
-  dataDir = mkdtempSync(join(tmpdir(), 'stack-flow-'))
-  const common = {
-    CONSUL_HTTP_ADDR: stack.url('consul')!,
-    KAFKA_BROKERS: stack.url('kafka')!.replace('kafka://', ''),
-  }
-  procs.push(
-    spawnService('auth', { ...common, DATA_DIR: dataDir }),
-    spawnService('profile', common),
-    spawnService('posts', common),
-    spawnService('feed', common),
-  )
+  running = await startStack(['auth', 'profile', 'posts', 'feed'])
 }, 60_000)
 
 afterAll(async () => {
-  for (const p of procs) p.kill('SIGTERM')
-  await Promise.all(procs.map((p) => p.exited))
-  await stack?.stop()
-  rmSync(dataDir, { recursive: true, force: true })
+  await running?.stop()
 })
 
 test('follow through profile + post through posts = an item in the follower’s home feed; edit and delete follow', async () => {
-  const consul = consulClient(stack.url('consul')!)
+  const consul = consulClient(running.stack.url('consul')!)
   const url = Object.fromEntries(
     await Promise.all(
       ['auth', 'profile', 'posts', 'feed'].map(async (s) => [

@@ -10,6 +10,7 @@ import type { Sql, TransactionSql } from 'postgres'
 import type { Logger } from '../logger.ts'
 import type { CloudEvent } from './envelope.ts'
 import type { EventPublisher } from './kafka.ts'
+import { startRelayLoop } from './relay-loop.ts'
 
 /** The outbox table; include it in a service's migrations. */
 export const OUTBOX_MIGRATION = {
@@ -66,13 +67,7 @@ export interface OutboxRelay {
  * order when it returns; nothing is dropped.
  */
 export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
-  const poll = o.pollIntervalMs ?? 250
   const batchSize = o.batchSize ?? 200
-  let running: Promise<void> | null = null
-  let again = false
-  let stopped = false
-  let failing = false
-
   const drain = async () => {
     for (;;) {
       const publisher = o.publisher()
@@ -112,50 +107,20 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
         throw err
       }
       await o.sql`update outbox_events set published_at = now(), claimed_until = null where id in ${o.sql(ids)}`
-      if (failing) o.logger.info('outbox relay publishing again')
-      failing = false
       if (rows.length < batchSize) return
     }
   }
 
-  const run = () => {
-    if (stopped) return
-    if (running) {
-      again = true
-      return
-    }
-    running = drain()
-      .catch((err) => {
-        if (!failing)
-          o.logger.warn(
-            { err: (err as Error).message },
-            'outbox relay cannot publish; events stay pending',
-          )
-        failing = true
-      })
-      .finally(() => {
-        running = null
-        if (again && !stopped) {
-          again = false
-          run()
-        }
-      })
-  }
-  const timer = setInterval(run, poll)
-  timer.unref?.()
-  run()
-  return {
-    kick: run,
-    async pending() {
+  return startRelayLoop({
+    drain,
+    pending: async () => {
       const [row] = await o.sql<
         { n: number }[]
       >`select count(*)::int as n from outbox_events where published_at is null`
       return row?.n ?? 0
     },
-    async stop() {
-      stopped = true
-      clearInterval(timer)
-      await running
-    },
-  }
+    logger: o.logger,
+    name: 'outbox relay',
+    pollIntervalMs: o.pollIntervalMs,
+  })
 }

@@ -1,5 +1,5 @@
 /** The feed service's environment, on top of the kit's base. */
-import { BaseConfig, Port } from '@civildiy/kit'
+import { AccessTokenConfig, BaseConfig, Port } from '@civildiy/kit'
 import { type Static, Type as t } from '@sinclair/typebox'
 
 export const FeedConfig = t.Composite([
@@ -32,24 +32,7 @@ export const FeedConfig = t.Composite([
       default: 800,
       description: 'posts kept per home feed',
     }),
-    AUTH_JWKS_URL: t.Optional(
-      t.String({
-        pattern: '^https?://',
-        description: "the auth service's JWKS URL (unset: found through Consul)",
-      }),
-    ),
-    AUTH_SERVICE_NAME: t.String({
-      default: 'auth',
-      description: 'the auth service name in Consul',
-    }),
-    JWT_ISSUER: t.String({
-      default: 'civildiy-auth',
-      description: 'the iss claim access tokens must carry',
-    }),
-    JWT_AUDIENCE: t.String({
-      default: 'civildiy',
-      description: 'the aud claim access tokens must carry',
-    }),
+    ...AccessTokenConfig,
   }),
 ])
 export type FeedConfig = Static<typeof FeedConfig>

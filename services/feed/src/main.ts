@@ -4,11 +4,9 @@
  * reconstructed from the events (the in-process store does this on every start).
  */
 import {
-  consulClient,
-  createJwtVerifier,
+  accessTokenVerifier,
   createLogger,
   createService,
-  discoverService,
   loadConfigOrExit,
   startEventing,
   Topics,
@@ -21,10 +19,6 @@ import { openFeedStore } from './store/open-store.ts'
 
 const config = loadConfigOrExit(FeedConfig)
 const logger = createLogger({ service: 'feed', level: config.LOG_LEVEL })
-if (!config.AUTH_JWKS_URL && !config.CONSUL_HTTP_ADDR) {
-  logger.fatal('set AUTH_JWKS_URL, or CONSUL_HTTP_ADDR so the auth service can be found')
-  process.exit(78)
-}
 const keys = feedKeys(config.FEED_KEY_PREFIX)
 const { store, kind } = openFeedStore(config, logger)
 
@@ -37,15 +31,7 @@ if (!groupId || process.argv.includes('--rebuild')) {
   logger.info({ groupId, store: kind }, 'building the read model from the beginning of the topics')
 }
 
-const consul = config.CONSUL_HTTP_ADDR ? consulClient(config.CONSUL_HTTP_ADDR) : null
-const verify = createJwtVerifier({
-  jwks:
-    config.AUTH_JWKS_URL ??
-    (async () =>
-      `${await discoverService(consul!, config.AUTH_SERVICE_NAME)}/.well-known/jwks.json`),
-  issuer: config.JWT_ISSUER,
-  audience: config.JWT_AUDIENCE,
-})
+const verify = accessTokenVerifier(config, logger)
 const projector = createProjector(
   store,
   keys,

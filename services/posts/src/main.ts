@@ -1,10 +1,8 @@
 /** Boots the posts service. */
 import {
-  consulClient,
-  createJwtVerifier,
+  accessTokenVerifier,
   createLogger,
   createService,
-  discoverService,
   loadConfigOrExit,
   startEventing,
   Topics,
@@ -18,23 +16,11 @@ import { ensurePostIndexes } from './posts/service.ts'
 
 const config = loadConfigOrExit(PostsConfig)
 const logger = createLogger({ service: 'posts', level: config.LOG_LEVEL })
-if (!config.AUTH_JWKS_URL && !config.CONSUL_HTTP_ADDR) {
-  logger.fatal('set AUTH_JWKS_URL, or CONSUL_HTTP_ADDR so the auth service can be found')
-  process.exit(78)
-}
 const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger })
 const posts = mongo.db.collection<PostDoc>('posts')
 await ensurePostIndexes(posts)
 
-const consul = config.CONSUL_HTTP_ADDR ? consulClient(config.CONSUL_HTTP_ADDR) : null
-const verify = createJwtVerifier({
-  jwks:
-    config.AUTH_JWKS_URL ??
-    (async () =>
-      `${await discoverService(consul!, config.AUTH_SERVICE_NAME)}/.well-known/jwks.json`),
-  issuer: config.JWT_ISSUER,
-  audience: config.JWT_AUDIENCE,
-})
+const verify = accessTokenVerifier(config, logger)
 const events = startEventing({
   service: 'posts',
   brokers: config.KAFKA_BROKERS?.split(','),

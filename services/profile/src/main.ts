@@ -1,11 +1,9 @@
 /** Boots the profile service. */
 import {
+  accessTokenVerifier,
   connectPostgres,
-  consulClient,
-  createJwtVerifier,
   createLogger,
   createService,
-  discoverService,
   loadConfigOrExit,
   migrate,
   startEventing,
@@ -18,22 +16,10 @@ import { migrations } from './migrations.ts'
 
 const config = loadConfigOrExit(ProfileConfig)
 const logger = createLogger({ service: 'profile', level: config.LOG_LEVEL })
-if (!config.AUTH_JWKS_URL && !config.CONSUL_HTTP_ADDR) {
-  logger.fatal('set AUTH_JWKS_URL, or CONSUL_HTTP_ADDR so the auth service can be found')
-  process.exit(78)
-}
 const db = await connectPostgres({ url: config.DATABASE_URL, logger })
 await migrate(db.sql, 'profile', migrations, logger)
 
-const consul = config.CONSUL_HTTP_ADDR ? consulClient(config.CONSUL_HTTP_ADDR) : null
-const verify = createJwtVerifier({
-  jwks:
-    config.AUTH_JWKS_URL ??
-    (async () =>
-      `${await discoverService(consul!, config.AUTH_SERVICE_NAME)}/.well-known/jwks.json`),
-  issuer: config.JWT_ISSUER,
-  audience: config.JWT_AUDIENCE,
-})
+const verify = accessTokenVerifier(config, logger)
 
 const lifecycle = { shuttingDown: false }
 // `events` is only used by these callbacks once the service runs, after it is assigned below.

@@ -5,7 +5,7 @@
  * publishing and before the pull publishes again, so consumers de-duplicate by
  * event id. While Kafka is down, events wait on their documents.
  */
-import type { EventPublisher, Logger, OutboxRelay } from '@civildiy/kit'
+import { type EventPublisher, type Logger, type OutboxRelay, startRelayLoop } from '@civildiy/kit'
 import type { Collection } from 'mongodb'
 import type { PostDoc } from './model.ts'
 
@@ -18,11 +18,6 @@ export function startPostOutboxRelay(o: {
   batchSize?: number
 }): OutboxRelay {
   const batchSize = o.batchSize ?? 100
-  let running: Promise<void> | null = null
-  let again = false
-  let stopped = false
-  let failing = false
-
   const drain = async () => {
     for (;;) {
       const publisher = o.publisher()
@@ -50,39 +45,11 @@ export function startPostOutboxRelay(o: {
             { $unset: { outboxPending: '' } },
           )
       }
-      if (failing) o.logger.info('post outbox relay publishing again')
-      failing = false
       if (docs.length < batchSize) return
     }
   }
-  const run = () => {
-    if (stopped) return
-    if (running) {
-      again = true
-      return
-    }
-    running = drain()
-      .catch((err) => {
-        if (!failing)
-          o.logger.warn(
-            { err: (err as Error).message },
-            'post outbox relay cannot publish; events stay on their posts',
-          )
-        failing = true
-      })
-      .finally(() => {
-        running = null
-        if (again && !stopped) {
-          again = false
-          run()
-        }
-      })
-  }
-  const timer = setInterval(run, o.pollIntervalMs ?? 250)
-  timer.unref?.()
-  run()
-  return {
-    kick: run,
+  return startRelayLoop({
+    drain,
     pending: async () =>
       (
         await o.posts
@@ -93,10 +60,8 @@ export function startPostOutboxRelay(o: {
           ])
           .toArray()
       )[0]?.n ?? 0,
-    async stop() {
-      stopped = true
-      clearInterval(timer)
-      await running
-    },
-  }
+    logger: o.logger,
+    name: 'post outbox relay',
+    pollIntervalMs: o.pollIntervalMs,
+  })
 }
