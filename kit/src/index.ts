@@ -99,6 +99,7 @@ export {
   migrate,
 } from './postgres.ts'
 export {
+  type AppEnvironment,
   type BaseAppOptions,
   baseApp,
   createService,

@@ -39,6 +39,9 @@ export interface BaseAppOptions {
   lifecycle?: Lifecycle
 }
 
+/** What a service's `createApp` needs besides its own dependencies; pass it on to `baseApp`. */
+export type AppEnvironment = Omit<BaseAppOptions, 'name' | 'version'>
+
 /**
  * @example
  * export const createApp = (deps: Deps) => baseApp({ name: 'auth', logger: deps.logger, production: false }).use(userRoutes(deps))

@@ -2,30 +2,20 @@
  * Builds the auth service's app from its dependencies (no I/O here), so tests can
  * drive it with `app.handle(new Request(...))`.
  */
-import {
-  baseApp,
-  createJwtVerifier,
-  type HealthCheck,
-  type Lifecycle,
-  type Logger,
-} from '@civildiy/kit'
+import { type AppEnvironment, baseApp, createJwtVerifier } from '@civildiy/kit'
 import type { Sql } from 'postgres'
 import { createTokenService, type TokenSettings } from './tokens/service.ts'
 import type { SigningKey } from './tokens/signing-key.ts'
 import { authRoutes } from './users/routes.ts'
 import { createUserService } from './users/service.ts'
 
-export interface AuthDeps {
+export interface AuthDeps extends AppEnvironment {
   sql: Sql
   key: SigningKey
   tokens: TokenSettings
-  logger: Logger
-  production: boolean
   clock?: () => Date
   /** Called after commits that enqueued events. */
   committed?: () => void
-  checks?: () => HealthCheck[]
-  lifecycle?: Lifecycle
 }
 
 export function createApp(d: AuthDeps) {

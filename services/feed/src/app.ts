@@ -1,24 +1,14 @@
 /** Builds the feed service's app from its dependencies (no I/O here). */
-import {
-  baseApp,
-  type HealthCheck,
-  type JwtVerifier,
-  type Lifecycle,
-  type Logger,
-} from '@civildiy/kit'
+import { type AppEnvironment, baseApp, type JwtVerifier } from '@civildiy/kit'
 import type { FeedKeys } from './feed/keys.ts'
 import { createFeedReader } from './feed/reader.ts'
 import { feedRoutes } from './feed/routes.ts'
 import type { FeedStore } from './store/feed-store.ts'
 
-export interface FeedDeps {
+export interface FeedDeps extends AppEnvironment {
   store: FeedStore
   keys: FeedKeys
   verify: JwtVerifier
-  logger: Logger
-  production: boolean
-  checks?: () => HealthCheck[]
-  lifecycle?: Lifecycle
 }
 
 export function createApp(d: FeedDeps) {

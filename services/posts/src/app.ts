@@ -1,25 +1,15 @@
 /** Builds the posts service's app from its dependencies (no I/O here). */
-import {
-  baseApp,
-  type HealthCheck,
-  type JwtVerifier,
-  type Lifecycle,
-  type Logger,
-} from '@civildiy/kit'
+import { type AppEnvironment, baseApp, type JwtVerifier } from '@civildiy/kit'
 import type { Collection } from 'mongodb'
 import type { PostDoc } from './posts/model.ts'
 import { postRoutes } from './posts/routes.ts'
 import { createPostService } from './posts/service.ts'
 
-export interface PostsDeps {
+export interface PostsDeps extends AppEnvironment {
   posts: Collection<PostDoc>
   verify: JwtVerifier
-  logger: Logger
-  production: boolean
   clock?: () => Date
   committed?: () => void
-  checks?: () => HealthCheck[]
-  lifecycle?: Lifecycle
 }
 
 export function createApp(d: PostsDeps) {

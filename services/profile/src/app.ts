@@ -1,25 +1,15 @@
 /** Builds the profile service's app from its dependencies (no I/O here). */
-import {
-  baseApp,
-  type HealthCheck,
-  type JwtVerifier,
-  type Lifecycle,
-  type Logger,
-} from '@civildiy/kit'
+import { type AppEnvironment, baseApp, type JwtVerifier } from '@civildiy/kit'
 import type { Sql } from 'postgres'
 import { createFollowService } from './follows/service.ts'
 import { profileRoutes } from './profiles/routes.ts'
 import { createProfileService, type ProfileService } from './profiles/service.ts'
 
-export interface ProfileDeps {
+export interface ProfileDeps extends AppEnvironment {
   sql: Sql
   verify: JwtVerifier
-  logger: Logger
-  production: boolean
   clock?: () => Date
   committed?: () => void
-  checks?: () => HealthCheck[]
-  lifecycle?: Lifecycle
 }
 
 /** The app and the profile service (whose `onUserRegistered` the event consumer calls). */
