@@ -56,6 +56,7 @@ export {
   defineEvent,
   type EventDefinition,
   eventData,
+  eventEnvelope,
   InvalidEventError,
   parseEvent,
 } from './events/envelope.ts'

@@ -70,6 +70,28 @@ export function createEvent<S extends TSchema>(
   return event
 }
 
+/**
+ * The envelope of a new event without its data, for events whose data is computed
+ * where the write happens (e.g. a MongoDB pipeline update that fills in the new
+ * version). The caller is responsible for data matching the event's schema.
+ */
+export function eventEnvelope(
+  def: EventDefinition,
+  init: { source: string; subject?: string; time?: Date },
+): Omit<CloudEvent, 'data'> {
+  const envelope: Omit<CloudEvent, 'data'> = {
+    specversion: '1.0',
+    id: Bun.randomUUIDv7(),
+    source: init.source,
+    type: def.type,
+    time: (init.time ?? new Date()).toISOString(),
+    datacontenttype: 'application/json',
+    dataschema: def.dataschema,
+  }
+  if (init.subject !== undefined) envelope.subject = init.subject
+  return envelope
+}
+
 /** Why a message is not a usable event; consumers send such messages to the dead-letter topic. */
 export class InvalidEventError extends Error {
   override name = 'InvalidEventError'

@@ -10,6 +10,7 @@ import {
   type CloudEvent,
   ConflictError,
   createEvent,
+  eventEnvelope,
   ForbiddenError,
   NotFoundError,
   PostCreated,
@@ -251,19 +252,9 @@ export function createPostService(d: PostServiceDeps): PostService {
       // One atomic pipeline update computes the new likeCount and version on the
       // server, so concurrent likes never conflict (no read-then-write race).
       const now = d.clock()
-      const template = createEvent(liked ? PostLiked : PostUnliked, {
-        source: d.source,
-        subject: id,
-        data: {
-          postId: id,
-          authorId: '00000000-0000-0000-0000-000000000000',
-          version: 1,
-          userId,
-          likeCount: 0,
-        },
-      })
+      // The data's version and likeCount are computed by the update itself (see below).
       const event = {
-        ...template,
+        ...eventEnvelope(liked ? PostLiked : PostUnliked, { source: d.source, subject: id }),
         data: {
           postId: id,
           authorId: '$authorId',
