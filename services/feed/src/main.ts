@@ -55,6 +55,12 @@ const events = startEventing({
     ),
   },
 })
+// Lag per partition and the last event time, in the logs as well as in /health/ready.
+const statusLog = setInterval(async () => {
+  const details = await events.check.check().catch((err: Error) => ({ error: err.message }))
+  logger.info({ consumer: details }, 'consumer status')
+}, 30_000)
+statusLog.unref()
 const lifecycle = { shuttingDown: false }
 const app = createApp({
   store,
