@@ -56,18 +56,7 @@ export function createEvent<S extends TSchema>(
       `${def.type} v${def.version} data is invalid at ${first?.path || '/'}: ${first?.message}`,
     )
   }
-  const event: CloudEvent<Static<S>> = {
-    specversion: '1.0',
-    id: Bun.randomUUIDv7(),
-    source: init.source,
-    type: def.type,
-    time: (init.time ?? new Date()).toISOString(),
-    datacontenttype: 'application/json',
-    dataschema: def.dataschema,
-    data: init.data,
-  }
-  if (init.subject !== undefined) event.subject = init.subject
-  return event
+  return { ...eventEnvelope(def, init), data: init.data }
 }
 
 /**

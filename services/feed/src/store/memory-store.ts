@@ -29,6 +29,21 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
   const sorted = (key: string) =>
     [...(zsets.get(key) ?? [])].map(([id, score]) => ({ id, score })).sort(compareNewestFirst)
 
+  const add = (keys: string[], score: number, member: string, cap: number) => {
+    for (const key of keys) {
+      const z = zset(key)
+      z.set(member, score)
+      if (z.size > cap) for (const { id } of sorted(key).slice(cap)) z.delete(id)
+    }
+  }
+  const remove = (keys: string[], member: string) => {
+    for (const key of keys) zsets.get(key)?.delete(member)
+  }
+  const followerKeys = (setKey: string, prefix: string, extra: string[]) => [
+    ...extra,
+    ...[...(sets.get(setKey) ?? [])].map((id) => `${prefix}${id}`),
+  ]
+
   return {
     wasProcessed: async (key) => (claims.get(key) ?? 0) > now(),
     async markProcessed(key, ttlMs) {
@@ -47,30 +62,12 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
     async deletePost(key) {
       posts.delete(key)
     },
-    async add(keys, score, member, cap) {
-      for (const key of keys) {
-        const z = zset(key)
-        z.set(member, score)
-        if (z.size > cap) for (const { id } of sorted(key).slice(cap)) z.delete(id)
-      }
-    },
-    async remove(keys, member) {
-      for (const key of keys) zsets.get(key)?.delete(member)
-    },
-    async fanOut(setKey, prefix, extra, score, member, cap) {
-      await this.add(
-        [...extra, ...[...(sets.get(setKey) ?? [])].map((id) => `${prefix}${id}`)],
-        score,
-        member,
-        cap,
-      )
-    },
-    async fanOutRemove(setKey, prefix, extra, member) {
-      await this.remove(
-        [...extra, ...[...(sets.get(setKey) ?? [])].map((id) => `${prefix}${id}`)],
-        member,
-      )
-    },
+    add: async (keys, score, member, cap) => add(keys, score, member, cap),
+    remove: async (keys, member) => remove(keys, member),
+    fanOut: async (setKey, prefix, extra, score, member, cap) =>
+      add(followerKeys(setKey, prefix, extra), score, member, cap),
+    fanOutRemove: async (setKey, prefix, extra, member) =>
+      remove(followerKeys(setKey, prefix, extra), member),
     async mergeInto(target, source, cap) {
       for (const { id, score } of sorted(source)) {
         const t = zset(target)
