@@ -6,6 +6,8 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 
 export interface RequestContext {
   requestId: string
+  /** The peer's IP address as the server saw it (not a header a client can forge). */
+  clientAddress?: string
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>()
@@ -13,6 +15,11 @@ export const requestContext = new AsyncLocalStorage<RequestContext>()
 /** The current request id, if code runs inside a request. */
 export function currentRequestId(): string | undefined {
   return requestContext.getStore()?.requestId
+}
+
+/** The current request's peer IP address, if code runs inside a request served by `createService`. */
+export function currentClientAddress(): string | undefined {
+  return requestContext.getStore()?.clientAddress
 }
 
 /**

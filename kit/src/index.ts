@@ -22,6 +22,7 @@ export {
   registerWithConsul,
 } from './consul.ts'
 export {
+  currentClientAddress,
   currentRequestId,
   fetchWithContext,
   type RequestContext,
@@ -105,6 +106,7 @@ export {
   baseApp,
   createService,
   type Lifecycle,
+  type RequestHandler,
   type Resource,
   type RunningService,
   type ServiceOptions,

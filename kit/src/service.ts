@@ -68,9 +68,14 @@ export interface Resource {
   close(): Promise<void>
 }
 
+/** Anything that answers requests: an Elysia app, or a handler in front of one (the gateway). */
+export interface RequestHandler {
+  handle(request: Request): Response | Promise<Response>
+}
+
 export interface ServiceOptions {
   name: string
-  app: AnyElysia
+  app: AnyElysia | RequestHandler
   config: ServiceConfig
   logger: Logger
   lifecycle?: Lifecycle
@@ -103,8 +108,11 @@ export async function createService(o: ServiceOptions): Promise<RunningService> 
     hostname: o.config.HOST,
     port: o.config.PORT,
     maxRequestBodySize: o.maxRequestBodyBytes ?? 1024 * 1024,
-    fetch: (request) =>
-      requestContext.run({ requestId: requestIdOf(request) }, () => o.app.handle(request)),
+    fetch: (request, server) =>
+      requestContext.run(
+        { requestId: requestIdOf(request), clientAddress: server.requestIP(request)?.address },
+        () => o.app.handle(request),
+      ),
   })
   const port = server.port!
   const url = `http://${o.config.HOST === '0.0.0.0' ? '127.0.0.1' : o.config.HOST}:${port}`

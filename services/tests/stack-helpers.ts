@@ -7,9 +7,16 @@ import type { Subprocess } from 'bun'
 
 const root = join(import.meta.dir, '..', '..')
 
-/** Spawns `bun services/<name>/src/main.ts` on a free port, advertising loopback. */
+/** Entry point of a deployable: `gateway/src/main.ts` or `services/<name>/src/main.ts`. */
+export function mainOf(name: string): string {
+  return name === 'gateway'
+    ? join(root, 'gateway', 'src', 'main.ts')
+    : join(root, 'services', name, 'src', 'main.ts')
+}
+
+/** Spawns a service (or the gateway) on a free port, advertising loopback. */
 export function spawnService(name: string, env: Record<string, string>): Subprocess {
-  return Bun.spawn(['bun', join(root, 'services', name, 'src', 'main.ts')], {
+  return Bun.spawn(['bun', mainOf(name)], {
     env: {
       ...process.env,
       PORT: '0',

@@ -1,7 +1,8 @@
 /**
- * auth, profile, posts and feed as real processes against the devstack's Kafka
- * and Consul: a follow made through profile and a post written through posts meet
- * in the follower's home feed; edits and deletes follow it there.
+ * auth, profile, posts, feed and the gateway as real processes against the
+ * devstack's Kafka and Consul, every call through the gateway: a follow made
+ * through profile and a post written through posts meet in the follower's home
+ * feed (and its live stream); edits and deletes follow it there.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { consulClient, discoverService } from '@civildiy/kit'
@@ -10,7 +11,7 @@ import { type RunningStack, startStack, until } from './stack-helpers.ts'
 let running: RunningStack
 
 beforeAll(async () => {
-  running = await startStack(['auth', 'profile', 'posts', 'feed'])
+  running = await startStack(['auth', 'profile', 'posts', 'feed', 'gateway'])
 }, 60_000)
 
 afterAll(async () => {
@@ -19,14 +20,19 @@ afterAll(async () => {
 
 test('follow through profile + post through posts = an item in the follower’s home feed; edit and delete follow', async () => {
   const consul = consulClient(running.stack.url('consul')!)
-  const url = Object.fromEntries(
-    await Promise.all(
-      ['auth', 'profile', 'posts', 'feed'].map(async (s) => [
-        s,
-        await until(() => discoverService(consul, s), Boolean, 30_000, `${s} passing in Consul`),
-      ]),
+  const [gateway] = await Promise.all(
+    ['gateway', 'auth', 'profile', 'posts', 'feed'].map((s) =>
+      until(() => discoverService(consul, s), Boolean, 30_000, `${s} passing in Consul`),
     ),
-  ) as Record<'auth' | 'profile' | 'posts' | 'feed', string>
+  )
+  // The gateway watches Consul; wait until it routes to every service.
+  await until(
+    () => fetch(`${gateway}/gateway/health`).then((r) => r.json() as Promise<{ status: string }>),
+    (h) => h.status === 'ok',
+    20_000,
+    'the gateway to see every service',
+  )
+  const url = { auth: gateway!, profile: gateway!, posts: gateway!, feed: gateway! }
   const json = { 'content-type': 'application/json' }
   const call = (method: string, u: string, token?: string, body?: unknown) =>
     fetch(u, {
@@ -61,6 +67,16 @@ test('follow through profile + post through posts = an item in the follower’s 
     (await call('PUT', `${url.profile}/profiles/${writer.id}/follow`, reader.token)).status,
   ).toBe(204)
 
+  // The reader's live stream, opened before the post exists.
+  const live = await fetch(`${url.feed}/feed/live`, {
+    headers: { authorization: `Bearer ${reader.token}` },
+  })
+  expect(live.status).toBe(200)
+  expect(live.headers.get('content-type')).toBe('text/event-stream')
+  const liveEvents = live.body!.pipeThrough(new TextDecoderStream()).getReader()
+  const unauthenticatedLive = await fetch(`${url.feed}/feed/live`)
+  expect(unauthenticatedLive.status).toBe(401)
+
   const created = await call('POST', `${url.posts}/posts`, writer.token, {
     body: 'fresh from the write side',
   })
@@ -76,6 +92,14 @@ test('follow through profile + post through posts = an item in the follower’s 
     20_000,
     'the post in the reader’s home feed',
   )
+  let streamed = ''
+  while (!streamed.includes(`id: ${post.id}`)) {
+    const { value, done } = await liveEvents.read()
+    if (done) throw new Error(`live stream ended before the post; got: ${streamed}`)
+    streamed += value
+  }
+  expect(streamed).toContain('event: post')
+  await liveEvents.cancel()
 
   expect(
     (

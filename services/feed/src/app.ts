@@ -1,6 +1,7 @@
 /** Builds the feed service's app from its dependencies (no I/O here). */
 import { type AppEnvironment, baseApp, type JwtVerifier } from '@civildiy/kit'
 import type { FeedKeys } from './feed/keys.ts'
+import type { LiveFeedOptions } from './feed/live.ts'
 import { createFeedReader } from './feed/reader.ts'
 import { feedRoutes } from './feed/routes.ts'
 import type { FeedStore } from './store/feed-store.ts'
@@ -9,6 +10,7 @@ export interface FeedDeps extends AppEnvironment {
   store: FeedStore
   keys: FeedKeys
   verify: JwtVerifier
+  live?: LiveFeedOptions
 }
 
 export function createApp(d: FeedDeps) {
@@ -18,5 +20,12 @@ export function createApp(d: FeedDeps) {
     production: d.production,
     checks: d.checks,
     lifecycle: d.lifecycle,
-  }).use(feedRoutes({ reader: createFeedReader(d.store, d.keys), verify: d.verify }))
+  }).use(
+    feedRoutes({
+      reader: createFeedReader(d.store, d.keys),
+      verify: d.verify,
+      logger: d.logger,
+      live: d.live,
+    }),
+  )
 }

@@ -1,10 +1,16 @@
 /** HTTP routes of the feed service. */
-import { type JwtVerifier, requireAuth } from '@civildiy/kit'
+import { type JwtVerifier, type Logger, requireAuth } from '@civildiy/kit'
 import { Elysia } from 'elysia'
+import { type LiveFeedOptions, liveHomeFeed } from './live.ts'
 import { FeedPage, FeedQuery, UserIdParams } from './model.ts'
 import type { FeedReader } from './reader.ts'
 
-export function feedRoutes(d: { reader: FeedReader; verify: JwtVerifier }) {
+export function feedRoutes(d: {
+  reader: FeedReader
+  verify: JwtVerifier
+  logger: Logger
+  live?: LiveFeedOptions
+}) {
   const tags = ['feed']
   return new Elysia({ name: 'feed-routes' }).group('/feed', (app) =>
     app
@@ -28,6 +34,23 @@ export function feedRoutes(d: { reader: FeedReader; verify: JwtVerifier }) {
         query: FeedQuery,
         response: { 200: FeedPage },
         detail: { summary: 'The caller’s home feed', tags },
-      }),
+      })
+      .get(
+        '/live',
+        ({ auth }) =>
+          new Response(liveHomeFeed(d.reader, auth.userId, d.logger, d.live), {
+            headers: {
+              'content-type': 'text/event-stream',
+              'cache-control': 'no-store',
+              'x-accel-buffering': 'no',
+            },
+          }),
+        {
+          detail: {
+            summary: 'New posts of the caller’s home feed as Server-Sent Events (`event: post`)',
+            tags,
+          },
+        },
+      ),
   )
 }

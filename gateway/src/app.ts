@@ -1,0 +1,233 @@
+/**
+ * The gateway: an Elysia app for its own endpoints (`/gateway/health`,
+ * `/gateway/routes`, `/health/*`, `/openapi`) in front of which `handle()` proxies
+ * every path the route table knows. Proxied requests skip Elysia's router on
+ * purpose: the hot path is route match → CORS → token → rate limit → forward.
+ */
+import {
+  type AppEnvironment,
+  AppError,
+  baseApp,
+  bearerToken,
+  currentClientAddress,
+  ForbiddenError,
+  type JwtVerifier,
+  problemResponse,
+  requestIdOf,
+  UnauthorizedError,
+} from '@civildiy/kit'
+import type { InstanceDirectory } from './discovery/instance-directory.ts'
+import { forward } from './proxy/forward.ts'
+import type { RetryBudget } from './proxy/retry-budget.ts'
+import { type RateLimiter, rateLimitHeaders } from './rate-limit/rate-limiter.ts'
+import type { Route, RouteTable } from './routes/route-table.ts'
+import type { Balancer } from './upstream/balancer.ts'
+
+export interface GatewayDeps extends AppEnvironment {
+  table: RouteTable
+  directory: InstanceDirectory
+  balancer: Balancer
+  budget: RetryBudget
+  verify: JwtVerifier
+  limiter: RateLimiter
+  /** Bearer token for `/gateway/routes` from non-loopback clients. */
+  adminToken?: string
+  clock?: () => number
+}
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/
+const CORS_EXPOSED =
+  'x-request-id, location, ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after'
+
+/** The path (with query) of a request URL, without parsing the whole URL. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  return start === -1 ? '/' : url.slice(start)
+}
+
+/**
+ * @example
+ * const gateway = createGateway({ table, directory, balancer, budget, verify, limiter, logger, production: false })
+ * Bun.serve({ fetch: (req) => gateway.handle(req) })
+ */
+export function createGateway(d: GatewayDeps) {
+  const clock = d.clock ?? Date.now
+  const cors = new Set(d.table.corsOrigins)
+  const allowOrigin = (origin: string | null) =>
+    origin && (cors.has('*') || cors.has(origin)) ? origin : null
+
+  const isAdmin = (request: Request) => {
+    const address = currentClientAddress()
+    if (address && LOOPBACK.test(address)) return true
+    return d.adminToken !== undefined && bearerToken(request) === d.adminToken
+  }
+
+  const app = baseApp({ ...d, name: 'gateway' })
+    .get(
+      '/gateway/health',
+      ({ set }) => {
+        const status = d.directory.status()
+        const missing = Object.entries(status.services)
+          .filter(([, s]) => s.instances === 0)
+          .map(([name]) => name)
+        set.headers['cache-control'] = 'no-store'
+        return {
+          status: d.lifecycle?.shuttingDown
+            ? 'stopping'
+            : !status.consul.reachable || missing.length
+              ? 'degraded'
+              : 'ok',
+          ...(status.consul.reachable
+            ? {}
+            : { note: 'Consul unreachable: routing with the last known instances' }),
+          ...(missing.length ? { servicesWithoutInstances: missing } : {}),
+          rateLimiter: d.limiter.kind,
+          ...status,
+        }
+      },
+      {
+        detail: {
+          summary: 'Gateway readiness and the freshness of its view of Consul',
+          tags: ['gateway'],
+        },
+      },
+    )
+    .get(
+      '/gateway/routes',
+      ({ request }) => {
+        if (!isAdmin(request))
+          throw new ForbiddenError('/gateway/routes is for loopback clients or the admin token')
+        return d.table.routes.map((r) => ({
+          prefix: r.prefix,
+          service: r.service,
+          auth: r.auth,
+          timeoutMs: r.timeoutMs,
+          retry: r.retryPolicy,
+          rateLimit: r.rateLimitPolicy ?? null,
+          maxBodyBytes: r.maxBodyBytes,
+          instances: d.directory.instances(r.service).map((i) => ({
+            id: i.id,
+            url: i.url,
+            ...d.balancer.health(i),
+          })),
+        }))
+      },
+      {
+        detail: {
+          summary: 'Each route and its live instances with ejection and breaker state',
+          tags: ['gateway'],
+        },
+      },
+    )
+
+  d.directory.onChange((service, instances) =>
+    d.balancer.retain(new Set(instances.map((i) => i.id)), service),
+  )
+
+  async function proxy(request: Request, route: Route): Promise<Response> {
+    const requestId = requestIdOf(request)
+    const origin = allowOrigin(request.headers.get('origin'))
+    if (
+      request.method === 'OPTIONS' &&
+      origin &&
+      request.headers.has('access-control-request-method')
+    ) {
+      return new Response(null, {
+        status: 204,
+        headers: {
+          'access-control-allow-origin': origin,
+          'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+          'access-control-allow-headers':
+            request.headers.get('access-control-request-headers') ?? 'authorization, content-type',
+          'access-control-max-age': '600',
+          vary: 'origin',
+        },
+      })
+    }
+    let userId: string | undefined
+    const extra: Record<string, string> = { 'x-request-id': requestId }
+    if (origin) {
+      extra['access-control-allow-origin'] = origin
+      extra['access-control-expose-headers'] = CORS_EXPOSED
+      extra.vary = 'origin'
+    }
+    let response: Response
+    try {
+      if (route.auth !== 'none') {
+        const token = bearerToken(request)
+        const needed =
+          route.auth === 'required' || (route.auth === 'writes' && !READS.has(request.method))
+        if (token) userId = (await d.verify(token)).userId
+        else if (needed) throw new UnauthorizedError()
+      }
+      const clientAddress = currentClientAddress() ?? '0.0.0.0'
+      const policy = route.rateLimitPolicy
+      if (policy && (!policy.methods || policy.methods.includes(request.method))) {
+        const key = policy.by === 'user' && userId ? `user:${userId}` : `ip:${clientAddress}`
+        const decision = await d.limiter.limit(key, policy)
+        Object.assign(extra, rateLimitHeaders(decision, clock()))
+        if (!decision.success) {
+          throw new AppError(
+            429,
+            'rate_limited',
+            `Too many requests on ${route.prefix}; retry later`,
+          )
+        }
+      }
+      const url = new URL(request.url)
+      const result = await forward(
+        request,
+        route,
+        {
+          clientAddress,
+          proto:
+            request.headers.get('x-forwarded-proto') === 'https'
+              ? 'https'
+              : url.protocol.slice(0, -1),
+          host: request.headers.get('host') ?? url.host,
+          requestId,
+          userId,
+        },
+        d,
+      )
+      response = result.response
+      d.logger.info(
+        {
+          method: request.method,
+          route: route.prefix,
+          status: response.status,
+          instances: result.tried,
+          failure: result.failure,
+          requestId,
+        },
+        'proxied',
+      )
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err
+      response = problemResponse({
+        status: err.status,
+        code: err.code,
+        detail: err.message,
+        instance: new URL(request.url).pathname,
+        requestId,
+        headers: err.extra.headers,
+      })
+    }
+    for (const [k, v] of Object.entries(extra)) response.headers.set(k, v)
+    return response
+  }
+
+  return {
+    app,
+    /** Answers any request: proxied when a route matches, else the gateway's own endpoints. */
+    handle(request: Request): Promise<Response> | Response {
+      const path = pathOf(request.url)
+      if (!path.startsWith('/gateway/')) {
+        const route = d.table.match(path)
+        if (route) return proxy(request, route)
+      }
+      return app.handle(request)
+    },
+  }
+}

@@ -1,0 +1,46 @@
+/** The gateway's environment, on top of the kit's base. */
+import { AccessTokenConfig, BaseConfig, Port } from '@civildiy/kit'
+import { type Static, Type as t } from '@sinclair/typebox'
+
+export const GatewayConfig = t.Composite([
+  BaseConfig,
+  t.Object({
+    PORT: Port(8080),
+    GATEWAY_ROUTES_FILE: t.Optional(
+      t.String({
+        minLength: 1,
+        description:
+          'a routes module (.ts/.js default export) or .json file (unset: the default routes)',
+      }),
+    ),
+    LOAD_BALANCING: t.Union([t.Literal('round-robin'), t.Literal('least-outstanding')], {
+      default: 'round-robin',
+      description: 'round-robin or least-outstanding',
+    }),
+    CORS_ORIGINS: t.Optional(
+      t.String({
+        description: 'comma-separated origins allowed by CORS (adds to the routes file)',
+      }),
+    ),
+    GATEWAY_ADMIN_TOKEN: t.Optional(
+      t.String({
+        minLength: 16,
+        description:
+          'a bearer token (16+ characters) for /gateway/routes from non-loopback clients',
+      }),
+    ),
+    UPSTASH_REDIS_REST_URL: t.Optional(
+      t.String({ pattern: '^https?://', description: 'Upstash REST URL for shared rate limits' }),
+    ),
+    UPSTASH_REDIS_REST_TOKEN: t.Optional(
+      t.String({ minLength: 1, description: 'the Upstash REST token' }),
+    ),
+    MAX_BODY_BYTES: t.Integer({
+      minimum: 0,
+      default: 64 * 1024 * 1024,
+      description: 'the largest body any route may accept, bytes (routes set their own below it)',
+    }),
+    ...AccessTokenConfig,
+  }),
+])
+export type GatewayConfig = Static<typeof GatewayConfig>

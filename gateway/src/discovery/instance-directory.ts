@@ -1,0 +1,145 @@
+/**
+ * The passing instances of each routed service, kept current by Consul blocking
+ * queries (`/v1/health/service/:name?passing&index=`) through the `consul`
+ * client's watch: one long poll per service, answered as soon as the set changes,
+ * never a Consul call per request. When Consul is unreachable the last known set
+ * stays in use and the directory says so in its status.
+ * Source: https://developer.hashicorp.com/consul/api-docs/features/blocking
+ */
+import type { Logger } from '@civildiy/kit'
+import type Consul from 'consul'
+
+/** One passing instance of a service. */
+export interface Instance {
+  /** Consul service id, unique per instance. */
+  id: string
+  service: string
+  address: string
+  port: number
+  /** Base URL, e.g. `http://10.0.0.5:3001`. */
+  url: string
+}
+
+export interface DirectoryStatus {
+  consul: {
+    /** False after a failed query, until one succeeds again. */
+    reachable: boolean
+    /** Ms since the last successful answer for any service (null: never). */
+    lastContactAgoMs: number | null
+    lastError?: string
+  }
+  services: Record<string, { instances: number; updatedAgoMs: number | null }>
+}
+
+export interface InstanceDirectory {
+  /** The last known passing instances of `service` (empty before the first answer). */
+  instances(service: string): readonly Instance[]
+  /** Resolves once every service has had a first answer, or after `timeoutMs`. */
+  ready(timeoutMs?: number): Promise<boolean>
+  status(): DirectoryStatus
+  /** Called after a service's set changed. */
+  onChange(listener: (service: string, instances: readonly Instance[]) => void): void
+  close(): void
+}
+
+interface HealthEntry {
+  Node: { Address: string }
+  Service: { ID: string; Service: string; Address: string; Port: number }
+}
+
+/**
+ * @example
+ * const directory = watchInstances(consulClient('127.0.0.1:8500'), ['auth', 'feed'], logger)
+ * await directory.ready()
+ * directory.instances('feed') // [{ id: 'feed-1a2b3c4d', url: 'http://10.0.0.7:3004', ... }]
+ */
+export function watchInstances(
+  consul: Consul,
+  services: readonly string[],
+  logger: Logger,
+  o: { waitSec?: number; retryMaxMs?: number } = {},
+): InstanceDirectory {
+  const sets = new Map<string, { instances: Instance[]; updatedAt: number }>()
+  const listeners: ((service: string, instances: readonly Instance[]) => void)[] = []
+  let lastContact: number | null = null
+  let lastError: string | undefined
+  let reachable = true
+  let firstAnswers = 0
+  let resolveReady: () => void = () => {}
+  const allAnswered = new Promise<void>((resolve) => {
+    resolveReady = resolve
+    if (services.length === 0) resolve()
+  })
+
+  const watches = services.map((service) => {
+    const watch = consul.watch({
+      method: consul.health.service,
+      options: { service, passing: true, wait: `${o.waitSec ?? 30}s` },
+      backoffFactor: 50,
+      backoffMax: o.retryMaxMs ?? 2_000,
+    } as unknown as Parameters<Consul['watch']>[0])
+    watch.on('change', (entries: HealthEntry[]) => {
+      lastContact = Date.now()
+      if (!reachable) logger.info('consul reachable again')
+      reachable = true
+      lastError = undefined
+      const instances = entries.map((e) => {
+        const address = e.Service.Address || e.Node.Address
+        const host = address.includes(':') ? `[${address}]` : address
+        return {
+          id: e.Service.ID,
+          service,
+          address,
+          port: e.Service.Port,
+          url: `http://${host}:${e.Service.Port}`,
+        }
+      })
+      const first = !sets.has(service)
+      sets.set(service, { instances, updatedAt: Date.now() })
+      if (first && ++firstAnswers === services.length) resolveReady()
+      logger.info({ service, instances: instances.map((i) => i.id) }, 'instances changed')
+      for (const l of listeners) l(service, instances)
+    })
+    watch.on('error', (err: Error) => {
+      if (reachable)
+        logger.warn({ err: err.message }, 'consul unreachable; serving the last known instances')
+      reachable = false
+      lastError = err.message
+    })
+    return watch
+  })
+
+  return {
+    instances: (service) => sets.get(service)?.instances ?? [],
+    async ready(timeoutMs = 5_000) {
+      const timer = Bun.sleep(timeoutMs).then(() => false)
+      return Promise.race([allAnswered.then(() => true), timer])
+    },
+    status() {
+      const now = Date.now()
+      return {
+        consul: {
+          reachable,
+          lastContactAgoMs: lastContact === null ? null : now - lastContact,
+          ...(lastError ? { lastError } : {}),
+        },
+        services: Object.fromEntries(
+          services.map((s) => {
+            const set = sets.get(s)
+            return [
+              s,
+              {
+                instances: set?.instances.length ?? 0,
+                updatedAgoMs: set ? now - set.updatedAt : null,
+              },
+            ]
+          }),
+        ),
+      }
+    },
+    onChange: (listener) => void listeners.push(listener),
+    close() {
+      for (const w of watches) w.end()
+    },
+  }
+}

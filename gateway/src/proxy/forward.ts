@@ -1,0 +1,200 @@
+/**
+ * Forwards one request to an instance of its route's service and streams the
+ * answer back: bodies are never buffered in either direction, upstream
+ * keep-alive connections are reused (Bun's fetch pool), and failures follow the
+ * route's policy:
+ * - timeout (until response headers) → 504;
+ * - connection error → retried on another instance when the method is idempotent
+ *   and there is no body to replay, within the retry budget; else 502;
+ * - 502/503/504 from an upstream → retried under the same rules; else passed on;
+ * - no available instance → 503.
+ * Gateway-made errors are problem+json naming the route, never an internal address.
+ */
+import { problemResponse } from '@civildiy/kit'
+import type { InstanceDirectory } from '../discovery/instance-directory.ts'
+import type { Route } from '../routes/route-table.ts'
+import type { Balancer } from '../upstream/balancer.ts'
+import { type ForwardedFor, stripHopByHop, upstreamHeaders } from './headers.ts'
+import type { RetryBudget } from './retry-budget.ts'
+
+/** RFC 9110 §9.2.2 idempotent methods. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
+const RETRYABLE_STATUS = new Set([502, 503, 504])
+
+export interface ForwardDeps {
+  directory: InstanceDirectory
+  balancer: Balancer
+  budget: RetryBudget
+}
+
+/** What happened, for the access log and tests. */
+export interface ForwardResult {
+  response: Response
+  /** Ids of the instances tried, in order. */
+  tried: string[]
+  /** Why the gateway answered itself, if it did. */
+  failure?: 'timeout' | 'unreachable' | 'no_instance' | 'body_too_large'
+}
+
+class BodyTooLargeError extends Error {}
+
+/**
+ * Passes the body through, erroring once more than `max` bytes went by. Pull-based
+ * with no queue (highWaterMark 0), so the client is read only as fast as the
+ * upstream takes the bytes.
+ */
+function limitBody(body: ReadableStream<Uint8Array>, max: number): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  let seen = 0
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await reader.read()
+        if (done) return controller.close()
+        seen += value.byteLength
+        if (seen > max) {
+          controller.error(new BodyTooLargeError())
+          await reader.cancel()
+        } else controller.enqueue(value)
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  )
+}
+
+function fullJitter(attempt: number, baseMs: number, capMs: number): number {
+  return Math.random() * Math.min(capMs, baseMs * 2 ** attempt)
+}
+
+/**
+ * @example
+ * const { response } = await forward(request, table.match('/feed')!, forwardedFor, { directory, balancer, budget })
+ */
+export async function forward(
+  request: Request,
+  route: Route,
+  f: ForwardedFor,
+  d: ForwardDeps,
+): Promise<ForwardResult> {
+  const tried: string[] = []
+  const problem = (status: number, code: string, detail: string) =>
+    problemResponse({ status, code, detail, requestId: f.requestId })
+  const length = Number(request.headers.get('content-length') ?? 0)
+  if (length > route.maxBodyBytes) {
+    return {
+      response: problem(
+        413,
+        'body_too_large',
+        `Request bodies on ${route.prefix} are limited to ${route.maxBodyBytes} bytes`,
+      ),
+      tried,
+      failure: 'body_too_large',
+    }
+  }
+  const body =
+    request.body && !request.headers.has('content-length')
+      ? limitBody(request.body, route.maxBodyBytes)
+      : request.body
+  const canRetry = IDEMPOTENT.has(request.method) && body === null
+  const headers = upstreamHeaders(request.headers, f)
+  const url = new URL(request.url)
+  const pathAndQuery = url.pathname + url.search
+  d.budget.request()
+  let last: Response | undefined
+  const triedSet = new Set<string>()
+  for (let attempt = 0; ; attempt++) {
+    const instance = d.balancer.pick(d.directory.instances(route.service), triedSet)
+    if (!instance) {
+      if (last) return { response: last, tried }
+      return {
+        response: problem(
+          tried.length ? 502 : 503,
+          tried.length ? 'upstream_unreachable' : 'no_healthy_instance',
+          tried.length
+            ? `No instance of the ${route.service} service (route ${route.prefix}) could be reached`
+            : `No healthy instance of the ${route.service} service (route ${route.prefix})`,
+        ),
+        tried,
+        failure: tried.length ? 'unreachable' : 'no_instance',
+      }
+    }
+    tried.push(instance.id)
+    triedSet.add(instance.id)
+    const timeout = new AbortController()
+    const timer =
+      route.timeoutMs > 0 ? setTimeout(() => timeout.abort(), route.timeoutMs) : undefined
+    const mayRetry = () => canRetry && attempt < route.retryPolicy.attempts && d.budget.tryRetry()
+    try {
+      const upstream = await fetch(instance.url + pathAndQuery, {
+        method: request.method,
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.any([timeout.signal, request.signal]),
+        decompress: false,
+        // Fetch streams a ReadableStream body only in half-duplex mode (Fetch spec).
+        duplex: 'half',
+      })
+      clearTimeout(timer)
+      const failed = upstream.status >= 500
+      d.balancer.settle(instance, !failed)
+      if (RETRYABLE_STATUS.has(upstream.status) && mayRetry()) {
+        await upstream.body?.cancel()
+        await Bun.sleep(fullJitter(attempt, route.retryPolicy.baseMs, route.retryPolicy.capMs))
+        continue
+      }
+      const response = new Response(upstream.body, {
+        status: upstream.status,
+        statusText: upstream.statusText,
+        headers: stripHopByHop(new Headers(upstream.headers)),
+      })
+      return { response, tried }
+    } catch (err) {
+      clearTimeout(timer)
+      if (err instanceof BodyTooLargeError || (err as Error).cause instanceof BodyTooLargeError) {
+        d.balancer.settle(instance, true)
+        return {
+          response: problem(
+            413,
+            'body_too_large',
+            `Request bodies on ${route.prefix} are limited to ${route.maxBodyBytes} bytes`,
+          ),
+          tried,
+          failure: 'body_too_large',
+        }
+      }
+      if (timeout.signal.aborted) {
+        d.balancer.settle(instance, false)
+        return {
+          response: problem(
+            504,
+            'upstream_timeout',
+            `The ${route.service} service (route ${route.prefix}) did not answer within ${route.timeoutMs} ms`,
+          ),
+          tried,
+          failure: 'timeout',
+        }
+      }
+      if (request.signal.aborted) {
+        // The client left; nothing to answer and nothing learned about the instance.
+        d.balancer.settle(instance, true)
+        return { response: new Response(null, { status: 499 }), tried }
+      }
+      d.balancer.settle(instance, false)
+      if (mayRetry()) {
+        await Bun.sleep(fullJitter(attempt, route.retryPolicy.baseMs, route.retryPolicy.capMs))
+        continue
+      }
+      return {
+        response: problem(
+          502,
+          'upstream_unreachable',
+          `The ${route.service} service (route ${route.prefix}) could not be reached`,
+        ),
+        tried,
+        failure: 'unreachable',
+      }
+    }
+  }
+}
