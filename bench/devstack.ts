@@ -33,7 +33,7 @@ async function spawnedStartup(extra: string[]): Promise<Record<string, Summary>>
   }
   for (let i = 0; i < runs; i++) {
     const { proc, readyMs, lines } = await spawnUntilReady(
-      ['bun', cli, ...extra, ...ports],
+      [process.execPath, cli, ...extra, ...ports],
       /^devstack ready/,
       60_000,
     )
@@ -71,7 +71,7 @@ async function inProcessStartup(): Promise<Record<string, Summary>> {
 
 async function mongoRoundTrips(ops: number) {
   const { proc, lines } = await spawnUntilReady(
-    ['bun', cli, '--in-memory', '--only', 'mongo', '--mongo-port', '0'],
+    [process.execPath, cli, '--in-memory', '--only', 'mongo', '--mongo-port', '0'],
     /^devstack ready/,
   )
   const url = /^mongo\s+(\S+)/.exec(lines.find((l) => l.startsWith('mongo'))!)![1]!
@@ -108,7 +108,7 @@ const withoutPg = await spawnedStartup(['--in-memory', '--only', 'kafka,mongo,co
 const dataDir = mkdtempSync(join(tmpdir(), 'devstack-bench-'))
 // The first start with a data directory runs initdb; measure restarts, as `npm start` sees them.
 const { proc: init } = await spawnUntilReady(
-  ['bun', cli, '--data-dir', dataDir, ...ports],
+  [process.execPath, cli, '--data-dir', dataDir, ...ports],
   /^devstack ready/,
   60_000,
 )

@@ -71,12 +71,12 @@ try {
     AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
     CONSUL_HTTP_ADDR: '',
   }
-  const postsUrl = await spawn(['bun', join(root, 'services/posts/src/main.ts')], {
+  const postsUrl = await spawn([process.execPath, join(root, 'services/posts/src/main.ts')], {
     ...common,
     MONGO_URL: '',
   })
   const startFeed = (threshold: number) =>
-    spawn(['bun', join(root, 'services/feed/src/main.ts')], {
+    spawn([process.execPath, join(root, 'services/feed/src/main.ts')], {
       ...common,
       REDIS_URL: redis?.url ?? '',
       FEED_KEY_PREFIX: `bench-${threshold}-${Date.now()}:`,
@@ -87,7 +87,7 @@ try {
     helloScript,
     "import { Elysia } from 'elysia'\nnew Elysia().get('/', () => 'hello').listen({ hostname: '127.0.0.1', port: Number(process.env.PORT) })\n",
   )
-  const helloUrl = await spawn(['bun', helloScript], {}, '/')
+  const helloUrl = await spawn([process.execPath, helloScript], {}, '/')
 
   const rate = 200
   const seconds = quick ? 5 : 15

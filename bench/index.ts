@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path'
 
-const benchmarks = ['kafka-broker.ts', 'devstack.ts', 'services.ts', 'feed.ts']
+const benchmarks = ['kafka-broker.ts', 'devstack.ts', 'services.ts', 'feed.ts', 'gateway.ts']
 const passThrough = process.argv.slice(2)
 let failed = false
 for (const file of benchmarks) {
-  const proc = Bun.spawn(['bun', join(import.meta.dir, file), ...passThrough], {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, file), ...passThrough], {
     stdout: 'inherit',
     stderr: 'inherit',
   })

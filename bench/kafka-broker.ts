@@ -27,7 +27,7 @@ async function startup(runs: number) {
   const spawned: number[] = []
   for (let i = 0; i < runs; i++) {
     const { proc, readyMs } = await spawnUntilReady(
-      ['bun', cli, '--in-memory', '--only', 'kafka', '--kafka-port', '0'],
+      [process.execPath, cli, '--in-memory', '--only', 'kafka', '--kafka-port', '0'],
       /^devstack ready/,
     )
     spawned.push(readyMs)
@@ -132,7 +132,7 @@ async function latency(brokers: string[], rate: number, seconds: number) {
 const runs = quick ? 10 : 20
 const start = await startup(runs)
 const { proc, lines } = await spawnUntilReady(
-  ['bun', cli, '--in-memory', '--only', 'kafka', '--kafka-port', '0'],
+  [process.execPath, cli, '--in-memory', '--only', 'kafka', '--kafka-port', '0'],
   /^devstack ready/,
 )
 const brokers = [

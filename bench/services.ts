@@ -80,13 +80,13 @@ writeFileSync(
 )
 const results: Record<string, { ready: Summary; passing: Summary | null }> = {}
 const hello: number[] = []
-for (let i = 0; i < runs; i++) hello.push((await measure(['bun', helloScript], {}, null)).ready)
+for (let i = 0; i < runs; i++) hello.push((await measure([process.execPath, helloScript], {}, null)).ready)
 results['bare Bun.serve hello'] = { ready: summarize(hello), passing: null }
 
 const variants: { label: string; cmd: (service: string) => string[] }[] = [
   {
     label: 'from source',
-    cmd: (service) => ['bun', join(root, 'services', service, 'src', 'main.ts')],
+    cmd: (service) => [process.execPath, join(root, 'services', service, 'src', 'main.ts')],
   },
   { label: 'production build', cmd: (service) => [join(dataDir, service)] },
 ]

@@ -13,7 +13,7 @@ export interface ReadyProcess {
 
 /**
  * @throws when the process exits or `timeoutMs` passes before the ready line.
- * @example const { proc, readyMs } = await spawnUntilReady(['bun', 'devstack/src/cli.ts'], /^devstack ready/)
+ * @example const { proc, readyMs } = await spawnUntilReady([process.execPath, 'devstack/src/cli.ts'], /^devstack ready/)
  */
 export async function spawnUntilReady(
   cmd: string[],

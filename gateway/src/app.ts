@@ -17,7 +17,7 @@ import {
   UnauthorizedError,
 } from '@civildiy/kit'
 import type { InstanceDirectory } from './discovery/instance-directory.ts'
-import { forward } from './proxy/forward.ts'
+import { forward, pathOf } from './proxy/forward.ts'
 import type { RetryBudget } from './proxy/retry-budget.ts'
 import { type RateLimiter, rateLimitHeaders } from './rate-limit/rate-limiter.ts'
 import type { Route, RouteTable } from './routes/route-table.ts'
@@ -40,12 +40,6 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/
 const CORS_EXPOSED =
   'x-request-id, location, ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after'
 
-/** The path (with query) of a request URL, without parsing the whole URL. */
-function pathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2)
-  return start === -1 ? '/' : url.slice(start)
-}
-
 /**
  * @example
  * const gateway = createGateway({ table, directory, balancer, budget, verify, limiter, logger, production: false })
@@ -53,6 +47,7 @@ function pathOf(url: string): string {
  */
 export function createGateway(d: GatewayDeps) {
   const clock = d.clock ?? Date.now
+  const logRequests = d.logger.isLevelEnabled('info')
   const cors = new Set(d.table.corsOrigins)
   const allowOrigin = (origin: string | null) =>
     origin && (cors.has('*') || cors.has(origin)) ? origin : null
@@ -175,41 +170,39 @@ export function createGateway(d: GatewayDeps) {
           )
         }
       }
-      const url = new URL(request.url)
       const result = await forward(
         request,
         route,
         {
           clientAddress,
-          proto:
-            request.headers.get('x-forwarded-proto') === 'https'
-              ? 'https'
-              : url.protocol.slice(0, -1),
-          host: request.headers.get('host') ?? url.host,
+          proto: request.url.startsWith('https:') ? 'https' : 'http',
+          host: request.headers.get('host') ?? '',
           requestId,
           userId,
         },
         d,
       )
       response = result.response
-      d.logger.info(
-        {
-          method: request.method,
-          route: route.prefix,
-          status: response.status,
-          instances: result.tried,
-          failure: result.failure,
-          requestId,
-        },
-        'proxied',
-      )
+      if (logRequests) {
+        d.logger.info(
+          {
+            method: request.method,
+            route: route.prefix,
+            status: response.status,
+            instances: result.tried,
+            failure: result.failure,
+            requestId,
+          },
+          'proxied',
+        )
+      }
     } catch (err) {
       if (!(err instanceof AppError)) throw err
       response = problemResponse({
         status: err.status,
         code: err.code,
         detail: err.message,
-        instance: new URL(request.url).pathname,
+        instance: pathOf(request.url).split('?')[0],
         requestId,
         headers: err.extra.headers,
       })

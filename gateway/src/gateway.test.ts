@@ -256,7 +256,7 @@ describe('forwarding', () => {
       JSON.stringify({ routes: [{ prefix: '/svc', service: 'svc', maxBodyBytes: 512 * MiB }] }),
     )
     const port = await freePort()
-    const proc = Bun.spawn(['bun', join(import.meta.dir, 'main.ts')], {
+    const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'main.ts')], {
       env: {
         ...process.env,
         PORT: String(port),

@@ -16,7 +16,7 @@ export function mainOf(name: string): string {
 
 /** Spawns a service (or the gateway) on a free port, advertising loopback. */
 export function spawnService(name: string, env: Record<string, string>): Subprocess {
-  return Bun.spawn(['bun', mainOf(name)], {
+  return Bun.spawn([process.execPath, mainOf(name)], {
     env: {
       ...process.env,
       PORT: '0',

@@ -63,6 +63,12 @@ function limitBody(body: ReadableStream<Uint8Array>, max: number): ReadableStrea
   )
 }
 
+/** The path and query of a request URL, without parsing the whole URL. */
+export function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  return start === -1 ? '/' : url.slice(start)
+}
+
 function fullJitter(attempt: number, baseMs: number, capMs: number): number {
   return Math.random() * Math.min(capMs, baseMs * 2 ** attempt)
 }
@@ -98,8 +104,7 @@ export async function forward(
       : request.body
   const canRetry = IDEMPOTENT.has(request.method) && body === null
   const headers = upstreamHeaders(request.headers, f)
-  const url = new URL(request.url)
-  const pathAndQuery = url.pathname + url.search
+  const pathAndQuery = pathOf(request.url)
   d.budget.request()
   let last: Response | undefined
   const triedSet = new Set<string>()
@@ -121,9 +126,10 @@ export async function forward(
     }
     tried.push(instance.id)
     triedSet.add(instance.id)
-    const timeout = new AbortController()
-    const timer =
-      route.timeoutMs > 0 ? setTimeout(() => timeout.abort(), route.timeoutMs) : undefined
+    // One controller and timer per attempt; the client leaving cancels the response
+    // body, which closes the upstream stream too.
+    const timeout = route.timeoutMs > 0 ? new AbortController() : undefined
+    const timer = timeout ? setTimeout(() => timeout.abort(), route.timeoutMs) : undefined
     const mayRetry = () => canRetry && attempt < route.retryPolicy.attempts && d.budget.tryRetry()
     try {
       const upstream = await fetch(instance.url + pathAndQuery, {
@@ -131,7 +137,7 @@ export async function forward(
         headers,
         body,
         redirect: 'manual',
-        signal: AbortSignal.any([timeout.signal, request.signal]),
+        signal: timeout?.signal,
         decompress: false,
         // Fetch streams a ReadableStream body only in half-duplex mode (Fetch spec).
         duplex: 'half',
@@ -144,12 +150,9 @@ export async function forward(
         await Bun.sleep(fullJitter(attempt, route.retryPolicy.baseMs, route.retryPolicy.capMs))
         continue
       }
-      const response = new Response(upstream.body, {
-        status: upstream.status,
-        statusText: upstream.statusText,
-        headers: stripHopByHop(new Headers(upstream.headers)),
-      })
-      return { response, tried }
+      // Bun's fetch responses are mutable and streamed: pass the upstream's on as is.
+      stripHopByHop(upstream.headers)
+      return { response: upstream, tried }
     } catch (err) {
       clearTimeout(timer)
       if (err instanceof BodyTooLargeError || (err as Error).cause instanceof BodyTooLargeError) {
@@ -164,7 +167,7 @@ export async function forward(
           failure: 'body_too_large',
         }
       }
-      if (timeout.signal.aborted) {
+      if (timeout?.signal.aborted) {
         d.balancer.settle(instance, false)
         return {
           response: problem(
@@ -175,11 +178,6 @@ export async function forward(
           tried,
           failure: 'timeout',
         }
-      }
-      if (request.signal.aborted) {
-        // The client left; nothing to answer and nothing learned about the instance.
-        d.balancer.settle(instance, true)
-        return { response: new Response(null, { status: 499 }), tried }
       }
       d.balancer.settle(instance, false)
       if (mayRetry()) {

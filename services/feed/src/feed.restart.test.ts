@@ -39,7 +39,7 @@ test.skipIf(!redis)(
     const prefix = `restart-${randomUUID().slice(0, 8)}:`
     const port = await freePort()
     const feed = () =>
-      Bun.spawn(['bun', join(import.meta.dir, 'main.ts')], {
+      Bun.spawn([process.execPath, join(import.meta.dir, 'main.ts')], {
         env: {
           ...process.env,
           PORT: String(port),

@@ -1,0 +1,299 @@
+/**
+ * Gateway benchmark: requests/s and p50/p99 (wrk, loopback) at 1 and 50
+ * connections against two upstreams, each reached directly, through our gateway
+ * (JWT verified on every request), through nginx `proxy_pass` and through HAProxy
+ * (Debian packages, started here with keep-alive to the upstream). Every proxy
+ * runs one worker process/thread, like the gateway; wrk uses one thread. Client,
+ * proxies and upstreams share this machine's cores.
+ *
+ * Upstreams: an Elysia hello (the proxy's own cost shows) and the feed service
+ * serving a 20-item home feed (what users call).
+ *
+ * Usage: bun bench/gateway.ts [--quick] [--json FILE]
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { freePort, startConsul, startKafkaBroker } from '../devstack/src/index.ts'
+import {
+  consulClient,
+  createEvent,
+  createEventPublisher,
+  kafkaClient,
+  PostCreated,
+  Topics,
+} from '../kit/src/index.ts'
+import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
+import { fmt, markdownTable, ratio } from './lib/stats.ts'
+import { ensureDebianPackages, type WrkResult, wrk } from './lib/wrk.ts'
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean' }, json: { type: 'string' } },
+})
+const quick = Boolean(args.quick)
+const seconds = quick ? 3 : 10
+const root = join(import.meta.dir, '..')
+const work = mkdtempSync(join(tmpdir(), 'bench-gateway-'))
+const procs: ReturnType<typeof Bun.spawn>[] = []
+
+await ensureDebianPackages({ wrk: 'wrk', nginx: 'nginx-light', haproxy: 'haproxy' })
+const broker = await startKafkaBroker({ port: 0, log: () => {} })
+const consulServer = await startConsul({ port: 0 })
+const consul = consulClient(consulServer.url)
+const issuer = await createTestIssuer()
+const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
+
+async function spawn(cmd: string[], env: Record<string, string>, probe: string): Promise<void> {
+  procs.push(
+    Bun.spawn(cmd, {
+      env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'error', ...env },
+      stdout: 'ignore',
+      stderr: 'inherit',
+    }),
+  )
+  const deadline = Date.now() + 30_000
+  while (
+    !(await fetch(probe).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error(`${cmd.join(' ')} did not answer ${probe}`)
+    await Bun.sleep(20)
+  }
+}
+
+try {
+  const userId = crypto.randomUUID()
+  const token = await issuer.tokenFor(userId)
+  const auth = { authorization: `Bearer ${token}` }
+
+  const helloPort = await freePort()
+  const helloScript = join(work, 'hello.ts')
+  writeFileSync(
+    helloScript,
+    "import { Elysia } from 'elysia'\nnew Elysia().get('/hello', () => 'hello').listen({ hostname: '127.0.0.1', port: Number(process.env.PORT) })\n",
+  )
+  await spawn(
+    [process.execPath, helloScript],
+    { PORT: String(helloPort) },
+    `http://127.0.0.1:${helloPort}/hello`,
+  )
+  await consul.agent.service.register({
+    id: 'hello-1',
+    name: 'hello',
+    address: '127.0.0.1',
+    port: helloPort,
+  } as { name: string })
+
+  const feedPort = await freePort()
+  await spawn(
+    [process.execPath, join(root, 'services/feed/src/main.ts')],
+    {
+      PORT: String(feedPort),
+      KAFKA_BROKERS: broker.brokers[0]!,
+      AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
+      CONSUL_HTTP_ADDR: consulServer.url,
+      ADVERTISE_ADDRESS: '127.0.0.1',
+      REDIS_URL: '',
+    },
+    `http://127.0.0.1:${feedPort}/health/live`,
+  )
+  // Twenty posts by the user land in their own home feed.
+  const publisher = await createEventPublisher(
+    kafkaClient(broker.brokers, 'bench-gateway', silentLogger()),
+  )
+  await publisher.publish(
+    Array.from({ length: 20 }, (_, i) => ({
+      topic: Topics.posts,
+      key: userId,
+      event: createEvent(PostCreated, {
+        source: '/bench',
+        data: {
+          postId: crypto.randomUUID(),
+          authorId: userId,
+          version: 1,
+          body: `post ${i}: ${'a realistic sentence of some length. '.repeat(3)}`,
+          createdAt: new Date(Date.now() - i * 1000).toISOString(),
+        },
+      }),
+    })),
+  )
+  await publisher.close()
+  const feedDirect = `http://127.0.0.1:${feedPort}/feed?limit=20`
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const page = (await (await fetch(feedDirect, { headers: auth })).json()) as { items: unknown[] }
+    if (page.items.length === 20) break
+    if (Date.now() > deadline) throw new Error('the feed never showed the 20 seeded posts')
+    await Bun.sleep(50)
+  }
+
+  const gatewayPort = await freePort()
+  const routesFile = join(work, 'routes.json')
+  writeFileSync(
+    routesFile,
+    JSON.stringify({
+      routes: [
+        { prefix: '/hello', service: 'hello', auth: 'required' },
+        { prefix: '/feed', service: 'feed', auth: 'required' },
+      ],
+    }),
+  )
+  await spawn(
+    [process.execPath, join(root, 'gateway/src/main.ts')],
+    {
+      PORT: String(gatewayPort),
+      CONSUL_HTTP_ADDR: consulServer.url,
+      ADVERTISE_ADDRESS: '127.0.0.1',
+      GATEWAY_ROUTES_FILE: routesFile,
+      AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    },
+    `http://127.0.0.1:${gatewayPort}/health/live`,
+  )
+  const viaGateway = `http://127.0.0.1:${gatewayPort}`
+  for (;;) {
+    const ok = await Promise.all(
+      ['/hello', '/feed?limit=20'].map((p) =>
+        fetch(viaGateway + p, { headers: auth }).then((r) => r.ok),
+      ),
+    )
+    if (ok.every(Boolean)) break
+    if (Date.now() > deadline + 30_000)
+      throw new Error('the gateway never routed to both upstreams')
+    await Bun.sleep(50)
+  }
+
+  const nginxPort = await freePort()
+  const nginxConf = join(work, 'nginx.conf')
+  writeFileSync(
+    nginxConf,
+    `worker_processes 1;
+pid ${work}/nginx.pid;
+error_log ${work}/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream hello { server 127.0.0.1:${helloPort}; keepalive 64; }
+  upstream feed { server 127.0.0.1:${feedPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${nginxPort};
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    location /hello { proxy_pass http://hello; }
+    location /feed { proxy_pass http://feed; }
+  }
+}
+`,
+  )
+  await spawn(
+    ['nginx', '-p', work, '-c', nginxConf, '-g', 'daemon off;'],
+    {},
+    `http://127.0.0.1:${nginxPort}/hello`,
+  )
+  const haproxyPort = await freePort()
+  const haproxyConf = join(work, 'haproxy.cfg')
+  writeFileSync(
+    haproxyConf,
+    `global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend web
+  bind 127.0.0.1:${haproxyPort}
+  use_backend feed if { path_beg /feed }
+  default_backend hello
+backend hello
+  server h1 127.0.0.1:${helloPort}
+backend feed
+  server f1 127.0.0.1:${feedPort}
+`,
+  )
+  await spawn(['haproxy', '-db', '-f', haproxyConf], {}, `http://127.0.0.1:${haproxyPort}/hello`)
+
+  const targets = {
+    direct: (path: string) =>
+      `http://127.0.0.1:${path.startsWith('/hello') ? helloPort : feedPort}${path}`,
+    'our gateway (JWT verified)': (path: string) => viaGateway + path,
+    'nginx proxy_pass': (path: string) => `http://127.0.0.1:${nginxPort}${path}`,
+    HAProxy: (path: string) => `http://127.0.0.1:${haproxyPort}${path}`,
+  }
+  const upstreams = { 'Elysia hello': '/hello', 'feed: 20-item home page': '/feed?limit=20' }
+  const results: Record<string, Record<string, Record<number, WrkResult>>> = {}
+  for (const [upstream, path] of Object.entries(upstreams)) {
+    results[upstream] = {}
+    for (const [target, url] of Object.entries(targets)) {
+      results[upstream][target] = {}
+      for (const connections of [1, 50]) {
+        await wrk(url(path), { connections, seconds: 1, headers: auth })
+        results[upstream][target][connections] = await wrk(url(path), {
+          connections,
+          seconds,
+          headers: auth,
+        })
+      }
+    }
+  }
+
+  let out = `\n## Gateway (${seconds} s per run, wrk 1 thread, loopback, 2 cores shared)${quick ? ' (--quick)' : ''}\n`
+  for (const [upstream, byTarget] of Object.entries(results)) {
+    const nginx = byTarget['nginx proxy_pass']!
+    const direct = byTarget.direct!
+    const rows = Object.entries(byTarget).map(([target, r]) => {
+      const c50 = r[50]!
+      const c1 = r[1]!
+      const added = c1.ms.p50 - direct[1]!.ms.p50
+      const nginxAdded = nginx[1]!.ms.p50 - direct[1]!.ms.p50
+      return [
+        target,
+        fmt(c50.perSecond),
+        `${fmt(c50.ms.p50)} / ${fmt(c50.ms.p99)} ms`,
+        target === 'direct'
+          ? '-'
+          : `${fmt(ratio(c50.perSecond, nginx[50]!.perSecond))}x rps, p99 ${fmt(ratio(c50.ms.p99, nginx[50]!.ms.p99))}x`,
+        `${fmt(c1.perSecond)}`,
+        `${fmt(c1.ms.p50)} / ${fmt(c1.ms.p99)} ms`,
+        target === 'direct' ? '-' : `+${fmt(added)} ms (${fmt(ratio(added, nginxAdded))}x nginx's)`,
+        String(c50.errors + c1.errors),
+      ]
+    })
+    out += `\n### ${upstream}\n\n${markdownTable(
+      [
+        'path',
+        '50 conns: req/s',
+        'p50 / p99',
+        'vs nginx',
+        '1 conn: req/s',
+        'p50 / p99',
+        'added p50 latency',
+        'errors',
+      ],
+      rows,
+    )}\n`
+  }
+  out +=
+    "\nTargets (gateway, JWT on): at 50 connections >= 0.8x nginx req/s and p99 <= 2x nginx p99; at 1 connection added latency <= 2.5x nginx's.\n"
+  console.log(out)
+  const file = args.json ?? join(root, 'bench', 'results', 'gateway.json')
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, seconds, results }, null, 2)}\n`,
+  )
+  console.log(`JSON: ${file}`)
+} finally {
+  for (const p of procs) p.kill('SIGTERM')
+  await Promise.all(procs.map((p) => p.exited))
+  jwks.stop(true)
+  await consulServer.stop()
+  await broker.stop()
+  rmSync(work, { recursive: true, force: true })
+}
