@@ -24,7 +24,7 @@ import {
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { load } from './lib/load.ts'
-import { fmt, markdownTable, ratio, summarize } from './lib/stats.ts'
+import { fmt, markdownTable, ratio, summarize } from '../harness/src/report/stats.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },

@@ -25,7 +25,7 @@ import {
   Topics,
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
-import { fmt, markdownTable, ratio } from './lib/stats.ts'
+import { fmt, markdownTable, ratio } from '../harness/src/report/stats.ts'
 import { ensureDebianPackages, type WrkResult, wrk } from './lib/wrk.ts'
 
 const { values: args } = parseArgs({

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startDevstack } from '../devstack/src/index.ts'
 import { createTestDatabase, type TestDatabase } from '../kit/src/testing/index.ts'
-import { fmt, markdownTable, type Summary, summarize } from './lib/stats.ts'
+import { fmt, markdownTable, type Summary, summarize } from '../harness/src/report/stats.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },

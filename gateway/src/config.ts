@@ -35,6 +35,16 @@ export const GatewayConfig = t.Composite([
     UPSTASH_REDIS_REST_TOKEN: t.Optional(
       t.String({ minLength: 1, description: 'the Upstash REST token' }),
     ),
+    RATE_LIMIT_CREDENTIALS_PER_MIN: t.Integer({
+      minimum: 1,
+      default: 20,
+      description: 'login/register POSTs per client address per minute (default routes)',
+    }),
+    RATE_LIMIT_WRITES_PER_MIN: t.Integer({
+      minimum: 1,
+      default: 120,
+      description: 'writes per user per minute (default routes)',
+    }),
     MAX_BODY_BYTES: t.Integer({
       minimum: 0,
       default: 64 * 1024 * 1024,

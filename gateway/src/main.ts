@@ -33,6 +33,13 @@ try {
     ? await loadRoutesFile(config.GATEWAY_ROUTES_FILE)
     : compileRoutes({
         ...defaultRoutes,
+        rateLimits: {
+          credentials: {
+            ...defaultRoutes.rateLimits!.credentials!,
+            limit: config.RATE_LIMIT_CREDENTIALS_PER_MIN,
+          },
+          writes: { ...defaultRoutes.rateLimits!.writes!, limit: config.RATE_LIMIT_WRITES_PER_MIN },
+        },
         corsOrigins: config.CORS_ORIGINS?.split(',').map((o) => o.trim()),
       })
 } catch (err) {

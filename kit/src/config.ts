@@ -166,3 +166,22 @@ export const AccessTokenConfig = {
     description: 'the aud claim access tokens must carry',
   }),
 }
+
+/**
+ * Settings of a service with a Postgres database: where it is, and, with none, where
+ * the embedded PGlite keeps its data. Spread into a service's config schema.
+ */
+export const PostgresConfig = {
+  DATABASE_URL: t.Optional(
+    t.String({
+      pattern: '^postgres(ql)?://',
+      description: 'a postgres:// URL (unset: in-process PGlite, development only)',
+    }),
+  ),
+  PGLITE_DATA_DIR: t.Optional(
+    t.String({
+      minLength: 1,
+      description: 'with no DATABASE_URL, a directory for the embedded PGlite (unset: in memory)',
+    }),
+  ),
+}

@@ -10,6 +10,7 @@ export {
   loadConfig,
   loadConfigOrExit,
   Port,
+  PostgresConfig,
   type ServiceConfig,
 } from './config.ts'
 export {

@@ -1,17 +1,12 @@
 /** The auth service's environment, on top of the kit's base. */
-import { BaseConfig, Port } from '@civildiy/kit'
+import { BaseConfig, Port, PostgresConfig } from '@civildiy/kit'
 import { type Static, Type as t } from '@sinclair/typebox'
 
 export const AuthConfig = t.Composite([
   BaseConfig,
   t.Object({
     PORT: Port(3001),
-    DATABASE_URL: t.Optional(
-      t.String({
-        pattern: '^postgres(ql)?://',
-        description: 'a postgres:// URL (unset: in-process PGlite, development only)',
-      }),
-    ),
+    ...PostgresConfig,
     JWT_ISSUER: t.String({
       default: 'civildiy-auth',
       description: 'the iss claim of issued tokens',

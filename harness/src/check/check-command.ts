@@ -1,0 +1,156 @@
+/**
+ * `harness check [--gateway URL] [--consul URL] [--json] [thresholds]`: prints a
+ * table per check (a progress line while running, on stderr) and exits 1 on any
+ * failure. URLs default to the running stack's `.data/stack.json`.
+ */
+import { parseArgs } from 'node:util'
+import { fmt, markdownTable } from '../report/stats.ts'
+import { readStackFile } from '../stack-file.ts'
+import { type CheckReport, runCheck } from './check.ts'
+
+const USAGE = `Usage: harness check [options]
+
+  --gateway URL               the gateway (default: from .data/stack.json)
+  --consul URL                the Consul HTTP API (default: from .data/stack.json)
+  --services LIST             expected services (default auth,profile,posts,feed,gateway)
+  --posts N                   posts to time (default 20)
+  --rate N                    posts per second (default 10)
+  --feed-reads N              home-feed reads to time (default 200)
+  --timeout-ms MS             how long a post may take to appear (default 15000)
+  --propagation-p99-ms MS     fail above this propagation p99 (default 1000)
+  --feed-p99-ms MS            fail above this feed read p99 (default 250)
+  --json                      print the report as JSON on stdout`
+
+function number(v: string | undefined, flag: string, dflt: number): number {
+  if (v === undefined) return dflt
+  const n = Number(v)
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`${flag} expects a positive number, got "${v}"`)
+  return n
+}
+
+/** Human-readable tables for a report. */
+export function renderCheck(r: CheckReport): string {
+  const out: string[] = []
+  out.push(
+    markdownTable(
+      ['check', 'result', 'ms', 'failures'],
+      r.steps.map((s) => [
+        s.name,
+        s.ok ? 'pass' : 'FAIL',
+        s.durationMs.toFixed(0),
+        s.failures.length ? s.failures.join('; ') : '-',
+      ]),
+    ),
+  )
+  if (r.discovery?.instances.length) {
+    out.push(
+      markdownTable(
+        ['service', 'instance', 'address', 'consul', 'tcp connect', 'GET /health/ready'],
+        r.discovery.instances.map((i) => [
+          i.service,
+          i.id,
+          `${i.address}:${i.port}`,
+          i.consulStatus,
+          i.tcp.ok ? `${fmt(i.tcp.ms)} ms` : `FAIL: ${i.tcp.failure}`,
+          i.health ? `${i.health.status ?? 'error'} in ${fmt(i.health.ms)} ms` : '-',
+        ]),
+      ),
+    )
+  }
+  const p = r.propagation
+  if (p) {
+    const row = (name: string, s: typeof p.global, lost: number) =>
+      s
+        ? [name, String(s.n), String(lost), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)]
+        : [name, '0', String(lost), '-', '-', '-', '-']
+    out.push(
+      markdownTable(
+        ['propagation (201 → visible), ms', 'seen', 'lost', 'p50', 'p95', 'p99', 'max'],
+        [
+          row('global feed', p.global, p.lostGlobal.length),
+          row('follower home feed', p.home, p.lostHome.length),
+        ],
+      ),
+    )
+  }
+  if (r.feedRead) {
+    const f = r.feedRead
+    out.push(
+      markdownTable(
+        ['feed read through the gateway, ms', 'n', 'p50', 'p95', 'p99', 'max'],
+        [['home feed, 20 items', String(f.n), fmt(f.p50), fmt(f.p95), fmt(f.p99), fmt(f.max)]],
+      ),
+    )
+  }
+  out.push(r.ok ? 'check passed' : 'check FAILED')
+  return out.join('\n\n')
+}
+
+export async function checkCommand(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        gateway: { type: 'string' },
+        consul: { type: 'string' },
+        services: { type: 'string' },
+        posts: { type: 'string' },
+        rate: { type: 'string' },
+        'feed-reads': { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        'propagation-p99-ms': { type: 'string' },
+        'feed-p99-ms': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values
+  } catch (err) {
+    console.error(`harness check: ${(err as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (values.help) {
+    console.log(USAGE)
+    return 0
+  }
+  const stack = await readStackFile()
+  const gateway = (values.gateway as string | undefined) ?? stack?.gateway
+  const consul = (values.consul as string | undefined) ?? stack?.consul
+  if (!gateway || !consul) {
+    console.error(
+      'harness check: no running stack found (.data/stack.json); pass --gateway and --consul',
+    )
+    return 2
+  }
+  let options: Parameters<typeof runCheck>[0]
+  try {
+    const v = values as Record<string, string | undefined>
+    options = {
+      gateway: gateway.replace(/\/+$/, ''),
+      consul: (consul.includes('://') ? consul : `http://${consul}`).replace(/\/+$/, ''),
+      services: v.services?.split(',').map((s) => s.trim()),
+      posts: number(v.posts, '--posts', 20),
+      ratePerSec: number(v.rate, '--rate', 10),
+      feedReads: number(v['feed-reads'], '--feed-reads', 200),
+      timeoutMs: number(v['timeout-ms'], '--timeout-ms', 15_000),
+      propagationP99Ms: number(v['propagation-p99-ms'], '--propagation-p99-ms', 1_000),
+      feedP99Ms: number(v['feed-p99-ms'], '--feed-p99-ms', 250),
+    }
+  } catch (err) {
+    console.error(`harness check: ${(err as Error).message}`)
+    return 2
+  }
+  const interactive = process.stderr.isTTY
+  options.onStep = (name, detail) => {
+    const line = `… ${name}${detail ? `: ${detail}` : ''}`
+    if (interactive) process.stderr.write(`\r\x1b[2K${line}`)
+    else if (detail === 'ok' || detail === 'FAILED' || !detail) process.stderr.write(`${line}\n`)
+  }
+  console.error(`harness check: gateway ${options.gateway}, consul ${options.consul}`)
+  const report = await runCheck(options)
+  if (interactive) process.stderr.write('\r\x1b[2K')
+  if (values.json) console.log(JSON.stringify(report, null, 2))
+  else console.log(renderCheck(report))
+  return report.ok ? 0 : 1
+}

@@ -1,0 +1,176 @@
+/**
+ * `harness check`: four checks against any running stack, each a pass or a list
+ * of failures.
+ *  1. discovery: every expected service registered, passing and reachable here;
+ *  2. auth through the gateway: register, login, /auth/me; bad password and
+ *     missing token are 401;
+ *  3. event propagation: N posts timed from 201 to the global feed and to a
+ *     follower's home feed;
+ *  4. feed reads through the gateway: home-feed page latency.
+ */
+import { ApiError, type Session, stackClient } from '../client/stack-client.ts'
+import { type Summary, summarize } from '../report/stats.ts'
+import { checkDiscovery, type DiscoveryReport } from './discovery.ts'
+import { measurePropagation, type PropagationResult } from './propagation.ts'
+
+export const expectedServices = ['auth', 'profile', 'posts', 'feed', 'gateway'] as const
+
+export interface CheckOptions {
+  gateway: string
+  consul: string
+  services?: readonly string[]
+  posts: number
+  ratePerSec: number
+  feedReads: number
+  timeoutMs: number
+  /** Failure thresholds, ms. */
+  propagationP99Ms: number
+  feedP99Ms: number
+  onStep?: (step: string, detail?: string) => void
+}
+
+export interface CheckStep {
+  name: string
+  ok: boolean
+  durationMs: number
+  failures: string[]
+}
+
+export interface CheckReport {
+  ok: boolean
+  gateway: string
+  consul: string
+  startedAt: string
+  steps: CheckStep[]
+  discovery?: DiscoveryReport
+  propagation?: PropagationResult
+  feedRead?: Summary
+}
+
+const password = 'harness check password 1'
+
+/** Polls until the profile service has the user's profile (created from user.registered). */
+async function waitForProfile(api: ReturnType<typeof stackClient>, s: Session, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await api.profileExists(s.userId))) {
+    if (Date.now() > deadline)
+      throw new Error(`the profile of ${s.userId} never appeared (user.registered not consumed?)`)
+    await Bun.sleep(50)
+  }
+}
+
+/** Runs every check; never throws for a failing stack, only reports. */
+export async function runCheck(o: CheckOptions): Promise<CheckReport> {
+  const report: CheckReport = {
+    ok: true,
+    gateway: o.gateway,
+    consul: o.consul,
+    startedAt: new Date().toISOString(),
+    steps: [],
+  }
+  const step = async (name: string, run: () => Promise<string[]>) => {
+    o.onStep?.(name)
+    const t0 = performance.now()
+    let failures: string[]
+    try {
+      failures = await run()
+    } catch (err) {
+      failures = [err instanceof ApiError ? err.message : `${(err as Error).message}`]
+    }
+    const s = { name, ok: failures.length === 0, durationMs: performance.now() - t0, failures }
+    report.steps.push(s)
+    report.ok &&= s.ok
+    o.onStep?.(name, s.ok ? 'ok' : 'FAILED')
+    return s.ok
+  }
+  const api = stackClient(o.gateway, { maxRateLimitWaitMs: 10_000 })
+
+  await step('discovery', async () => {
+    report.discovery = await checkDiscovery(o.consul, o.services ?? expectedServices)
+    return report.discovery.failures
+  })
+
+  let author: Session | undefined
+  let follower: Session | undefined
+  const authOk = await step('auth through the gateway', async () => {
+    const failures: string[] = []
+    const run = crypto.randomUUID().slice(0, 8)
+    author = await api.signUp(`author-${run}@check.civildiy.dev`, password)
+    follower = await api.signUp(`follower-${run}@check.civildiy.dev`, password)
+    const wrong = await api.raw('/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: author.email, password: 'not the password' }),
+    })
+    if (wrong.status !== 401) failures.push(`a wrong password got ${wrong.status}, not 401`)
+    const anonymous = await api.raw('/feed')
+    if (anonymous.status !== 401)
+      failures.push(`/feed without a token got ${anonymous.status}, not 401`)
+    else if (!anonymous.headers.get('www-authenticate'))
+      failures.push('the 401 carries no WWW-Authenticate header')
+    const forged = await api.raw('/feed', {
+      headers: { authorization: `Bearer ${author.token.slice(0, -4)}AAAA` },
+    })
+    if (forged.status !== 401) failures.push(`a tampered token got ${forged.status}, not 401`)
+    return failures
+  })
+
+  if (authOk && author && follower) {
+    await step('event propagation', async () => {
+      await waitForProfile(api, author!, o.timeoutMs)
+      await waitForProfile(api, follower!, o.timeoutMs)
+      await api.follow(follower!, author!.userId)
+      // The follow travels as an event too; give the feed a moment to apply it by
+      // waiting for one warm-up post to reach the follower.
+      const warm = await api.createPost(author!, 'harness check: warm-up')
+      const deadline = Date.now() + o.timeoutMs
+      while (!(await api.home(follower!, 50)).some((i) => i.id === warm.id)) {
+        if (Date.now() > deadline)
+          return [`the warm-up post ${warm.id} never reached the follower's home feed`]
+        await Bun.sleep(20)
+      }
+      const planned = Array.from({ length: o.posts }, (_, i) => ({
+        author: author!,
+        watcher: follower!,
+        body: `harness check post ${i + 1} of ${o.posts}`,
+      }))
+      const r = await measurePropagation(api, planned, {
+        ratePerSec: o.ratePerSec,
+        timeoutMs: o.timeoutMs,
+        onProgress: (seen, sent) => o.onStep?.('event propagation', `${seen}/${sent} seen`),
+      })
+      report.propagation = r
+      const failures = [...r.writeErrors]
+      for (const id of r.lostGlobal)
+        failures.push(`post ${id} never appeared in the global feed within ${o.timeoutMs} ms`)
+      for (const id of r.lostHome)
+        failures.push(
+          `post ${id} never appeared in the follower's home feed within ${o.timeoutMs} ms`,
+        )
+      for (const [where, s] of [
+        ['global feed', r.global],
+        ['home feed', r.home],
+      ] as const) {
+        if (s && s.p99 > o.propagationP99Ms)
+          failures.push(
+            `propagation p99 to the ${where} is ${s.p99.toFixed(1)} ms, above ${o.propagationP99Ms} ms`,
+          )
+      }
+      return failures
+    })
+
+    await step('feed reads through the gateway', async () => {
+      const ms: number[] = []
+      for (let i = 0; i < o.feedReads; i++) {
+        const t0 = performance.now()
+        await api.home(follower!, 20)
+        ms.push(performance.now() - t0)
+      }
+      report.feedRead = summarize(ms)
+      return report.feedRead.p99 > o.feedP99Ms
+        ? [`home feed p99 is ${report.feedRead.p99.toFixed(1)} ms, above ${o.feedP99Ms} ms`]
+        : []
+    })
+  }
+  return report
+}

@@ -1,0 +1,94 @@
+/**
+ * Discovery check: every expected service is registered in Consul and passing,
+ * and every registered Address:Port answers from where the harness runs. A
+ * registered-but-unreachable instance is the classic container networking fault
+ * (the service advertised an address only it can reach) and is reported as such.
+ */
+import { httpGet, isLoopback, tcpConnect } from './probes.ts'
+
+export interface InstanceReport {
+  service: string
+  id: string
+  address: string
+  port: number
+  consulStatus: string
+  tcp: { ok: boolean; ms: number; failure?: string }
+  health?: { ok: boolean; status?: number; ms: number }
+}
+
+export interface DiscoveryReport {
+  ok: boolean
+  instances: InstanceReport[]
+  failures: string[]
+}
+
+interface HealthEntry {
+  Node: { Address: string }
+  Service: { ID: string; Address: string; Port: number }
+  Checks: { Status: string }[]
+}
+
+/** The worst status among checks: critical > warning > passing. */
+function aggregate(checks: { Status: string }[]): string {
+  if (checks.some((c) => c.Status === 'critical')) return 'critical'
+  if (checks.some((c) => c.Status === 'warning')) return 'warning'
+  return 'passing'
+}
+
+/**
+ * @example const r = await checkDiscovery('http://127.0.0.1:8500', ['auth', 'feed'])
+ */
+export async function checkDiscovery(
+  consul: string,
+  services: readonly string[],
+  o: { timeoutMs?: number } = {},
+): Promise<DiscoveryReport> {
+  const failures: string[] = []
+  const instances: InstanceReport[] = []
+  await Promise.all(
+    services.map(async (service) => {
+      let entries: HealthEntry[]
+      try {
+        const res = await fetch(`${consul}/v1/health/service/${service}`, {
+          signal: AbortSignal.timeout(o.timeoutMs ?? 3_000),
+        })
+        entries = (await res.json()) as HealthEntry[]
+      } catch (err) {
+        failures.push(
+          `consul at ${consul} did not answer for ${service}: ${(err as Error).message}`,
+        )
+        return
+      }
+      if (entries.length === 0) {
+        failures.push(`${service}: not registered in Consul`)
+        return
+      }
+      const passing = entries.filter((e) => aggregate(e.Checks) === 'passing')
+      if (passing.length === 0)
+        failures.push(`${service}: registered but no instance is passing its health check`)
+      for (const e of entries) {
+        const address = e.Service.Address || e.Node.Address
+        const port = e.Service.Port
+        const tcp = await tcpConnect(address, port, o.timeoutMs ?? 2_000)
+        const host = address.includes(':') ? `[${address}]` : address
+        const health = tcp.ok ? await httpGet(`http://${host}:${port}/health/ready`) : undefined
+        const consulStatus = aggregate(e.Checks)
+        instances.push({ service, id: e.Service.ID, address, port, consulStatus, tcp, health })
+        if (!tcp.ok) {
+          const hint = isLoopback(address)
+            ? ' It registered a loopback address: set ADVERTISE_ADDRESS to an address other hosts and containers reach (the service name or container IP).'
+            : ` Check routes, firewalls and that ADVERTISE_ADDRESS is reachable from here.`
+          failures.push(
+            `${service} ${e.Service.ID}: registered at ${address}:${port} (Consul says ${consulStatus}) but unreachable from here: ${tcp.failure}.${hint}`,
+          )
+        } else if (health && !health.ok) {
+          failures.push(
+            `${service} ${e.Service.ID}: ${address}:${port} accepts connections but /health/ready answered ${health.status ?? 'nothing'}`,
+          )
+        }
+      }
+    }),
+  )
+  instances.sort((a, b) => a.service.localeCompare(b.service) || a.id.localeCompare(b.id))
+  return { ok: failures.length === 0, instances, failures }
+}

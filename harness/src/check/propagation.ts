@@ -1,0 +1,113 @@
+/**
+ * Event propagation as a user sees it: each post is timed from its 201 (the write
+ * side accepted it) to its first appearance in the global feed and in a
+ * follower's home feed, both read back to back through the gateway. A post not
+ * seen within the timeout is lost and reported by id.
+ */
+import type { FeedItem, Session, StackClient } from '../client/stack-client.ts'
+import { type Summary, summarize } from '../report/stats.ts'
+
+export interface PlannedPost {
+  author: Session
+  body: string
+  /** A follower of the author whose home feed must show the post (optional). */
+  watcher?: Session
+}
+
+export interface PropagationResult {
+  sent: number
+  /** ms from 201 to first seen in the global feed. */
+  global: Summary | null
+  /** ms from 201 to first seen in the watcher's home feed. */
+  home: Summary | null
+  lostGlobal: string[]
+  lostHome: string[]
+  /** Posts the write side refused (status and message). */
+  writeErrors: string[]
+}
+
+/**
+ * Sends `posts` at `ratePerSec` and watches the feeds until each is seen or
+ * `timeoutMs` passed after the last 201.
+ * @example await measurePropagation(api, planned, { ratePerSec: 10, timeoutMs: 15_000 })
+ */
+export async function measurePropagation(
+  api: StackClient,
+  posts: readonly PlannedPost[],
+  o: { ratePerSec: number; timeoutMs: number; onProgress?: (seen: number, sent: number) => void },
+): Promise<PropagationResult> {
+  const acceptedAt = new Map<string, number>()
+  const watcherOf = new Map<string, Session>()
+  const seenGlobal = new Map<string, number>()
+  const seenHome = new Map<string, number>()
+  const writeErrors: string[] = []
+  const watchers = [...new Set(posts.flatMap((p) => (p.watcher ? [p.watcher] : [])))]
+  let sending = true
+  let lastAccepted = performance.now()
+
+  const record = (
+    items: FeedItem[],
+    seen: Map<string, number>,
+    filter?: (id: string) => boolean,
+  ) => {
+    const now = performance.now()
+    for (const i of items)
+      if (acceptedAt.has(i.id) && !seen.has(i.id) && (!filter || filter(i.id))) seen.set(i.id, now)
+  }
+  const pending = () =>
+    [...acceptedAt.keys()].some(
+      (id) => !seenGlobal.has(id) || (watcherOf.has(id) && !seenHome.has(id)),
+    )
+  const watching = (async () => {
+    while (sending || (pending() && performance.now() - lastAccepted < o.timeoutMs)) {
+      const reads = [
+        api.global(100).then((items) => record(items, seenGlobal)),
+        ...watchers.map((w) =>
+          api
+            .home(w, 100)
+            .then((items) => record(items, seenHome, (id) => watcherOf.get(id) === w)),
+        ),
+      ]
+      await Promise.allSettled(reads)
+      o.onProgress?.(seenGlobal.size, acceptedAt.size)
+      await Bun.sleep(5)
+    }
+  })()
+
+  const t0 = performance.now()
+  const inflight = new Set<Promise<void>>()
+  for (let i = 0; i < posts.length; i++) {
+    const due = t0 + (i * 1000) / o.ratePerSec
+    const wait = due - performance.now()
+    if (wait > 0) await Bun.sleep(wait)
+    const p = posts[i]!
+    const send = api
+      .createPost(p.author, p.body)
+      .then(({ id }) => {
+        acceptedAt.set(id, performance.now())
+        lastAccepted = performance.now()
+        if (p.watcher) watcherOf.set(id, p.watcher)
+      })
+      .catch((err: Error) => void writeErrors.push(err.message))
+    inflight.add(send)
+    void send.finally(() => inflight.delete(send))
+  }
+  await Promise.all(inflight)
+  sending = false
+  await watching
+
+  const latencies = (seen: Map<string, number>, ids: string[]) =>
+    ids.flatMap((id) => (seen.has(id) ? [seen.get(id)! - acceptedAt.get(id)!] : []))
+  const all = [...acceptedAt.keys()]
+  const watched = [...watcherOf.keys()]
+  const g = latencies(seenGlobal, all)
+  const h = latencies(seenHome, watched)
+  return {
+    sent: acceptedAt.size,
+    global: g.length ? summarize(g) : null,
+    home: h.length ? summarize(h) : null,
+    lostGlobal: all.filter((id) => !seenGlobal.has(id)),
+    lostHome: watched.filter((id) => !seenHome.has(id)),
+    writeErrors,
+  }
+}

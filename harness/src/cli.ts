@@ -1,0 +1,52 @@
+#!/usr/bin/env bun
+/**
+ * The `harness` command:
+ *   harness up                 the whole stack on this machine (what `npm start` runs)
+ *   harness check  [options]   discovery, auth, event propagation and feed latency checks
+ *   harness replay [options]   the real-input workload (SNAP graph, SMS texts)
+ *   harness doctor [options]   network diagnostics for a deployed stack
+ * `harness <command> --help` lists a command's options.
+ */
+export {}
+
+const [command, ...rest] = process.argv.slice(2)
+const USAGE = `Usage: harness <up|check|replay|doctor> [options]
+
+  up       start devstack, auth, profile, posts, feed and the gateway; Ctrl-C stops them
+  check    check a running stack end to end (defaults from .data/stack.json)
+  replay   drive a running stack with the real social graph and texts in ../shared/data
+  doctor   diagnose DNS, reachability, Kafka listeners, MTU and clock skew
+
+Run \`harness <command> --help\` for its options.`
+
+switch (command) {
+  case 'up': {
+    const { up } = await import('./up/up.ts')
+    process.exit(await up())
+    break
+  }
+  case 'check': {
+    const { checkCommand } = await import('./check/check-command.ts')
+    process.exit(await checkCommand(rest))
+    break
+  }
+  case 'replay': {
+    const { replayCommand } = await import('./replay/replay-command.ts')
+    process.exit(await replayCommand(rest))
+    break
+  }
+  case 'doctor': {
+    const { doctorCommand } = await import('./doctor/doctor-command.ts')
+    process.exit(await doctorCommand(rest))
+    break
+  }
+  case undefined:
+  case '-h':
+  case '--help':
+    console.log(USAGE)
+    process.exit(command ? 0 : 2)
+    break
+  default:
+    console.error(`harness: unknown command "${command}"\n\n${USAGE}`)
+    process.exit(2)
+}

@@ -1,0 +1,84 @@
+/**
+ * `harness doctor [--consul URL] [--kafka HOST:PORT] [--json]`: prints the
+ * environment and a table of checks (pass/fail, detail, fix), exits 1 on any
+ * failure. Defaults come from `.data/stack.json`.
+ */
+import { parseArgs } from 'node:util'
+import { expectedServices } from '../check/check.ts'
+import { markdownTable } from '../report/stats.ts'
+import { readStackFile } from '../stack-file.ts'
+import { type DoctorReport, runDoctor } from './doctor.ts'
+
+const USAGE = `Usage: harness doctor [options]
+
+  --consul URL        the Consul HTTP API (default: from .data/stack.json)
+  --kafka LIST        Kafka bootstrap servers host:port,... (default: from .data/stack.json)
+  --mongo URL --postgres URL --redis URL   other servers to reach
+  --services LIST     expected services (default auth,profile,posts,feed,gateway)
+  --timeout-ms MS     per probe (default 2000)
+  --json              print the report as JSON`
+
+export function renderDoctor(r: DoctorReport): string {
+  const e = r.environment
+  const env = [
+    `runtime: ${e.runtime}`,
+    `resolv.conf: ${e.resolvConf ? `nameservers ${e.resolvConf.nameservers.join(', ') || 'none'}; search ${e.resolvConf.search.join(' ') || '-'}${e.resolvConf.note ? ` (${e.resolvConf.note})` : ''}` : 'unreadable'}`,
+    `default route: ${e.defaultRoute ? `${e.defaultRoute.gateway} via ${e.defaultRoute.interface}, MTU ${e.defaultRoute.mtu ?? '?'}` : 'none'}`,
+    `sysctls: ${Object.entries(e.sysctls)
+      .map(([k, v]) => `${k}=${v ?? 'n/a'}`)
+      .join(', ')}`,
+  ].join('\n')
+  const table = markdownTable(
+    ['target', 'check', 'result', 'detail', 'fix'],
+    r.checks.map((c) => [c.target, c.check, c.ok ? 'pass' : 'FAIL', c.detail, c.fix ?? '']),
+  )
+  return `${env}\n\n${table}\n\n${r.ok ? 'doctor: no problems found' : 'doctor: problems found (see fix column)'}`
+}
+
+export async function doctorCommand(argv: string[]): Promise<number> {
+  let v: Record<string, string | boolean | undefined>
+  try {
+    v = parseArgs({
+      args: argv,
+      options: {
+        consul: { type: 'string' },
+        kafka: { type: 'string' },
+        mongo: { type: 'string' },
+        postgres: { type: 'string' },
+        redis: { type: 'string' },
+        services: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values
+  } catch (err) {
+    console.error(`harness doctor: ${(err as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (v.help) {
+    console.log(USAGE)
+    return 0
+  }
+  const stack = await readStackFile()
+  const consul = (v.consul as string | undefined) ?? stack?.consul
+  if (!consul) {
+    console.error('harness doctor: no running stack found (.data/stack.json); pass --consul')
+    return 2
+  }
+  const servers: Record<string, string> = {}
+  for (const name of ['mongo', 'postgres', 'redis'] as const) {
+    const url = (v[name] as string | undefined) ?? stack?.servers[name]
+    if (url && /^[a-z]+:\/\//.test(url)) servers[name] = url
+  }
+  const report = await runDoctor({
+    consul: consul.includes('://') ? consul : `http://${consul}`,
+    kafka: (v.kafka as string | undefined) ?? stack?.servers.kafka,
+    servers,
+    expected:
+      (v.services as string | undefined)?.split(',').map((s) => s.trim()) ?? expectedServices,
+    timeoutMs: v['timeout-ms'] ? Number(v['timeout-ms']) : undefined,
+  })
+  console.log(v.json ? JSON.stringify(report, null, 2) : renderDoctor(report))
+  return report.ok ? 0 : 1
+}

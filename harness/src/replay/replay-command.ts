@@ -1,0 +1,158 @@
+/**
+ * `harness replay [options]`: prints progress on stderr, a summary on stdout,
+ * writes the JSON report, and exits 1 when any post was lost or refused.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { fmt, markdownTable } from '../report/stats.ts'
+import { readStackFile } from '../stack-file.ts'
+import { defaultDataDir, type GraphName } from './dataset.ts'
+import { type ReplayReport, runReplay } from './replay.ts'
+
+const USAGE = `Usage: harness replay [options]
+
+  --gateway URL        the gateway (default: from .data/stack.json)
+  --graph NAME         epinions (default) or facebook
+  --users N            users from the densest part of the graph (default 300)
+  --rate N             posts per second (default 10)
+  --duration S         seconds of posting (default 60)
+  --concurrency N      parallel sign-ups and follows (default 8)
+  --watchers N         followers whose home feeds are watched (default 10)
+  --timeout-ms MS      how long a post may take to appear (default 20000)
+  --seed N             random seed for authors and texts (default 1)
+  --data-dir DIR       the data sets (default ../shared/data)
+  --report FILE        JSON report (default .data/replay-report.json)
+
+Against a deployed gateway, raise RATE_LIMIT_CREDENTIALS_PER_MIN and
+RATE_LIMIT_WRITES_PER_MIN there first, or the replay waits out 429s.`
+
+export function renderReplay(r: ReplayReport): string {
+  const p = r.propagation
+  const row = (name: string, s: typeof p.global, lost: number) =>
+    s
+      ? [name, String(s.n), String(lost), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)]
+      : [name, '0', String(lost), '-', '-', '-', '-']
+  const lines = [
+    `replay of ${r.graph}: ${r.users} users, ${r.follows} follows; sign-up ${fmt(r.setupMs.signUp / 1000)} s, follows ${fmt(r.setupMs.follows / 1000)} s, warm-up ${fmt(r.setupMs.warmUp / 1000)} s`,
+    markdownTable(
+      ['propagation (201 → visible), ms', 'seen', 'lost', 'p50', 'p95', 'p99', 'max'],
+      [
+        row('global feed', p.global, p.lostGlobal.length),
+        row('watcher home feed', p.home, p.lostHome.length),
+      ],
+    ),
+  ]
+  if (r.feedRead)
+    lines.push(
+      markdownTable(
+        ['feed read through the gateway, ms', 'n', 'p50', 'p95', 'p99', 'max'],
+        [
+          [
+            'home feed, 20 items',
+            String(r.feedRead.n),
+            fmt(r.feedRead.p50),
+            fmt(r.feedRead.p95),
+            fmt(r.feedRead.p99),
+            fmt(r.feedRead.max),
+          ],
+        ],
+      ),
+    )
+  lines.push(
+    r.ok
+      ? `replay passed: ${p.sent} posts, none lost`
+      : `replay FAILED:\n- ${r.failures.join('\n- ')}`,
+  )
+  return lines.join('\n\n')
+}
+
+export async function replayCommand(argv: string[]): Promise<number> {
+  let v: Record<string, string | boolean | undefined>
+  try {
+    v = parseArgs({
+      args: argv,
+      options: {
+        gateway: { type: 'string' },
+        graph: { type: 'string' },
+        users: { type: 'string' },
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        concurrency: { type: 'string' },
+        watchers: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        seed: { type: 'string' },
+        'data-dir': { type: 'string' },
+        report: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values
+  } catch (err) {
+    console.error(`harness replay: ${(err as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (v.help) {
+    console.log(USAGE)
+    return 0
+  }
+  const num = (key: string, dflt: number) => {
+    const raw = v[key] as string | undefined
+    if (raw === undefined) return dflt
+    const n = Number(raw)
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`--${key} expects a positive number, got "${raw}"`)
+    return n
+  }
+  const gateway = (v.gateway as string | undefined) ?? (await readStackFile())?.gateway
+  if (!gateway) {
+    console.error('harness replay: no running stack found (.data/stack.json); pass --gateway')
+    return 2
+  }
+  const graph = ((v.graph as string | undefined) ?? 'epinions') as GraphName
+  if (graph !== 'epinions' && graph !== 'facebook') {
+    console.error(`harness replay: --graph is epinions or facebook, not "${graph}"`)
+    return 2
+  }
+  let options: Parameters<typeof runReplay>[0]
+  try {
+    options = {
+      gateway: gateway.replace(/\/+$/, ''),
+      dataDir: resolve((v['data-dir'] as string | undefined) ?? defaultDataDir),
+      graph,
+      users: Math.floor(num('users', 300)),
+      ratePerSec: num('rate', 10),
+      durationSec: num('duration', 60),
+      concurrency: Math.floor(num('concurrency', 8)),
+      watchers: Math.floor(num('watchers', 10)),
+      timeoutMs: num('timeout-ms', 20_000),
+      seed: Math.floor(num('seed', 1)),
+    }
+  } catch (err) {
+    console.error(`harness replay: ${(err as Error).message}`)
+    return 2
+  }
+  let lastPhase = ''
+  options.onProgress = (phase, done, total) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K… ${phase}: ${done}/${total}`)
+    else if (phase !== lastPhase || done === total)
+      process.stderr.write(`… ${phase}: ${done}/${total}\n`)
+    lastPhase = phase
+  }
+  console.error(
+    `harness replay: ${options.users} users of ${graph}, ${options.ratePerSec} posts/s for ${options.durationSec} s via ${options.gateway}`,
+  )
+  let report: ReplayReport
+  try {
+    report = await runReplay(options)
+  } catch (err) {
+    console.error(`\nharness replay: ${(err as Error).message}`)
+    return 1
+  }
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K')
+  const file = resolve((v.report as string | undefined) ?? '.data/replay-report.json')
+  mkdirSync(dirname(file), { recursive: true })
+  await Bun.write(file, `${JSON.stringify(report, null, 2)}\n`)
+  console.log(renderReplay(report))
+  console.log(`report: ${file}`)
+  return report.ok ? 0 : 1
+}

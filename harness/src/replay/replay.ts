@@ -1,0 +1,226 @@
+/**
+ * `harness replay`: the real-input workload. Signs up the densest `users` nodes
+ * of a real social graph through the gateway, creates their follow edges, then
+ * posts real SMS texts at `ratePerSec` for `durationSec`, measuring propagation
+ * (201 → global feed, and → the home feed of a watching follower) and feed read
+ * latency the way `check` does.
+ */
+
+import {
+  measurePropagation,
+  type PlannedPost,
+  type PropagationResult,
+} from '../check/propagation.ts'
+import { type Session, type StackClient, stackClient } from '../client/stack-client.ts'
+import { type Summary, summarize } from '../report/stats.ts'
+import { densestSubgraph, type GraphName, loadDataset } from './dataset.ts'
+
+export interface ReplayOptions {
+  gateway: string
+  dataDir: string
+  graph: GraphName
+  users: number
+  ratePerSec: number
+  durationSec: number
+  concurrency: number
+  /** Followers whose home feeds are watched (most-following first). */
+  watchers: number
+  timeoutMs: number
+  seed: number
+  onProgress?: (phase: string, done: number, total: number) => void
+}
+
+export interface ReplayReport {
+  ok: boolean
+  gateway: string
+  startedAt: string
+  graph: GraphName
+  users: number
+  follows: number
+  setupMs: { signUp: number; follows: number; warmUp: number }
+  propagation: PropagationResult
+  feedRead: Summary | null
+  failures: string[]
+}
+
+/** A small deterministic PRNG (mulberry32) so a replay can be repeated exactly. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<void>,
+  progress?: (done: number) => void,
+) {
+  let next = 0
+  let done = 0
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++
+        await task(items[i]!, i)
+        progress?.(++done)
+      }
+    }),
+  )
+}
+
+/**
+ * Plans which post each author writes and which watcher should see it.
+ * Authors are drawn in proportion to their follower count (popular people post
+ * to more readers, the fan-out a real feed sees), texts at random.
+ */
+export function planPosts(
+  count: number,
+  authors: readonly number[],
+  followersOf: ReadonlyMap<number, readonly number[]>,
+  watchers: ReadonlySet<number>,
+  texts: readonly string[],
+  random: () => number,
+): { author: number; text: string; watcher?: number }[] {
+  const weights = authors.map((a) => 1 + (followersOf.get(a)?.length ?? 0))
+  const total = weights.reduce((s, w) => s + w, 0)
+  const plan = []
+  for (let i = 0; i < count; i++) {
+    let r = random() * total
+    let k = 0
+    while (r >= weights[k]!) r -= weights[k++]!
+    const author = authors[k]!
+    const watcher = followersOf.get(author)?.find((f) => watchers.has(f))
+    plan.push({ author, text: texts[Math.floor(random() * texts.length)]!, watcher })
+  }
+  return plan
+}
+
+export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
+  const startedAt = new Date().toISOString()
+  const api: StackClient = stackClient(o.gateway)
+  const random = seededRandom(o.seed)
+  const { edges: all, texts } = await loadDataset(o.dataDir, o.graph)
+  const { nodes, edges } = densestSubgraph(all, o.users)
+  const run = crypto.randomUUID().slice(0, 8)
+  const sessions = new Map<number, Session>()
+  const failures: string[] = []
+
+  let t0 = performance.now()
+  await pool(
+    nodes,
+    o.concurrency,
+    async (node) => {
+      sessions.set(
+        node,
+        await api.signUp(`user-${node}-${run}@replay.civildiy.dev`, `replay password ${node}`),
+      )
+    },
+    (done) => o.onProgress?.('sign up', done, nodes.length),
+  )
+  // Profiles are created from user.registered; follows need them.
+  for (const s of sessions.values()) {
+    const deadline = Date.now() + o.timeoutMs
+    while (!(await api.profileExists(s.userId))) {
+      if (Date.now() > deadline) throw new Error(`the profile of ${s.userId} never appeared`)
+      await Bun.sleep(50)
+    }
+  }
+  const signUpMs = performance.now() - t0
+
+  t0 = performance.now()
+  await pool(
+    edges,
+    o.concurrency,
+    async (e) => api.follow(sessions.get(e.follower)!, sessions.get(e.followee)!.userId),
+    (done) => {
+      if (done % 100 === 0 || done === edges.length) o.onProgress?.('follow', done, edges.length)
+    },
+  )
+  const followsMs = performance.now() - t0
+
+  const followersOf = new Map<number, number[]>()
+  const followingCount = new Map<number, number>()
+  for (const e of edges) {
+    let list = followersOf.get(e.followee)
+    if (!list) followersOf.set(e.followee, (list = []))
+    list.push(e.follower)
+    followingCount.set(e.follower, (followingCount.get(e.follower) ?? 0) + 1)
+  }
+  const watcherNodes = [...followingCount]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, o.watchers)
+    .map(([n]) => n)
+  const watchers = new Set(watcherNodes)
+
+  // Warm-up: the last follow applied shows as a post reaching its follower.
+  t0 = performance.now()
+  const last = edges.at(-1)
+  if (last) {
+    const post = await api.createPost(sessions.get(last.followee)!, 'replay warm-up')
+    const deadline = Date.now() + o.timeoutMs * 4
+    while (!(await api.home(sessions.get(last.follower)!, 100)).some((i) => i.id === post.id)) {
+      if (Date.now() > deadline) {
+        failures.push('the follows were not applied in time (warm-up post never arrived)')
+        break
+      }
+      await Bun.sleep(50)
+    }
+  }
+  const warmUpMs = performance.now() - t0
+
+  const authors = nodes.filter((n) => (followersOf.get(n)?.length ?? 0) > 0)
+  const plan = planPosts(
+    Math.round(o.ratePerSec * o.durationSec),
+    authors.length ? authors : nodes,
+    followersOf,
+    watchers,
+    texts,
+    random,
+  )
+  const planned: PlannedPost[] = plan.map((p) => ({
+    author: sessions.get(p.author)!,
+    body: p.text,
+    watcher: p.watcher === undefined ? undefined : sessions.get(p.watcher),
+  }))
+  const propagation = await measurePropagation(api, planned, {
+    ratePerSec: o.ratePerSec,
+    timeoutMs: o.timeoutMs,
+    onProgress: (seen, sent) => o.onProgress?.('posts seen', seen, planned.length),
+  })
+  failures.push(...propagation.writeErrors)
+  if (propagation.lostGlobal.length)
+    failures.push(
+      `${propagation.lostGlobal.length} posts never reached the global feed: ${propagation.lostGlobal.slice(0, 10).join(', ')}`,
+    )
+  if (propagation.lostHome.length)
+    failures.push(
+      `${propagation.lostHome.length} posts never reached a watcher's home feed: ${propagation.lostHome.slice(0, 10).join(', ')}`,
+    )
+
+  const reads: number[] = []
+  const watcherSessions = watcherNodes.map((n) => sessions.get(n)!)
+  for (let i = 0; i < 200 && watcherSessions.length; i++) {
+    const t = performance.now()
+    await api.home(watcherSessions[i % watcherSessions.length]!, 20)
+    reads.push(performance.now() - t)
+  }
+  return {
+    ok: failures.length === 0,
+    gateway: o.gateway,
+    startedAt,
+    graph: o.graph,
+    users: nodes.length,
+    follows: edges.length,
+    setupMs: { signUp: signUpMs, follows: followsMs, warmUp: warmUpMs },
+    propagation,
+    feedRead: reads.length ? summarize(reads) : null,
+    failures,
+  }
+}

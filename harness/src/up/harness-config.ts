@@ -1,0 +1,51 @@
+/**
+ * The environment `harness up` reads: ports (each optional: unset means the
+ * standard port, or a free one when that is taken) and real servers to use instead
+ * of the embedded ones.
+ */
+import { Type as t } from '@sinclair/typebox'
+
+const OptionalPort = (description: string) =>
+  t.Optional(t.Integer({ minimum: 0, maximum: 65535, description }))
+
+export const HarnessConfig = t.Object({
+  HOST: t.String({ default: '127.0.0.1', description: 'the interface services listen on' }),
+  ADVERTISE_ADDRESS: t.String({
+    default: '127.0.0.1',
+    description: 'the address services register in Consul (reachable from the gateway)',
+  }),
+  GATEWAY_PORT: OptionalPort('the gateway port (default 8080)'),
+  AUTH_PORT: OptionalPort('the auth service port (default 3001)'),
+  PROFILE_PORT: OptionalPort('the profile service port (default 3002)'),
+  POSTS_PORT: OptionalPort('the posts service port (default 3003)'),
+  FEED_PORT: OptionalPort('the feed service port (default 3004)'),
+  KAFKA_PORT: OptionalPort('the embedded Kafka port (default 9092)'),
+  MONGO_PORT: OptionalPort('the embedded MongoDB port (default 27017)'),
+  CONSUL_PORT: OptionalPort('the embedded Consul port (default 8500)'),
+  DATABASE_URL: t.Optional(
+    t.String({ pattern: '^postgres(ql)?://', description: 'a real Postgres' }),
+  ),
+  MONGO_URL: t.Optional(
+    t.String({ pattern: '^mongodb(\\+srv)?://', description: 'a real MongoDB' }),
+  ),
+  KAFKA_BROKERS: t.Optional(
+    t.String({ minLength: 1, description: 'real Kafka brokers, host:port,...' }),
+  ),
+  REDIS_URL: t.Optional(
+    t.String({ pattern: '^rediss?://', description: 'a real Redis for the feed' }),
+  ),
+  CONSUL_HTTP_ADDR: t.Optional(t.String({ minLength: 1, description: 'a real Consul agent' })),
+  LOG_LEVEL: t.String({
+    default: 'warn',
+    description: 'the services’ log level (info shows every request)',
+  }),
+  DATA_DIR: t.String({
+    default: '.data',
+    description: 'where embedded servers and development keys keep their data',
+  }),
+  STARTUP_TIMEOUT_MS: t.Integer({
+    minimum: 1_000,
+    default: 60_000,
+    description: 'ms a service may take to pass in Consul',
+  }),
+})
