@@ -1,0 +1,124 @@
+/**
+ * Validates the compose stack without a Docker engine: the file parses, images are
+ * pinned, every container has a healthcheck, stateful servers keep their data in
+ * named volumes, start order waits for health, every variable is documented, and
+ * ports and addresses agree with the services' own configuration.
+ */
+import { describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
+import { loadConfig } from '@civildiy/kit'
+import { parse } from 'yaml'
+import { GatewayConfig } from '../gateway/src/config.ts'
+import { AuthConfig } from '../services/auth/src/config.ts'
+import { FeedConfig } from '../services/feed/src/config.ts'
+import { PostsConfig } from '../services/posts/src/config.ts'
+import { ProfileConfig } from '../services/profile/src/config.ts'
+
+interface ComposeService {
+  image?: string
+  build?: { target?: string }
+  environment?: Record<string, string | number>
+  healthcheck?: { test: unknown }
+  volumes?: string[]
+  depends_on?: Record<string, { condition: string }>
+  networks?: string[]
+  ports?: string[]
+}
+
+const text = await Bun.file(join(import.meta.dir, 'compose.yaml')).text()
+const compose = parse(text, { merge: true }) as {
+  services: Record<string, ComposeService>
+  volumes: Record<string, unknown>
+  networks: Record<string, unknown>
+  secrets: Record<string, { file: string }>
+}
+const dockerfile = await Bun.file(join(import.meta.dir, 'Dockerfile')).text()
+const envExample = await Bun.file(join(import.meta.dir, '.env.example')).text()
+const ours = {
+  auth: AuthConfig,
+  profile: ProfileConfig,
+  posts: PostsConfig,
+  feed: FeedConfig,
+  gateway: GatewayConfig,
+} as const
+const stateful = ['kafka', 'mongo', 'postgres', 'redis', 'consul']
+
+describe('compose.yaml', () => {
+  test('has every server and every deployable on one user-defined network', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([...stateful, ...Object.keys(ours)].sort())
+    for (const [name, s] of Object.entries(compose.services)) {
+      expect({ name, networks: s.networks }).toEqual({ name, networks: ['civildiy'] })
+    }
+    expect(Object.keys(compose.networks)).toEqual(['civildiy'])
+  })
+
+  test('images are pinned by tag, never latest', () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      const tag = s.image?.split(':')[1]
+      expect({ name, tag: tag && tag !== 'latest' }).toEqual({ name, tag: true })
+    }
+    for (const from of dockerfile.matchAll(/^ARG BUN\w*IMAGE=(\S+)/gm)) {
+      expect(from[1]).toMatch(/:\d+\.\d+\.\d+/)
+    }
+  })
+
+  test('every container has a healthcheck (compose or Dockerfile) and start order waits for health', () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      const inDockerfile =
+        s.build?.target &&
+        new RegExp(`FROM runtime AS ${s.build.target}\\n(?:.*\\n)*?HEALTHCHECK`).test(dockerfile)
+      expect({ name, healthcheck: Boolean(s.healthcheck || inDockerfile) }).toEqual({
+        name,
+        healthcheck: true,
+      })
+      for (const [dep, cond] of Object.entries(s.depends_on ?? {})) {
+        expect({ name, dep, condition: cond.condition }).toEqual({
+          name,
+          dep,
+          condition: 'service_healthy',
+        })
+      }
+    }
+  })
+
+  test('stateful servers keep their data in named volumes', () => {
+    for (const name of stateful) {
+      const volume = compose.services[name]!.volumes?.find((v) => !v.startsWith('.'))
+      expect({ name, volume: Boolean(volume) }).toEqual({ name, volume: true })
+      expect(Object.keys(compose.volumes)).toContain(volume!.split(':')[0]!)
+    }
+  })
+
+  test('every variable is documented in .env.example, and every documented one is used', () => {
+    const used = new Set([...text.matchAll(/(?<!\$)\$\{(\w+)\}/g)].map((m) => m[1]!))
+    const documented = new Set([...envExample.matchAll(/^(\w+)=/gm)].map((m) => m[1]!))
+    expect([...used].filter((v) => !documented.has(v))).toEqual([])
+    expect([...documented].filter((v) => !used.has(v))).toEqual([])
+  })
+
+  test('ports and addresses agree with each service’s configuration', () => {
+    for (const [name, schema] of Object.entries(ours)) {
+      const s = compose.services[name]!
+      const env = s.environment!
+      const defaults = loadConfig(schema, {}) as { PORT: number }
+      expect({ name, port: Number(env.PORT) }).toEqual({ name, port: defaults.PORT })
+      const target = dockerfile.slice(dockerfile.indexOf(`FROM runtime AS ${name}\n`))
+      expect(/ENV PORT=(\d+)/.exec(target)?.[1]).toBe(String(defaults.PORT))
+      // Other containers must reach what is registered in Consul: the service name.
+      expect(env.ADVERTISE_ADDRESS).toBe(name)
+      expect(env.CONSUL_HTTP_ADDR).toBe('consul:8500')
+      expect(env.KAFKA_BROKERS).toBe('kafka:9092')
+      expect(env.NODE_ENV).toBe('production')
+    }
+    const kafka = compose.services.kafka!.environment!
+    expect(String(kafka.KAFKA_ADVERTISED_LISTENERS)).toContain('INTERNAL://kafka:9092')
+    expect(String(kafka.KAFKA_INTER_BROKER_LISTENER_NAME)).toBe('INTERNAL')
+  })
+
+  test('secrets come from files kept out of git', async () => {
+    const file = compose.secrets.jwt_private_key!.file
+    expect(file).toStartWith('./secrets/')
+    expect(await Bun.file(join(import.meta.dir, 'secrets', '.gitignore')).text()).toContain('*.pem')
+    expect(text).not.toMatch(/PRIVATE KEY-----/)
+  })
+})

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Checks, inside an LXC guest, what Docker and the CivilDIY stack need. Prints one
+# line per check and exits 1 if any failed. Safe: creates and removes one test
+# network and two containers when Docker is available.
+#   ./verify-guest.sh
+set -uo pipefail
+failed=0
+pass() { printf 'pass  %s\n' "$1"; }
+fail() { printf 'FAIL  %s -- %s\n' "$1" "$2"; failed=1; }
+
+# Nesting: a guest without it cannot create nested namespaces.
+if unshare --user --map-root-user --net true 2>/dev/null || unshare --net true 2>/dev/null; then
+  pass "nested namespaces (nesting)"
+else
+  fail "nested namespaces" "enable nesting=1 on the guest"
+fi
+if grep -qw overlay /proc/filesystems; then pass "overlay filesystem"; else fail "overlay filesystem" "load the overlay module on the host (setup-host.sh)"; fi
+if [ "$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)" = 1 ]; then pass "ip_forward"; else fail "ip_forward" "sysctl -w net.ipv4.ip_forward=1"; fi
+ns=$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf 2>/dev/null)
+case "$ns" in
+  "") fail "resolv.conf" "no nameserver configured" ;;
+  127.0.0.53) fail "resolv.conf" "systemd-resolved stub (127.0.0.53) is unreachable from containers; use a real resolver" ;;
+  *) pass "resolv.conf nameserver $ns" ;;
+esac
+iface=$(awk '$2 == "00000000" {print $1; exit}' /proc/net/route)
+if [ -n "$iface" ]; then pass "default route via $iface, MTU $(cat /sys/class/net/"$iface"/mtu) (set NETWORK_MTU to this or lower)"; else fail "default route" "none"; fi
+if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+  net=civildiy-verify-$$
+  if docker network create "$net" >/dev/null &&
+    docker run -d --rm --name "$net-a" --network "$net" busybox:1.37 sleep 30 >/dev/null &&
+    docker run --rm --network "$net" busybox:1.37 ping -c1 -W2 "$net-a" >/dev/null; then
+    pass "docker: containers resolve each other by name on a user-defined network"
+  else
+    fail "docker networking" "containers cannot run or resolve each other (nesting/keyctl, DNS)"
+  fi
+  docker rm -f "$net-a" >/dev/null 2>&1
+  docker network rm "$net" >/dev/null 2>&1
+else
+  fail "docker" "not installed or the daemon is not running"
+fi
+exit $failed
