@@ -14,8 +14,8 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MongoClient, type ObjectId } from 'mongodb'
 import { startConsul, startKafkaBroker, startMongo, startPglite } from '../devstack/src/index.ts'
-import { spawnUntilReady } from './lib/spawn-ready.ts'
 import { fmt, markdownTable, type Summary, summarize } from '../harness/src/report/stats.ts'
+import { spawnUntilReady } from './lib/spawn-ready.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },

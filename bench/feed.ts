@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startKafkaBroker, startTestRedis } from '../devstack/src/index.ts'
+import { fmt, markdownTable, ratio, summarize } from '../harness/src/report/stats.ts'
 import {
   createEvent,
   createEventPublisher,
@@ -24,7 +25,6 @@ import {
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { load } from './lib/load.ts'
-import { fmt, markdownTable, ratio, summarize } from '../harness/src/report/stats.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startConsul, startKafkaBroker } from '../devstack/src/index.ts'
+import { fmt, markdownTable, ratio } from '../harness/src/report/stats.ts'
 import {
   consulClient,
   createEvent,
@@ -25,7 +26,6 @@ import {
   Topics,
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
-import { fmt, markdownTable, ratio } from '../harness/src/report/stats.ts'
 import { ensureDebianPackages, type WrkResult, wrk } from './lib/wrk.ts'
 
 const { values: args } = parseArgs({

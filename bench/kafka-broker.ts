@@ -13,8 +13,8 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
 import { startKafkaBroker } from '../devstack/src/index.ts'
-import { spawnUntilReady } from './lib/spawn-ready.ts'
 import { fmt, markdownTable, summarize } from '../harness/src/report/stats.ts'
+import { spawnUntilReady } from './lib/spawn-ready.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startDevstack } from '../devstack/src/index.ts'
-import { createTestDatabase, type TestDatabase } from '../kit/src/testing/index.ts'
 import { fmt, markdownTable, type Summary, summarize } from '../harness/src/report/stats.ts'
+import { createTestDatabase, type TestDatabase } from '../kit/src/testing/index.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
@@ -80,7 +80,8 @@ writeFileSync(
 )
 const results: Record<string, { ready: Summary; passing: Summary | null }> = {}
 const hello: number[] = []
-for (let i = 0; i < runs; i++) hello.push((await measure([process.execPath, helloScript], {}, null)).ready)
+for (let i = 0; i < runs; i++)
+  hello.push((await measure([process.execPath, helloScript], {}, null)).ready)
 results['bare Bun.serve hello'] = { ready: summarize(hello), passing: null }
 
 const variants: { label: string; cmd: (service: string) => string[] }[] = [

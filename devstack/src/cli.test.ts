@@ -34,7 +34,10 @@ test('devstack prints one URL line per component, serves clients, and exits 0 on
 }, 40_000)
 
 test('devstack rejects an unknown component with exit code 2 and names the valid ones', async () => {
-  const proc = Bun.spawn([process.execPath, cli, '--only', 'nosuch'], { stdout: 'pipe', stderr: 'pipe' })
+  const proc = Bun.spawn([process.execPath, cli, '--only', 'nosuch'], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
   expect(await proc.exited).toBe(2)
   expect(await new Response(proc.stderr).text()).toContain(
     'unknown component "nosuch"; expected one of kafka, mongo, consul, pg, upstash',
@@ -42,7 +45,10 @@ test('devstack rejects an unknown component with exit code 2 and names the valid
 })
 
 test('devstack refuses the upstash component without a Redis URL', async () => {
-  const proc = Bun.spawn([process.execPath, cli, '--only', 'upstash'], { stdout: 'pipe', stderr: 'pipe' })
+  const proc = Bun.spawn([process.execPath, cli, '--only', 'upstash'], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
   expect(await proc.exited).toBe(2)
   expect(await new Response(proc.stderr).text()).toContain('--upstash-redis')
 })

@@ -148,8 +148,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
   const followersOf = new Map<number, number[]>()
   const followingCount = new Map<number, number>()
   for (const e of edges) {
-    let list = followersOf.get(e.followee)
-    if (!list) followersOf.set(e.followee, (list = []))
+    const list = followersOf.get(e.followee) ?? []
+    if (list.length === 0) followersOf.set(e.followee, list)
     list.push(e.follower)
     followingCount.set(e.follower, (followingCount.get(e.follower) ?? 0) + 1)
   }
@@ -192,7 +192,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
   const propagation = await measurePropagation(api, planned, {
     ratePerSec: o.ratePerSec,
     timeoutMs: o.timeoutMs,
-    onProgress: (seen, sent) => o.onProgress?.('posts seen', seen, planned.length),
+    onProgress: (seen) => o.onProgress?.('posts seen', seen, planned.length),
   })
   failures.push(...propagation.writeErrors)
   if (propagation.lostGlobal.length)
