@@ -1,19 +1,20 @@
 /**
- * Start-up of the services, from source and as production builds (`bun build
- * --compile --bytecode`), measured from process spawn: to the first 200 on
- * /health/ready (dependencies reachable) and to passing in the devstack Consul, next to a bare
- * `Bun.serve` hello in the same run. Databases: a real PostgreSQL when
- * DATABASE_URL is set (a fresh database per service), else each service's
- * in-process PGlite (which dominates its start-up).
+ * Start-up of the four services and the gateway, from source and as production
+ * builds (`bun build --compile --bytecode`), measured from process spawn: to the
+ * first 200 on /health/ready (dependencies reachable) and to passing in the
+ * devstack Consul, next to a bare `Bun.serve` hello and a Fastify hello on Node.js
+ * in the same run; plus each service's idle RSS once passing. Databases: a real
+ * PostgreSQL when DATABASE_URL is set (a fresh database per service), else each
+ * service's in-process PGlite (which dominates its start-up).
  *
  * Usage: bun bench/services.ts [--quick] [--json FILE]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startDevstack } from '../devstack/src/index.ts'
-import { fmt, markdownTable, type Summary, summarize } from '../harness/src/report/stats.ts'
+import { fmt, markdownTable, ratio, type Summary, summarize } from '../harness/src/report/stats.ts'
 import { createTestDatabase, type TestDatabase } from '../kit/src/testing/index.ts'
 
 const { values: args } = parseArgs({
@@ -22,9 +23,10 @@ const { values: args } = parseArgs({
 const runs = args.quick ? 5 : 20
 const root = join(import.meta.dir, '..')
 const stack = await startDevstack({
-  only: ['kafka', 'consul'],
+  only: ['kafka', 'consul', 'mongo'],
   kafka: { port: 0, log: () => {} },
   consul: { port: 0 },
+  mongo: { port: 0 },
 })
 const consulUrl = stack.url('consul')!
 const kafka = stack.url('kafka')!.replace('kafka://', '')
@@ -39,11 +41,21 @@ async function poll(check: () => Promise<boolean>, timeoutMs: number): Promise<v
   }
 }
 
+/** Resident memory of a process in MiB (Linux /proc), or null. */
+function rssMiB(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024
+  } catch {
+    return null
+  }
+}
+
 async function measure(
   cmd: string[],
   env: Record<string, string>,
   service: string | null,
-): Promise<{ ready: number; passing: number | null }> {
+): Promise<{ ready: number; passing: number | null; rssMiB: number | null }> {
   const port = await freePort()
   const t0 = performance.now()
   const proc = Bun.spawn(cmd, {
@@ -59,49 +71,52 @@ async function measure(
       30_000,
     )
     const ready = performance.now() - t0
-    if (!service) return { ready, passing: null }
+    if (!service) return { ready, passing: null, rssMiB: null }
     await poll(async () => {
       const entries = (await (
         await fetch(`${consulUrl}/v1/health/service/${service}?passing`)
       ).json()) as { Service: { Port: number } }[]
       return entries.some((e) => e.Service.Port === port)
     }, 30_000)
-    return { ready, passing: performance.now() - t0 }
+    const passing = performance.now() - t0
+    await Bun.sleep(200)
+    return { ready, passing, rssMiB: rssMiB(proc.pid) }
   } finally {
     proc.kill('SIGTERM')
     await proc.exited
   }
 }
 
-const helloScript = join(dataDir, 'hello.ts')
-writeFileSync(
-  helloScript,
-  "Bun.serve({ port: Number(process.env.PORT), fetch: () => new Response('ok') })\n",
-)
-const results: Record<string, { ready: Summary; passing: Summary | null }> = {}
-const hello: number[] = []
-for (let i = 0; i < runs; i++)
-  hello.push((await measure([process.execPath, helloScript], {}, null)).ready)
-results['bare Bun.serve hello'] = { ready: summarize(hello), passing: null }
+const results: Record<string, { ready: Summary; passing: Summary | null; rssMiB: number | null }> =
+  {}
+const references: [string, string[]][] = [
+  ['bare Bun.serve hello', [process.execPath, join(root, 'bench/fixtures/bun-hello.ts')]],
+  ['Fastify hello on Node.js', ['node', join(root, 'bench/fixtures/fastify-hello.mjs')]],
+]
+for (const [label, cmd] of references) {
+  const ready: number[] = []
+  for (let i = 0; i < runs; i++) ready.push((await measure(cmd, {}, null)).ready)
+  results[label] = { ready: summarize(ready), passing: null, rssMiB: null }
+}
 
+const deployables = ['auth', 'profile', 'posts', 'feed', 'gateway']
+const mainOf = (service: string) =>
+  join(root, service === 'gateway' ? 'gateway' : `services/${service}`, 'src', 'main.ts')
 const variants: { label: string; cmd: (service: string) => string[] }[] = [
-  {
-    label: 'from source',
-    cmd: (service) => [process.execPath, join(root, 'services', service, 'src', 'main.ts')],
-  },
+  { label: 'from source', cmd: (service) => [process.execPath, mainOf(service)] },
   { label: 'production build', cmd: (service) => [join(dataDir, service)] },
 ]
-for (const service of ['auth', 'profile']) {
+for (const service of deployables) {
   // The production build: one self-contained executable with precompiled bytecode.
   const build = Bun.spawnSync(
     [
-      'bun',
+      process.execPath,
       'build',
       '--compile',
       '--bytecode',
       '--minify',
       '--format=esm',
-      join(root, 'services', service, 'src', 'main.ts'),
+      mainOf(service),
       '--outfile',
       join(dataDir, service),
     ],
@@ -109,12 +124,15 @@ for (const service of ['auth', 'profile']) {
   )
   if (build.exitCode !== 0) throw new Error(`bun build of ${service} failed`)
 }
-for (const service of ['auth', 'profile'])
+for (const service of deployables)
   for (const variant of variants) {
     const ready: number[] = []
     const passing: number[] = []
+    let rss: number | null = null
     const db: TestDatabase | null =
-      dbKind === 'postgresql' ? await createTestDatabase('postgresql') : null
+      dbKind === 'postgresql' && (service === 'auth' || service === 'profile')
+        ? await createTestDatabase('postgresql')
+        : null
     for (let i = 0; i < runs; i++) {
       const r = await measure(
         variant.cmd(service),
@@ -123,40 +141,59 @@ for (const service of ['auth', 'profile'])
           ADVERTISE_ADDRESS: '127.0.0.1',
           CONSUL_HTTP_ADDR: consulUrl,
           KAFKA_BROKERS: kafka,
+          MONGO_URL: stack.url('mongo')!,
           LOG_LEVEL: 'error',
           DATA_DIR: dataDir,
           AUTH_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json',
           DATABASE_URL: db?.url ?? '',
+          REDIS_URL: '',
         },
         service,
       )
       ready.push(r.ready)
       passing.push(r.passing!)
+      rss = r.rssMiB
     }
     await db?.drop()
     results[`${service}, ${variant.label}`] = {
       ready: summarize(ready),
       passing: summarize(passing),
+      rssMiB: rss,
     }
   }
 await stack.stop()
 rmSync(dataDir, { recursive: true, force: true })
 
+const bare = results['bare Bun.serve hello']!.ready.p50
 const table = markdownTable(
   [
     'process',
     `spawn to ready: first 200 on /health/ready (median of ${runs})`,
     'p90',
+    'ratio to bare Bun.serve',
     'spawn to passing in Consul (median)',
-    'targets',
+    'idle RSS',
+    'target',
   ],
-  Object.entries(results).map(([name, r]) => [
-    name === 'bare Bun.serve hello' ? name : `${name} (${dbKind})`,
-    `${fmt(r.ready.p50)} ms`,
-    `${fmt(r.ready.p90)} ms`,
-    r.passing ? `${fmt(r.passing.p50)} ms` : '-',
-    name === 'bare Bun.serve hello' ? 'reference' : 'ready < 100 ms, passing < 1 s',
-  ]),
+  Object.entries(results).map(([name, r]) => {
+    const reference = r.passing === null
+    const target = reference
+      ? 'reference'
+      : name.endsWith('production build')
+        ? `<= 3x bare (${fmt(3 * bare)} ms)`
+        : '< 100 ms'
+    return [
+      reference || (name.split(',')[0] !== 'auth' && name.split(',')[0] !== 'profile')
+        ? name
+        : `${name} (${dbKind})`,
+      `${fmt(r.ready.p50)} ms`,
+      `${fmt(r.ready.p90)} ms`,
+      `${fmt(ratio(r.ready.p50, bare))}x`,
+      r.passing ? `${fmt(r.passing.p50)} ms` : '-',
+      r.rssMiB === null ? '-' : `${fmt(r.rssMiB)} MiB`,
+      target,
+    ]
+  }),
 )
 console.log(`\n## Service start-up${args.quick ? ' (--quick)' : ''}\n\n${table}\n`)
 const out = args.json ?? join(root, 'bench', 'results', 'services.json')
