@@ -1,0 +1,287 @@
+/**
+ * Event propagation at scale, through the gateway: posts created through the
+ * posts service reach feeds built by the feed service, with a real follower
+ * distribution (the densest 1,000 users of SNAP soc-Epinions1, follows injected as
+ * `user.followed` events) and authors drawn by follower count.
+ *  1. POST 201 → visible in the global feed and in a watching follower's home
+ *     feed, p50/p95/p99/p99.9, at 100 and 500 posts/s;
+ *  2. the feed consumer's catch-up rate after an outage: the feed service is
+ *     stopped while posts keep coming, restarted, and timed until every post
+ *     written meanwhile is visible (events/s).
+ * A real Redis holds the read model when one can be started (so the restarted
+ * feed resumes from its committed offsets); otherwise the in-process store
+ * rebuilds from the beginning, which the table says.
+ *
+ * Usage: bun bench/events.ts [--quick] [--json FILE]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { freePort, startDevstack, startTestRedis } from '../devstack/src/index.ts'
+import { measurePropagation, type PlannedPost } from '../harness/src/check/propagation.ts'
+import { type Session, stackClient } from '../harness/src/client/stack-client.ts'
+import { defaultDataDir, densestSubgraph, loadDataset } from '../harness/src/replay/dataset.ts'
+import { planPosts, seededRandom } from '../harness/src/replay/replay.ts'
+import { fmt, markdownTable, type Summary } from '../harness/src/report/stats.ts'
+import {
+  createEvent,
+  createEventPublisher,
+  kafkaClient,
+  Topics,
+  UserFollowed,
+} from '../kit/src/index.ts'
+import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean' }, json: { type: 'string' } },
+})
+const quick = Boolean(args.quick)
+const seconds = quick ? 5 : 20
+const outageSec = quick ? 10 : 30
+const root = join(import.meta.dir, '..')
+const procs = new Map<string, ReturnType<typeof Bun.spawn>>()
+
+const stack = await startDevstack({
+  only: ['kafka', 'consul', 'mongo'],
+  kafka: { port: 0, log: () => {} },
+  consul: { port: 0 },
+  mongo: { port: 0 },
+})
+const redis = await startTestRedis()
+const issuer = await createTestIssuer()
+const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
+const env = {
+  HOST: '127.0.0.1',
+  ADVERTISE_ADDRESS: '127.0.0.1',
+  CONSUL_HTTP_ADDR: stack.url('consul')!,
+  KAFKA_BROKERS: stack.url('kafka')!.replace('kafka://', ''),
+  MONGO_URL: stack.url('mongo')!,
+  AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
+  REDIS_URL: redis?.url ?? '',
+  FEED_KEY_PREFIX: `bench-events-${Date.now()}:`,
+  RATE_LIMIT_WRITES_PER_MIN: '10000000',
+  LOG_LEVEL: 'error',
+  NODE_NO_WARNINGS: '1',
+}
+
+async function start(name: string, main: string, port: number): Promise<string> {
+  const proc = Bun.spawn([process.execPath, join(root, main)], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  procs.set(name, proc)
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  while (
+    !(await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error(`${name} did not become ready`)
+    await Bun.sleep(20)
+  }
+  return url
+}
+
+const percentileRow = (label: string, s: Summary | null, lost: number) =>
+  s
+    ? [
+        label,
+        String(s.n),
+        String(lost),
+        fmt(s.p50),
+        fmt(s.p95),
+        fmt(s.p99),
+        fmt(s.p999),
+        fmt(s.max),
+      ]
+    : [label, '0', String(lost), '-', '-', '-', '-', '-']
+
+try {
+  const feedPort = await freePort()
+  await start('posts', 'services/posts/src/main.ts', await freePort())
+  await start('feed', 'services/feed/src/main.ts', feedPort)
+  const gateway = await start('gateway', 'gateway/src/main.ts', await freePort())
+  const api = stackClient(gateway)
+  // The gateway learns instances from Consul; wait until it routes to both.
+  for (const deadline = Date.now() + 30_000; ; ) {
+    const h = (await (await fetch(`${gateway}/gateway/health`)).json()) as {
+      services: Record<string, { instances: number }>
+    }
+    if (h.services.posts?.instances && h.services.feed?.instances) break
+    if (Date.now() > deadline) throw new Error('the gateway never saw posts and feed')
+    await Bun.sleep(50)
+  }
+
+  // The follower graph, as events.
+  const { edges: all, texts } = await loadDataset(defaultDataDir, 'epinions')
+  const { nodes, edges } = densestSubgraph(all, 1_000)
+  const sessions = new Map<number, Session>()
+  for (const n of nodes) {
+    const userId = crypto.randomUUID()
+    sessions.set(n, {
+      userId,
+      email: `${n}@bench`,
+      token: await issuer.tokenFor(userId, { expiresInSec: 3_600 }),
+    })
+  }
+  const publisher = await createEventPublisher(
+    kafkaClient(
+      stack.url('kafka')!.replace('kafka://', '').split(','),
+      'bench-events',
+      silentLogger(),
+    ),
+  )
+  for (let i = 0; i < edges.length; i += 500) {
+    await publisher.publish(
+      edges.slice(i, i + 500).map((e) => {
+        const follower = sessions.get(e.follower)!.userId
+        return {
+          topic: Topics.follows,
+          key: follower,
+          event: createEvent(UserFollowed, {
+            source: '/bench',
+            data: {
+              followerId: follower,
+              followeeId: sessions.get(e.followee)!.userId,
+              followedAt: new Date().toISOString(),
+            },
+          }),
+        }
+      }),
+    )
+  }
+  await publisher.close()
+  const followersOf = new Map<number, number[]>()
+  const following = new Map<number, number>()
+  for (const e of edges) {
+    const list = followersOf.get(e.followee) ?? []
+    if (list.length === 0) followersOf.set(e.followee, list)
+    list.push(e.follower)
+    following.set(e.follower, (following.get(e.follower) ?? 0) + 1)
+  }
+  const watchers = new Set(
+    [...following]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([n]) => n),
+  )
+  // Warm-up: once the last follow's follower sees a post, the graph is applied.
+  const last = edges.at(-1)!
+  const warm = await api.createPost(sessions.get(last.followee)!, 'warm-up')
+  for (const deadline = Date.now() + 120_000; ; ) {
+    if ((await api.home(sessions.get(last.follower)!, 100)).some((i) => i.id === warm.id)) break
+    if (Date.now() > deadline) throw new Error('the follow graph was not applied in 2 minutes')
+    await Bun.sleep(50)
+  }
+  const authors = nodes.filter((n) => followersOf.has(n))
+  const random = seededRandom(1)
+  const plan = (count: number): PlannedPost[] =>
+    planPosts(count, authors, followersOf, watchers, texts, random).map((p) => ({
+      author: sessions.get(p.author)!,
+      body: p.text,
+      watcher: p.watcher === undefined ? undefined : sessions.get(p.watcher),
+    }))
+  const meanFollowers = edges.length / authors.length
+
+  const rates = [100, 500]
+  const runs = []
+  let totalPosts = 1
+  for (const rate of rates) {
+    const r = await measurePropagation(api, plan(rate * seconds), {
+      ratePerSec: rate,
+      timeoutMs: 30_000,
+    })
+    totalPosts += r.sent
+    runs.push({ rate, ...r })
+  }
+
+  // Catch-up: stop the feed, keep posting, restart it, time until all is visible.
+  const feed = procs.get('feed')!
+  feed.kill('SIGTERM')
+  await feed.exited
+  const outagePosts = plan(100 * outageSec)
+  const written: string[] = []
+  const t0 = performance.now()
+  for (let i = 0; i < outagePosts.length; i++) {
+    const due = t0 + i * 10
+    const wait = due - performance.now()
+    if (wait > 0) await Bun.sleep(wait)
+    const p = outagePosts[i]!
+    written.push((await api.createPost(p.author, p.body)).id)
+  }
+  const restartedAt = performance.now()
+  await start('feed', 'services/feed/src/main.ts', feedPort)
+  // Caught up: no consumer lag on any partition and the last post written is visible.
+  const lastId = written.at(-1)!
+  for (;;) {
+    const ready = (await fetch(`http://127.0.0.1:${feedPort}/health/ready`)
+      .then((r) => r.json())
+      .catch(() => null)) as {
+      checks?: Record<string, { details?: { lag?: { lag: number }[] } }>
+    } | null
+    const lags = Object.values(ready?.checks ?? {}).flatMap((c) => c.details?.lag ?? [])
+    const lag = lags.length ? lags.reduce((n, l) => n + l.lag, 0) : Number.POSITIVE_INFINITY
+    if (lag === 0 && (await api.global(100)).some((i) => i.id === lastId)) break
+    if (performance.now() - restartedAt > 300_000)
+      throw new Error('the feed did not catch up in 5 minutes')
+    await Bun.sleep(20)
+  }
+  const catchUpSec = (performance.now() - restartedAt) / 1000
+  const catchUp = {
+    outageSec,
+    postsDuringOutage: written.length,
+    catchUpSec,
+    // With Redis the feed resumes where it stopped; in process it replays everything.
+    eventsApplied: redis ? written.length : edges.length + totalPosts + written.length,
+    eventsPerSec:
+      (redis ? written.length : edges.length + totalPosts + written.length) / catchUpSec,
+    mode: redis
+      ? 'resumed from committed offsets (Redis read model)'
+      : 'rebuilt from the beginning (in-process read model)',
+  }
+
+  const store = redis ? 'Redis' : 'in-process store'
+  const headers = ['201 → visible, ms', 'seen', 'lost', 'p50', 'p95', 'p99', 'p99.9', 'max']
+  let out = `\n## Event propagation (${store}; ${nodes.length} users, ${edges.length} follows from soc-Epinions1, ${fmt(meanFollowers)} followers per author on average; ${seconds} s per rate)${quick ? ' (--quick)' : ''}\n`
+  for (const r of runs) {
+    out += `\n### ${r.rate} posts/s\n\n${markdownTable(headers, [
+      percentileRow('global feed', r.global, r.lostGlobal.length),
+      percentileRow("watcher's home feed", r.home, r.lostHome.length),
+    ])}\n`
+  }
+  out += `\n### Catch-up after a ${outageSec} s feed outage\n\n${markdownTable(
+    [
+      'posts written during the outage',
+      'events applied after restart',
+      'restart to caught up',
+      'catch-up rate',
+      'how',
+    ],
+    [
+      [
+        String(catchUp.postsDuringOutage),
+        String(catchUp.eventsApplied),
+        `${fmt(catchUp.catchUpSec)} s`,
+        `${fmt(catchUp.eventsPerSec)} events/s`,
+        catchUp.mode,
+      ],
+    ],
+  )}\n`
+  console.log(out)
+  const file = args.json ?? join(root, 'bench', 'results', 'events.json')
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, store, users: nodes.length, follows: edges.length, runs, catchUp }, null, 2)}\n`,
+  )
+  console.log(`JSON: ${file}`)
+} finally {
+  for (const p of procs.values()) p.kill('SIGTERM')
+  await Promise.all([...procs.values()].map((p) => p.exited))
+  jwks.stop(true)
+  await stack.stop()
+  await redis?.stop()
+}
