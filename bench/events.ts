@@ -36,8 +36,8 @@ const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
 })
 const quick = Boolean(args.quick)
-const seconds = quick ? 5 : 20
-const outageSec = quick ? 10 : 30
+const seconds = quick ? 3 : 20
+const outageSec = quick ? 5 : 30
 const root = join(import.meta.dir, '..')
 const procs = new Map<string, ReturnType<typeof Bun.spawn>>()
 
@@ -168,6 +168,7 @@ try {
       .slice(0, 10)
       .map(([n]) => n),
   )
+  console.error(`events: ${edges.length} follows published; waiting for the feed to apply them`)
   // Warm-up: once the last follow's follower sees a post, the graph is applied.
   const last = edges.at(-1)!
   const warm = await api.createPost(sessions.get(last.followee)!, 'warm-up')
@@ -190,6 +191,7 @@ try {
   const runs = []
   let totalPosts = 1
   for (const rate of rates) {
+    console.error(`events: ${rate} posts/s for ${seconds} s`)
     const r = await measurePropagation(api, plan(rate * seconds), {
       ratePerSec: rate,
       timeoutMs: 30_000,
@@ -199,6 +201,7 @@ try {
   }
 
   // Catch-up: stop the feed, keep posting, restart it, time until all is visible.
+  console.error(`events: feed stopped for ${outageSec} s while posting at 100/s`)
   const feed = procs.get('feed')!
   feed.kill('SIGTERM')
   await feed.exited
@@ -220,9 +223,9 @@ try {
     const ready = (await fetch(`http://127.0.0.1:${feedPort}/health/ready`)
       .then((r) => r.json())
       .catch(() => null)) as {
-      checks?: Record<string, { details?: { lag?: { lag: number }[] } }>
+      checks?: Record<string, { details?: { consumer?: { lag?: { lag: number }[] } } }>
     } | null
-    const lags = Object.values(ready?.checks ?? {}).flatMap((c) => c.details?.lag ?? [])
+    const lags = Object.values(ready?.checks ?? {}).flatMap((c) => c.details?.consumer?.lag ?? [])
     const lag = lags.length ? lags.reduce((n, l) => n + l.lag, 0) : Number.POSITIVE_INFINITY
     if (lag === 0 && (await api.global(100)).some((i) => i.id === lastId)) break
     if (performance.now() - restartedAt > 300_000)

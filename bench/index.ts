@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 
-const benchmarks = ['kafka-broker.ts', 'devstack.ts', 'services.ts', 'feed.ts', 'gateway.ts']
+const benchmarks = ['kafka-broker.ts', 'devstack.ts', 'services.ts', 'feed.ts', 'gateway.ts', 'events.ts']
 const passThrough = process.argv.slice(2)
 let failed = false
 for (const file of benchmarks) {

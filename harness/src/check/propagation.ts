@@ -37,6 +37,8 @@ export async function measurePropagation(
   o: { ratePerSec: number; timeoutMs: number; onProgress?: (seen: number, sent: number) => void },
 ): Promise<PropagationResult> {
   const acceptedAt = new Map<string, number>()
+  /** Wall-clock ms of each 201: close to the post's createdAt. */
+  const createdAtMs = new Map<string, number>()
   const watcherOf = new Map<string, Session>()
   const seenGlobal = new Map<string, number>()
   const seenHome = new Map<string, number>()
@@ -58,15 +60,40 @@ export async function measurePropagation(
     [...acceptedAt.keys()].some(
       (id) => !seenGlobal.has(id) || (watcherOf.has(id) && !seenHome.has(id)),
     )
+  /**
+   * Reads a feed from the newest item back until a page holds an item seen in an
+   * earlier sweep (or `maxPages`), so bursts larger than one page are not missed.
+   */
+  /**
+   * Reads a feed from the newest item back, page by page, until the page reaches
+   * items older than the oldest post still unseen there (feeds are ordered by
+   * creation time, and a consumer that is behind inserts posts below newer ones),
+   * so no burst or late insert is missed.
+   */
+  const sweep = async (
+    session: Session | null,
+    seen: Map<string, number>,
+    mine: (id: string) => boolean,
+    maxPages = 50,
+  ) => {
+    let oldest = Number.POSITIVE_INFINITY
+    for (const [id, at] of createdAtMs) if (!seen.has(id) && mine(id)) oldest = Math.min(oldest, at)
+    // Allow for clock differences between this machine and the posts service.
+    const until = oldest - 5_000
+    let cursor: string | null = null
+    for (let i = 0; i < maxPages; i++) {
+      const page = await api.page(session, 100, cursor)
+      record(page.items, seen, session ? mine : undefined)
+      const last = page.items.at(-1)
+      if (!last || !page.nextCursor || Date.parse(last.createdAt) < until) return
+      cursor = page.nextCursor
+    }
+  }
   const watching = (async () => {
     while (sending || (pending() && performance.now() - lastAccepted < o.timeoutMs)) {
       const reads = [
-        api.global(100).then((items) => record(items, seenGlobal)),
-        ...watchers.map((w) =>
-          api
-            .home(w, 100)
-            .then((items) => record(items, seenHome, (id) => watcherOf.get(id) === w)),
-        ),
+        sweep(null, seenGlobal, () => true),
+        ...watchers.map((w) => sweep(w, seenHome, (id) => watcherOf.get(id) === w)),
       ]
       await Promise.allSettled(reads)
       o.onProgress?.(seenGlobal.size, acceptedAt.size)
@@ -85,6 +112,7 @@ export async function measurePropagation(
       .createPost(p.author, p.body)
       .then(({ id }) => {
         acceptedAt.set(id, performance.now())
+        createdAtMs.set(id, Date.now())
         lastAccepted = performance.now()
         if (p.watcher) watcherOf.set(id, p.watcher)
       })

@@ -28,6 +28,11 @@ export interface FeedItem {
   createdAt: string
 }
 
+export interface FeedPage {
+  items: FeedItem[]
+  nextCursor: string | null
+}
+
 export interface StackClient {
   readonly base: string
   register(email: string, password: string): Promise<string>
@@ -40,6 +45,8 @@ export interface StackClient {
   createPost(session: Session, body: string): Promise<{ id: string }>
   home(session: Session, limit?: number): Promise<FeedItem[]>
   global(limit?: number): Promise<FeedItem[]>
+  /** One page of the home feed (`null` session: the global feed), with the next cursor. */
+  page(session: Session | null, limit: number, cursor?: string | null): Promise<FeedPage>
   /** A raw request through the gateway. */
   raw(path: string, init?: RequestInit): Promise<Response>
 }
@@ -135,6 +142,13 @@ export function stackClient(base: string, o: { maxRateLimitWaitMs?: number } = {
     async global(limit = 50) {
       const res = await call('global feed', `/feed/global?limit=${limit}`)
       return ((await res.json()) as { items: FeedItem[] }).items
+    },
+    async page(session, limit, cursor) {
+      const query = `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
+      const res = session
+        ? await call('home feed', `/feed${query}`, bearer(session.token))
+        : await call('global feed', `/feed/global${query}`)
+      return (await res.json()) as FeedPage
     },
     raw: (path, init) => fetch(root + path, init),
   }
