@@ -11,7 +11,7 @@
  *
  * Usage: bun bench/gateway.ts [--quick] [--json FILE]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -43,6 +43,15 @@ const consulServer = await startConsul({ port: 0 })
 const consul = consulClient(consulServer.url)
 const issuer = await createTestIssuer()
 const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
+
+/** Resident memory of a process in MiB (Linux /proc); 0 when unreadable. */
+function rssMiB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
+  } catch {
+    return 0
+  }
+}
 
 async function spawn(cmd: string[], env: Record<string, string>, probe: string): Promise<void> {
   procs.push(
@@ -227,6 +236,13 @@ backend feed
     HAProxy: (path: string) => `http://127.0.0.1:${haproxyPort}${path}`,
   }
   const upstreams = { 'Elysia hello': '/hello', 'feed: 20-item home page': '/feed?limit=20' }
+  // Memory of our processes: idle now, and the peak while the runs below load them.
+  const watched = { 'Elysia hello': procs[0]!.pid, feed: procs[1]!.pid, gateway: procs[2]!.pid }
+  const idleMiB = Object.fromEntries(Object.entries(watched).map(([k, pid]) => [k, rssMiB(pid)]))
+  const peakMiB = { ...idleMiB }
+  const sampler = setInterval(() => {
+    for (const [k, pid] of Object.entries(watched)) peakMiB[k] = Math.max(peakMiB[k]!, rssMiB(pid))
+  }, 100)
   const results: Record<string, Record<string, Record<number, WrkResult>>> = {}
   for (const [upstream, path] of Object.entries(upstreams)) {
     results[upstream] = {}
@@ -243,6 +259,7 @@ backend feed
     }
   }
 
+  clearInterval(sampler)
   let out = `\n## Gateway (${seconds} s per run, wrk 1 thread, loopback, 2 cores shared)${quick ? ' (--quick)' : ''}\n`
   for (const [upstream, byTarget] of Object.entries(results)) {
     const nginx = byTarget['nginx proxy_pass']!
@@ -279,6 +296,10 @@ backend feed
       rows,
     )}\n`
   }
+  out += `\n### Memory (RSS)\n\n${markdownTable(
+    ['process', 'idle', 'peak under the runs above'],
+    Object.keys(watched).map((k) => [k, `${fmt(idleMiB[k]!)} MiB`, `${fmt(peakMiB[k]!)} MiB`]),
+  )}\n`
   out +=
     "\nTargets (gateway, JWT on): at 50 connections >= 0.8x nginx req/s and p99 <= 2x nginx p99; at 1 connection added latency <= 2.5x nginx's.\n"
   console.log(out)
@@ -286,7 +307,7 @@ backend feed
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), quick, seconds, results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, seconds, results, memory: { idleMiB, peakMiB } }, null, 2)}\n`,
   )
   console.log(`JSON: ${file}`)
 } finally {
