@@ -86,17 +86,18 @@ export async function forward(
   const tried: string[] = []
   const problem = (status: number, code: string, detail: string) =>
     problemResponse({ status, code, detail, requestId: f.requestId })
+  const tooLarge = (): ForwardResult => ({
+    response: problem(
+      413,
+      'body_too_large',
+      `Request bodies on ${route.prefix} are limited to ${route.maxBodyBytes} bytes`,
+    ),
+    tried,
+    failure: 'body_too_large',
+  })
   const length = Number(request.headers.get('content-length') ?? 0)
   if (length > route.maxBodyBytes) {
-    return {
-      response: problem(
-        413,
-        'body_too_large',
-        `Request bodies on ${route.prefix} are limited to ${route.maxBodyBytes} bytes`,
-      ),
-      tried,
-      failure: 'body_too_large',
-    }
+    return tooLarge()
   }
   const body =
     request.body && !request.headers.has('content-length')
@@ -157,15 +158,7 @@ export async function forward(
       clearTimeout(timer)
       if (err instanceof BodyTooLargeError || (err as Error).cause instanceof BodyTooLargeError) {
         d.balancer.settle(instance, true)
-        return {
-          response: problem(
-            413,
-            'body_too_large',
-            `Request bodies on ${route.prefix} are limited to ${route.maxBodyBytes} bytes`,
-          ),
-          tried,
-          failure: 'body_too_large',
-        }
+        return tooLarge()
       }
       if (timeout?.signal.aborted) {
         d.balancer.settle(instance, false)
