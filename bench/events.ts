@@ -1,7 +1,7 @@
 /**
  * Event propagation at scale, through the gateway: posts created through the
  * posts service reach feeds built by the feed service, with a real follower
- * distribution (the densest 1,000 users of SNAP soc-Epinions1, 400 with --quick; follows injected as
+ * distribution (the densest 1,000 users of SNAP soc-Epinions1, 300 with --quick; follows injected as
  * `user.followed` events) and authors drawn by follower count.
  *  1. POST 201 → visible in the global feed and in a watching follower's home
  *     feed, p50/p95/p99/p99.9, at 100 and 500 posts/s;
@@ -117,7 +117,7 @@ try {
 
   // The follower graph, as events.
   const { edges: all, texts } = await loadDataset(defaultDataDir, 'epinions')
-  const { nodes, edges } = densestSubgraph(all, quick ? 400 : 1_000)
+  const { nodes, edges } = densestSubgraph(all, quick ? 300 : 1_000)
   const sessions = new Map<number, Session>()
   for (const n of nodes) {
     const userId = crypto.randomUUID()

@@ -90,7 +90,7 @@ try {
   const helloUrl = await spawn([process.execPath, helloScript], {}, '/')
 
   const rate = 200
-  const seconds = quick ? 5 : 15
+  const seconds = quick ? 3 : 15
   const writer = crypto.randomUUID()
   const writerToken = await issuer.tokenFor(writer)
   const post = (body: string) =>
@@ -183,7 +183,7 @@ try {
   // Fan-out on read: the same author counts as high-follower and is merged into home feeds at read time.
   const onRead = await propagation(999)
   const { feedUrl, readerToken } = onRead
-  const loadSeconds = quick ? 3 : 10
+  const loadSeconds = quick ? 2 : 10
   const feedLoad = await load(`${feedUrl}/feed?limit=20`, {
     connections: 32,
     seconds: loadSeconds,

@@ -32,7 +32,7 @@ const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
 })
 const quick = Boolean(args.quick)
-const seconds = quick ? 2 : 10
+const seconds = quick ? 1 : 10
 const root = join(import.meta.dir, '..')
 const work = mkdtempSync(join(tmpdir(), 'bench-gateway-'))
 const procs: ReturnType<typeof Bun.spawn>[] = []

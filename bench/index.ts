@@ -21,6 +21,7 @@ const started = performance.now()
 let failed = false
 const sections: string[] = []
 for (const file of benchmarks) {
+  const t0 = performance.now()
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, file), ...passThrough], {
     stdout: 'pipe',
     stderr: 'inherit',
@@ -32,7 +33,9 @@ for (const file of benchmarks) {
     out += text
     process.stdout.write(text)
   }
-  if ((await proc.exited) !== 0) {
+  const code = await proc.exited
+  console.error(`bench: ${file} took ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+  if (code !== 0) {
     console.error(`bench: ${file} failed`)
     failed = true
     sections.push(`## ${file}\n\nFailed in this run.`)

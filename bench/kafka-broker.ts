@@ -142,7 +142,7 @@ const brokers = [
     .split(' ')[0]!,
 ]
 const tp = await throughput(brokers, quick ? 50_000 : 200_000)
-const lat = await latency(brokers, 1_000, quick ? 5 : 15)
+const lat = await latency(brokers, 1_000, quick ? 3 : 15)
 proc.kill('SIGTERM')
 await proc.exited
 

@@ -20,7 +20,7 @@ import { createTestDatabase, type TestDatabase } from '../kit/src/testing/index.
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
 })
-const runs = args.quick ? 5 : 20
+const runs = args.quick ? 3 : 20
 const root = join(import.meta.dir, '..')
 const stack = await startDevstack({
   only: ['kafka', 'consul', 'mongo'],
