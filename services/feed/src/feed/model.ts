@@ -1,12 +1,14 @@
 /** Shapes of the feed endpoints. */
 import { t } from 'elysia'
 
+// Output formats are documented, not checked: Elysia validates every response, and
+// uuid/date-time format checks on 20 items doubled the cost of a page (45 of 99 µs).
 export const FeedItem = t.Object({
-  id: t.String({ format: 'uuid' }),
-  authorId: t.String({ format: 'uuid' }),
+  id: t.String({ description: 'post id (UUID)' }),
+  authorId: t.String({ description: 'author id (UUID)' }),
   body: t.String(),
-  createdAt: t.String({ format: 'date-time' }),
-  updatedAt: t.String({ format: 'date-time' }),
+  createdAt: t.String({ description: 'RFC 3339 date-time' }),
+  updatedAt: t.String({ description: 'RFC 3339 date-time' }),
   likeCount: t.Integer(),
   version: t.Integer(),
 })

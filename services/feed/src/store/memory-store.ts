@@ -55,9 +55,13 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
     async setMeta(key, value) {
       meta.set(key, value)
     },
-    getPost: async (key) => structuredClone(posts.get(key) ?? null),
+    // FeedPost holds only primitives: a shallow copy keeps callers from mutating the store.
+    getPost: async (key) => {
+      const post = posts.get(key)
+      return post ? { ...post } : null
+    },
     async setPost(key, post) {
-      posts.set(key, structuredClone(post))
+      posts.set(key, { ...post })
     },
     async deletePost(key) {
       posts.delete(key)
@@ -108,7 +112,7 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
         if (seen.has(it.id) || !isAfter(it, q.after)) continue
         seen.add(it.id)
         const post = posts.get(`${q.postPrefix}${it.id}`)
-        if (post) out.push({ post: structuredClone(post), score: it.score })
+        if (post) out.push({ post: { ...post }, score: it.score })
       }
       return out
     },
