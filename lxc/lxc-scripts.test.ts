@@ -29,4 +29,9 @@ test('setup-host.sh --dry-run changes nothing and says what it would do', () => 
     expect(line).toMatch(/^would (run|add to)/)
   expect(files.map((f) => existsSync(f))).toEqual(before)
   expect(Bun.spawnSync(['bash', script('setup-host.sh'), '--bogus']).exitCode).toBe(2)
+  // --check verifies: exit 1 exactly when the dry run listed changes.
+  const changes = out.trim().split('\n').length > 1
+  const checked = Bun.spawnSync(['bash', script('setup-host.sh'), '--check'], { stdout: 'pipe' })
+  expect(checked.exitCode).toBe(changes ? 1 : 0)
+  expect(files.map((f) => existsSync(f))).toEqual(before)
 })

@@ -2,24 +2,31 @@
 # Prepares a Proxmox / LXC host for Docker-in-LXC guests: kernel modules (overlay,
 # br_netfilter) now and at boot, forwarding sysctls now and at boot, and on
 # Proxmox the guest features nesting and keyctl. Idempotent.
-#   sudo ./setup-host.sh [--dry-run] [--vmid N]
+#   sudo ./setup-host.sh [--dry-run | --check] [--vmid N]
+# --dry-run prints what would change; --check does the same and exits 1 when
+# anything would (a verification of the host).
 set -euo pipefail
 dry=0
+check=0
+pending=0
 vmid=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry=1 ;;
+    --check) dry=1; check=1 ;;
     --vmid) vmid="${2:?--vmid needs a number}"; shift ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "setup-host: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 run() {
+  pending=1
   if [ "$dry" = 1 ]; then echo "would run: $*"; else echo "+ $*"; "$@"; fi
 }
 write_line() { # file line: append the line unless present
   if ! grep -qxF "$2" "$1" 2>/dev/null; then
+    pending=1
     if [ "$dry" = 1 ]; then echo "would add to $1: $2"; else echo "+ add to $1: $2"; echo "$2" >> "$1"; fi
   fi
 }
@@ -48,4 +55,7 @@ if [ -n "$vmid" ]; then
     echo "  lxc.include = /usr/share/lxc/config/nesting.conf to the container's config" >&2
   fi
 fi
-if [ "$dry" = 1 ]; then echo "setup-host: done (dry run: nothing changed)"; else echo "setup-host: done"; fi
+if [ "$check" = 1 ]; then
+  if [ "$pending" = 1 ]; then echo "setup-host: the host needs the changes above"; exit 1; fi
+  echo "setup-host: the host is ready"
+elif [ "$dry" = 1 ]; then echo "setup-host: done (dry run: nothing changed)"; else echo "setup-host: done"; fi
