@@ -121,14 +121,13 @@ try {
     }
     await publisher.close()
     const readerToken = await issuer.tokenFor(followers.at(-1)!)
-    const home = async () =>
-      (
-        (await (
-          await fetch(`${feedUrl}/feed?limit=20`, {
-            headers: { authorization: `Bearer ${readerToken}` },
-          })
-        ).json()) as { items: { id: string }[] }
-      ).items
+    const page = async (limit: number, cursor: string | null) =>
+      (await (
+        await fetch(`${feedUrl}/feed?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, {
+          headers: { authorization: `Bearer ${readerToken}` },
+        })
+      ).json()) as { items: { id: string }[]; nextCursor: string | null }
+    const home = async () => (await page(20, null)).items
     // Warm up: once a post reaches the last follower's home, the follows are applied.
     const warm = (await (await post('warm-up')).json()) as { id: string }
     const warmDeadline = Date.now() + 60_000
@@ -140,10 +139,20 @@ try {
     const seenAt = new Map<string, number>()
     const pending = new Set<Promise<unknown>>()
     let polling = true
+    // Back to back; when a burst lands between two polls, page back to the newest
+    // post already seen, so no post is missed for having left the first page.
     const poller = (async () => {
-      while (polling)
-        for (const item of await home())
-          if (!seenAt.has(item.id)) seenAt.set(item.id, performance.now())
+      while (polling) {
+        let cursor: string | null = null
+        for (;;) {
+          const p = await page(cursor ? 100 : 20, cursor)
+          const now = performance.now()
+          const fresh = p.items.filter((item) => !seenAt.has(item.id))
+          for (const item of fresh) seenAt.set(item.id, now)
+          if (fresh.length < p.items.length || !p.nextCursor || !polling) break
+          cursor = p.nextCursor
+        }
+      }
     })()
     const t0 = performance.now()
     let sent = 0

@@ -16,6 +16,10 @@ import {
 import { currentRequestId, requestContext } from '../context.ts'
 import type { Logger } from '../logger.ts'
 import { type CloudEvent, InvalidEventError, parseEvent } from './envelope.ts'
+import { runKeyOrdered } from './key-ordered.ts'
+
+/** Thrown to stop a batch early because the consumer is stopping or its partitions moved. */
+class BatchAbandoned extends Error {}
 
 /**
  * A Kafka client for `KAFKA_BROKERS` with kafkajs logs routed to our logger.
@@ -126,6 +130,15 @@ export interface EventConsumerOptions {
   /** First retry delay, doubled each attempt. Default 100 ms. */
   retryBaseMs?: number
   fromBeginning?: boolean
+  /**
+   * Events of one fetched batch handled at once. Default 1: one at a time, in
+   * partition order. Above 1, events with the same `orderingKey` still run one
+   * after another in offset order, and the committed offset only moves past an
+   * event once it and every event before it are done.
+   */
+  concurrency?: number
+  /** What must stay in order when `concurrency` > 1; default: the message key (Kafka's own ordering unit). */
+  orderingKey?: (event: CloudEvent) => string
 }
 
 /** Where a consumer stands: per-partition lag (high watermark minus committed offset) and its last event. */
@@ -149,7 +162,10 @@ export interface EventConsumer {
  * still fails (or is not an event at all) goes to the dead-letter topic with the
  * reason in a header, so one bad message never stalls the partition. Offsets are
  * committed after handling: delivery is at-least-once and handlers must be
- * idempotent (the event `id` is the idempotency key).
+ * idempotent (the event `id` is the idempotency key). With `concurrency` > 1 a
+ * fetched batch is applied several events at a time, in order per `orderingKey`
+ * (see runKeyOrdered), which keeps a consumer whose handlers wait on I/O (a Redis
+ * round trip each) from falling behind a busy partition.
  */
 export async function startEventConsumer(o: EventConsumerOptions): Promise<EventConsumer> {
   const consumer: Consumer = o.kafka.consumer({
@@ -200,40 +216,75 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
   }
   await consumer.connect()
   await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? true })
-  await consumer.run({
-    eachMessage: async ({ topic, partition, message }) => {
-      const requestId = message.headers?.['x-request-id']?.toString()
-      await requestContext.run(
-        { requestId: requestId ?? `event-${topic}-${partition}-${message.offset}` },
-        async () => {
-          let event: CloudEvent
+  /** Parses, handles with retries, dead-letters; throws only when dead-lettering itself fails. */
+  const handle = (
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    event: CloudEvent | Error,
+  ) =>
+    requestContext.run(
+      {
+        requestId:
+          message.headers?.['x-request-id']?.toString() ??
+          `event-${topic}-${partition}-${message.offset}`,
+      },
+      async () => {
+        if (event instanceof Error) {
+          await deadLetter(topic, message, event.message)
+          return
+        }
+        lastEventAt = new Date().toISOString()
+        const handler = o.handlers[event.type]
+        if (!handler) return
+        for (let attempt = 1; ; attempt++) {
           try {
-            event = parseEvent(message.value)
-          } catch (err) {
-            await deadLetter(topic, message, (err as Error).message)
+            await handler(event, { topic, partition, offset: message.offset })
             return
-          }
-          lastEventAt = new Date().toISOString()
-          const handler = o.handlers[event.type]
-          if (!handler) return
-          for (let attempt = 1; ; attempt++) {
-            try {
-              await handler(event, { topic, partition, offset: message.offset })
+          } catch (err) {
+            if (err instanceof InvalidEventError || attempt >= maxAttempts || closing) {
+              await deadLetter(topic, message, (err as Error).message)
               return
-            } catch (err) {
-              if (err instanceof InvalidEventError || attempt >= maxAttempts || closing) {
-                await deadLetter(topic, message, (err as Error).message)
-                return
-              }
-              o.logger.warn(
-                { eventId: event.id, type: event.type, attempt, err: (err as Error).message },
-                'event handler failed; retrying',
-              )
-              await Bun.sleep(base * 2 ** (attempt - 1))
             }
+            o.logger.warn(
+              { eventId: event.id, type: event.type, attempt, err: (err as Error).message },
+              'event handler failed; retrying',
+            )
+            await Bun.sleep(base * 2 ** (attempt - 1))
           }
+        }
+      },
+    )
+  const parse = (message: KafkaMessage): CloudEvent | Error => {
+    try {
+      return parseEvent(message.value)
+    } catch (err) {
+      return err as Error
+    }
+  }
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const { topic, partition } = batch
+      const parsed = batch.messages.map(parse)
+      await runKeyOrdered(batch.messages, {
+        concurrency: o.concurrency ?? 1,
+        keyOf: (message, i) => {
+          const event = parsed[i]
+          // A message that is not an event only gets dead-lettered: it orders with nothing.
+          if (!event || event instanceof Error) return `#${i}`
+          return o.orderingKey?.(event) ?? `k:${message.key?.toString('hex') ?? `#${i}`}`
         },
-      )
+        beforeEach: async () => {
+          if (!isRunning() || isStale()) throw new BatchAbandoned()
+          await heartbeat()
+        },
+        work: (message, i) => handle(topic, partition, message, parsed[i] as CloudEvent | Error),
+        onPrefixDone: (i) => resolveOffset((batch.messages[i] as KafkaMessage).offset),
+      }).catch((err) => {
+        // Stopping or rebalancing: what finished is resolved and gets committed; the rest is fetched again.
+        if (!(err instanceof BatchAbandoned)) throw err
+      })
     },
   })
   return {

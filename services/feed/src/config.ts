@@ -32,6 +32,13 @@ export const FeedConfig = t.Composite([
       default: 800,
       description: 'posts kept per home feed',
     }),
+    CONSUMER_CONCURRENCY: t.Integer({
+      minimum: 1,
+      maximum: 256,
+      default: 16,
+      description:
+        'events of one fetched batch applied at once (in order per post and per followee)',
+    }),
     ...AccessTokenConfig,
   }),
 ])

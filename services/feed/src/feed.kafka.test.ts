@@ -41,6 +41,8 @@ beforeAll(async () => {
     deadLetterTopic: 'feed-test.dlq',
     maxAttempts: 2,
     retryBaseMs: 10,
+    concurrency: 8,
+    orderingKey: projector.orderingKey,
     handlers: Object.fromEntries(
       projector.types.map((t) => [t, async (e) => void (await projector.apply(e))]),
     ),

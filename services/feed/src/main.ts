@@ -50,6 +50,8 @@ const events = startEventing({
     groupId,
     topics: [Topics.posts, Topics.follows],
     deadLetterTopic: 'civildiy.feed.dlq',
+    concurrency: config.CONSUMER_CONCURRENCY,
+    orderingKey: projector.orderingKey,
     handlers: Object.fromEntries(
       projector.types.map((type) => [type, async (event) => void (await projector.apply(event))]),
     ),

@@ -57,6 +57,12 @@ export interface Projector {
   apply(event: CloudEvent): Promise<Outcome>
   /** Event types this projector handles. */
   types: string[]
+  /**
+   * What must be applied in order (see the kit's `orderingKey`): a post's events
+   * by post id; follows by followee, which keeps the high-follower bookkeeping
+   * (follower count against the threshold) free of races. Anything else commutes.
+   */
+  orderingKey(event: CloudEvent): string
 }
 
 export function createProjector(
@@ -66,28 +72,37 @@ export function createProjector(
   logger?: Logger,
 ): Projector {
   /** The live post, or its tombstone, or null. */
-  const stateOf = async (postId: string) =>
-    (await store.getPost(k.post(postId))) ?? (await store.getPost(k.gone(postId)))
+  const stateOf = async (postId: string) => {
+    const [live, gone] = await Promise.all([
+      store.getPost(k.post(postId)),
+      store.getPost(k.gone(postId)),
+    ])
+    return live ?? gone
+  }
 
   const onCreated = async (event: CloudEvent): Promise<Outcome> => {
     const d = eventData(PostCreated, event)
     const existing = await stateOf(d.postId)
     if (existing?.deleted) return 'stale'
     const createdAt = Date.parse(d.createdAt)
-    if (!existing || existing.version < d.version) {
-      await store.setPost(k.post(d.postId), {
-        id: d.postId,
-        authorId: d.authorId,
-        body: d.body,
-        createdAt,
-        updatedAt: createdAt,
-        version: d.version,
-        likeCount: existing?.likeCount ?? 0,
-      })
-    }
-    await store.add([k.global], createdAt, d.postId, s.globalCap)
-    await store.add([k.author(d.authorId)], createdAt, d.postId, s.authorCap)
-    if ((await store.setSize(k.followers(d.authorId))) > s.fanOutThreshold)
+    // Independent writes, sent together (one pipelined round trip on Redis).
+    const [followers] = await Promise.all([
+      store.setSize(k.followers(d.authorId)),
+      !existing || existing.version < d.version
+        ? store.setPost(k.post(d.postId), {
+            id: d.postId,
+            authorId: d.authorId,
+            body: d.body,
+            createdAt,
+            updatedAt: createdAt,
+            version: d.version,
+            likeCount: existing?.likeCount ?? 0,
+          })
+        : undefined,
+      store.add([k.global], createdAt, d.postId, s.globalCap),
+      store.add([k.author(d.authorId)], createdAt, d.postId, s.authorCap),
+    ])
+    if (followers > s.fanOutThreshold)
       await store.add([k.home(d.authorId)], createdAt, d.postId, s.homeCap)
     else
       await store.fanOut(
@@ -192,6 +207,12 @@ export function createProjector(
 
   return {
     types: Object.keys(handlers),
+    orderingKey(event) {
+      const data = (event.data ?? {}) as { postId?: unknown; followeeId?: unknown }
+      if (typeof data.postId === 'string') return `post:${data.postId}`
+      if (typeof data.followeeId === 'string') return `followee:${data.followeeId}`
+      return `event:${event.id}`
+    },
     async apply(event) {
       const handler = handlers[event.type]
       if (!handler) return 'ignored'
