@@ -121,6 +121,33 @@ for (const [name, make] of adapters) {
       expect(second.map((x) => x.post.id)).toEqual(['p3', 'p1'])
     })
 
+    test('a page fills up past runs of missing posts and long runs of equal scores', async () => {
+      const pre = fresh()
+      const t = 1_795_000_000_000
+      const q = { timeline: `${pre}home`, postPrefix: `${pre}post:` }
+      // 12 posts in one millisecond, then 30 ids whose posts are gone, then 3 older posts.
+      const tied = Array.from({ length: 12 }, (_, i) => `t${String(i).padStart(2, '0')}`)
+      for (const id of tied) {
+        await store.setPost(`${pre}post:${id}`, post(id, t + 100))
+        await store.add([`${pre}home`], t + 100, id, 100)
+      }
+      for (let i = 0; i < 30; i++) await store.add([`${pre}home`], t + 50 + i, `gone${i}`, 100)
+      for (const [i, id] of ['o1', 'o2', 'o3'].entries()) {
+        await store.setPost(`${pre}post:${id}`, post(id, t + i))
+        await store.add([`${pre}home`], t + i, id, 100)
+      }
+      const seen: string[] = []
+      let after: { score: number; id: string } | null = null
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await store.page({ ...q, after, limit: 2 })
+        if (!page.length) break
+        seen.push(...page.map((x) => x.post.id))
+        const last = page.at(-1)!
+        after = { score: last.score, id: last.post.id }
+      }
+      expect(seen).toEqual([...tied].reverse().concat(['o3', 'o2', 'o1']))
+    })
+
     test('a page merges the timelines of followed high-follower authors, once each', async () => {
       const pre = fresh()
       const q = {
@@ -148,6 +175,51 @@ for (const [name, make] of adapters) {
         'c1',
         'a1',
       ])
+    })
+
+    test('a merged page stays in order when one timeline is mostly missing posts and shares posts with another', async () => {
+      const pre = fresh()
+      const q = {
+        timeline: `${pre}home:me`,
+        postPrefix: `${pre}post:`,
+        merge: {
+          following: `${pre}following:me`,
+          celebrities: `${pre}celebrities`,
+          authorTimelinePrefix: `${pre}author:`,
+        },
+      }
+      await store.setAdd(`${pre}following:me`, 'star')
+      await store.setAdd(`${pre}celebrities`, 'star')
+      // Home: h2..h20 at even scores. The star: s1..s39 at odd scores, only three of
+      // which still have a post; s1 was also fanned out into home before.
+      for (let score = 2; score <= 20; score += 2) {
+        await store.setPost(`${pre}post:h${score}`, post(`h${score}`, score))
+        await store.add([`${pre}home:me`], score, `h${score}`, 100)
+      }
+      for (let score = 1; score <= 39; score += 2) {
+        await store.add([`${pre}author:star`], score, `s${score}`, 100)
+        if ([1, 21, 39].includes(score))
+          await store.setPost(`${pre}post:s${score}`, post(`s${score}`, score))
+      }
+      await store.add([`${pre}home:me`], 1, 's1', 100)
+      const expected = [
+        's39',
+        's21',
+        ...[20, 18, 16, 14, 12, 10, 8, 6, 4, 2].map((s) => `h${s}`),
+        's1',
+      ]
+      for (const limit of [1, 2, 3, 5, 20]) {
+        const seen: string[] = []
+        let after: { score: number; id: string } | null = null
+        for (let pages = 0; pages < 30; pages++) {
+          const page = await store.page({ ...q, after, limit })
+          if (!page.length) break
+          seen.push(...page.map((x) => x.post.id))
+          const last = page.at(-1)!
+          after = { score: last.score, id: last.post.id }
+        }
+        expect(seen).toEqual(expected)
+      }
     })
 
     test('fan-out adds to (and removes from) every follower set and the extra keys in one call', async () => {

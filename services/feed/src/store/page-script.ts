@@ -36,41 +36,99 @@ export const PAGE_SCRIPT = `
 local limit = tonumber(ARGV[3])
 local afterScore = ARGV[1]
 local afterId = ARGV[2]
+local afterN = tonumber(afterScore)
 local max = '+inf'
 if afterScore ~= '' then max = afterScore end
-local items = {}
-local function collect(key)
-  local rows = redis.call('ZREVRANGEBYSCORE', key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 64)
-  for i = 1, #rows, 2 do
-    local id, s = rows[i], rows[i + 1]
-    local n = tonumber(s)
-    if not (afterScore ~= '' and n == tonumber(afterScore) and id >= afterId) then
-      table.insert(items, { id, n, s })
+-- At or before the cursor: same score, id not below it (ties come id-descending).
+local function before(id, s)
+  return afterN ~= nil and tonumber(s) == afterN and id >= afterId
+end
+local celebrities = {}
+if ARGV[6] == '1' then celebrities = redis.call('SINTER', KEYS[2], KEYS[3]) end
+local out, n = {}, 0
+
+if #celebrities == 0 then
+  -- One timeline, already in page order: read it in chunks, bodies with one MGET per
+  -- chunk, until the page is full (a missing body means a deleted post: read on).
+  local offset, chunk = 0, limit + 1
+  while n < limit do
+    local rows = redis.call('ZREVRANGEBYSCORE', KEYS[1], max, '-inf', 'WITHSCORES', 'LIMIT', offset, chunk)
+    if #rows == 0 then break end
+    local keys, scores = {}, {}
+    for i = 1, #rows, 2 do
+      if not before(rows[i], rows[i + 1]) then
+        keys[#keys + 1] = ARGV[5] .. rows[i]
+        scores[#scores + 1] = rows[i + 1]
+      end
     end
+    if #keys > 0 then
+      local docs = redis.call('MGET', unpack(keys))
+      for i = 1, #keys do
+        if n >= limit then break end
+        if docs[i] then
+          out[#out + 1] = scores[i]
+          out[#out + 1] = docs[i]
+          n = n + 1
+        end
+      end
+    end
+    if #rows < chunk * 2 then break end
+    offset = offset + chunk
   end
+  return out
 end
-collect(KEYS[1])
-if ARGV[6] == '1' then
-  for _, author in ipairs(redis.call('SINTER', KEYS[2], KEYS[3])) do collect(ARGV[4] .. author) end
-end
-table.sort(items, function(x, y)
+
+-- Fan-out on read: merge the home timeline with the followed high-follower authors'
+-- timelines. Each is read "want" rows deep; the walk stops where the shallowest cut-off
+-- timeline ends, and everything is read twice as deep when the page is not full by then.
+local sources = { KEYS[1] }
+for _, author in ipairs(celebrities) do sources[#sources + 1] = ARGV[4] .. author end
+local function newer(x, y)
   if x[2] ~= y[2] then return x[2] > y[2] end
   return x[1] > y[1]
-end)
-local out, seen, n = {}, {}, 0
-for _, it in ipairs(items) do
-  if n >= limit then break end
-  if not seen[it[1]] then
-    seen[it[1]] = true
-    local json = redis.call('GET', ARGV[5] .. it[1])
-    if json then
-      table.insert(out, it[3])
-      table.insert(out, json)
-      n = n + 1
+end
+local want = limit + 1
+while true do
+  local items, cut = {}, nil
+  for _, key in ipairs(sources) do
+    local rows = redis.call('ZREVRANGEBYSCORE', key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, want)
+    for i = 1, #rows, 2 do
+      if not before(rows[i], rows[i + 1]) then
+        items[#items + 1] = { rows[i], tonumber(rows[i + 1]), rows[i + 1] }
+      end
+    end
+    if #rows == want * 2 then
+      local last = { rows[#rows - 1], tonumber(rows[#rows]) }
+      if cut == nil or newer(last, cut) then cut = last end
     end
   end
+  table.sort(items, newer)
+  local keys, scores, seen = {}, {}, {}
+  for _, it in ipairs(items) do
+    if cut ~= nil and newer(cut, it) then break end
+    if not seen[it[1]] then
+      seen[it[1]] = true
+      keys[#keys + 1] = ARGV[5] .. it[1]
+      scores[#scores + 1] = it[3]
+    end
+  end
+  out, n = {}, 0
+  local i = 1
+  while n < limit and i <= #keys do
+    local j = math.min(#keys, i + limit - n - 1)
+    local docs = redis.call('MGET', unpack(keys, i, j))
+    for x = 1, j - i + 1 do
+      if docs[x] then
+        out[#out + 1] = scores[i + x - 1]
+        out[#out + 1] = docs[x]
+        n = n + 1
+      end
+    end
+    i = j + 1
+  end
+  if n >= limit or cut == nil then return out end
+  want = want * 2
 end
-return out
 `
 
 /** KEYS and ARGV of the script for a query. */
