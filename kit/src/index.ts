@@ -84,6 +84,7 @@ export {
 export { type RelayLoopOptions, startRelayLoop } from './events/relay-loop.ts'
 export { type CheckResult, type HealthCheck, healthRoutes, runChecks } from './health.ts'
 export { httpDefaults, requestIdOf } from './http.ts'
+export { JsonInteger } from './json-integer.ts'
 export {
   type AuthContext,
   accessTokenVerifier,

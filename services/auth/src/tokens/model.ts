@@ -1,11 +1,12 @@
 /** Request and response shapes of the token endpoints. */
+import { JsonInteger } from '@civildiy/kit'
 import { t } from 'elysia'
 
 export const TokenPair = t.Object({
   accessToken: t.String(),
   tokenType: t.Literal('Bearer'),
   /** Seconds until the access token expires. */
-  expiresIn: t.Integer(),
+  expiresIn: JsonInteger(),
   refreshToken: t.String(),
 })
 export type TokenPair = typeof TokenPair.static

@@ -1,4 +1,5 @@
 /** Shapes of the feed endpoints. */
+import { JsonInteger } from '@civildiy/kit'
 import { t } from 'elysia'
 
 // Output formats are documented, not checked: Elysia validates every response, and
@@ -9,8 +10,8 @@ export const FeedItem = t.Object({
   body: t.String(),
   createdAt: t.String({ description: 'RFC 3339 date-time' }),
   updatedAt: t.String({ description: 'RFC 3339 date-time' }),
-  likeCount: t.Integer(),
-  version: t.Integer(),
+  likeCount: JsonInteger(),
+  version: JsonInteger(),
 })
 export type FeedItem = typeof FeedItem.static
 

@@ -1,5 +1,5 @@
 /** Shapes of the post endpoints and the stored document. */
-import type { CloudEvent } from '@civildiy/kit'
+import { type CloudEvent, JsonInteger } from '@civildiy/kit'
 import { t } from 'elysia'
 
 /** Body limits, checked after trimming. */
@@ -12,8 +12,8 @@ export const Post = t.Object({
   body: t.String(),
   createdAt: t.String({ format: 'date-time' }),
   updatedAt: t.String({ format: 'date-time' }),
-  version: t.Integer(),
-  likeCount: t.Integer(),
+  version: JsonInteger(),
+  likeCount: JsonInteger(),
 })
 export type Post = typeof Post.static
 

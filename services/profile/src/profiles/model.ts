@@ -1,4 +1,5 @@
 /** Request and response shapes of the profile endpoints. */
+import { JsonInteger } from '@civildiy/kit'
 import { t } from 'elysia'
 
 export const Profile = t.Object({
@@ -7,8 +8,8 @@ export const Profile = t.Object({
   bio: t.String(),
   avatarUrl: t.Union([t.String(), t.Null()]),
   updatedAt: t.String({ format: 'date-time' }),
-  followers: t.Integer(),
-  following: t.Integer(),
+  followers: JsonInteger(),
+  following: JsonInteger(),
 })
 export type Profile = typeof Profile.static
 
