@@ -10,7 +10,7 @@
  *
  * Usage: bun bench/feed.ts [--quick] [--json FILE]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -36,8 +36,16 @@ const procs: ReturnType<typeof Bun.spawn>[] = []
 
 const broker = await startKafkaBroker({ port: 0, log: () => {} })
 const redis = await startTestRedis()
+const redisInfo = redis ? new Bun.RedisClient(redis.url) : null
 const issuer = await createTestIssuer()
 const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
+
+const pidOf = new Map<string, number>()
+/** CPU seconds (user + system) a process has used so far, from /proc (USER_HZ is 100 on Linux). */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
 
 async function spawn(
   cmd: string[],
@@ -45,14 +53,14 @@ async function spawn(
   readyPath = '/health/live',
 ): Promise<string> {
   const port = await freePort()
-  procs.push(
-    Bun.spawn(cmd, {
-      env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'error', PORT: String(port), ...env },
-      stdout: 'ignore',
-      stderr: 'inherit',
-    }),
-  )
+  const proc = Bun.spawn(cmd, {
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'error', PORT: String(port), ...env },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  procs.push(proc)
   const url = `http://127.0.0.1:${port}`
+  pidOf.set(url, proc.pid)
   const deadline = Date.now() + 30_000
   for (;;) {
     const ok = await fetch(`${url}${readyPath}`).then(
@@ -99,6 +107,14 @@ try {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${writerToken}` },
       body: JSON.stringify({ body }),
     })
+
+  /** Redis server CPU seconds so far (INFO cpu: user + sys), or null without Redis. */
+  const redisCpuSeconds = async () => {
+    if (!redisInfo) return null
+    const info = String(await redisInfo.send('INFO', ['cpu']))
+    const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0)
+    return field('used_cpu_user') + field('used_cpu_sys')
+  }
 
   /** Propagation at `rate` posts/s from an author followed by 1,000 users, through a feed with this fan-out threshold. */
   async function propagation(threshold: number) {
@@ -155,6 +171,7 @@ try {
       }
     })()
     const accepted: number[] = []
+    const cpu0 = await redisCpuSeconds()
     const t0 = performance.now()
     let sent = 0
     while (sent < rate * seconds) {
@@ -179,6 +196,8 @@ try {
       await Bun.sleep(10)
     polling = false
     await poller
+    const cpu1 = await redisCpuSeconds()
+    const wallSeconds = (performance.now() - t0) / 1000
     const latencies = [...sentAt].flatMap(([id, t]) =>
       seenAt.has(id) ? [seenAt.get(id)! - t] : [],
     )
@@ -189,6 +208,11 @@ try {
       lost: sentAt.size - latencies.length,
       ms: summarize(latencies),
       acceptedMs: summarize(accepted),
+      // Includes the poller's page reads; the fan-out on write difference is the fan-out.
+      redis:
+        cpu0 === null || cpu1 === null
+          ? null
+          : { msPerPost: ((cpu1 - cpu0) * 1000) / sent, busy: (cpu1 - cpu0) / wallSeconds },
     }
   }
 
@@ -198,11 +222,22 @@ try {
   const onRead = await propagation(999)
   const { feedUrl, readerToken } = onRead
   const loadSeconds = quick ? 2 : 10
+  const feedPid = pidOf.get(feedUrl)!
+  const before = { feed: processCpuSeconds(feedPid), redis: await redisCpuSeconds() }
   const feedLoad = await load(`${feedUrl}/feed?limit=20`, {
     connections: 32,
     seconds: loadSeconds,
     headers: { authorization: `Bearer ${readerToken}` },
   })
+  const pages = feedLoad.perSecond * loadSeconds
+  const redisAfter = await redisCpuSeconds()
+  const cpuPerPage = {
+    feedUs: ((processCpuSeconds(feedPid) - before.feed) * 1e6) / pages,
+    redisUs:
+      before.redis === null || redisAfter === null
+        ? null
+        : ((redisAfter - before.redis) * 1e6) / pages,
+  }
   const helloLoad = await load(helloUrl, { connections: 32, seconds: loadSeconds })
 
   const store = redis ? 'Redis' : 'in-process store'
@@ -213,6 +248,7 @@ try {
     `${fmt(r.ms.p99)} ms`,
     `${fmt(r.ms.max)} ms`,
     `${fmt(r.acceptedMs.p50)} / ${fmt(r.acceptedMs.p99)} ms`,
+    r.redis ? `${fmt(r.redis.msPerPost)} ms (${Math.round(r.redis.busy * 100)}% busy)` : '-',
   ]
   const propagationTable = markdownTable(
     [
@@ -222,15 +258,23 @@ try {
       'p99',
       'max',
       'of which POST → 201, p50 / p99',
+      'Redis CPU per post (server busy, whole run)',
     ],
     [
       row('fan-out on write (threshold 1,000)', onWrite),
       row('fan-out on read (threshold 999)', onRead),
-      ['targets', 'none lost', '< 10 ms', '< 50 ms', '-', '-'],
+      ['targets', 'none lost', '< 10 ms', '< 50 ms', '-', '-', '-'],
     ],
   )
   const readTable = markdownTable(
-    ['32 connections, closed loop', 'requests/s', 'p50', 'p99', 'ratio to hello'],
+    [
+      '32 connections, closed loop',
+      'requests/s',
+      'p50',
+      'p99',
+      'ratio to hello',
+      'CPU per page: feed service / Redis',
+    ],
     [
       [
         'Elysia hello (reference)',
@@ -238,6 +282,7 @@ try {
         `${fmt(helloLoad.ms.p50)} ms`,
         `${fmt(helloLoad.ms.p99)} ms`,
         '1',
+        '-',
       ],
       [
         `feed: home page of 20 items (${store})`,
@@ -245,6 +290,7 @@ try {
         `${fmt(feedLoad.ms.p50)} ms`,
         `${fmt(feedLoad.ms.p99)} ms`,
         `${fmt(ratio(feedLoad.perSecond, helloLoad.perSecond))}x throughput, p99 ${fmt(ratio(feedLoad.ms.p99, helloLoad.ms.p99))}x (targets >= 0.4x, <= 2x)`,
+        `${fmt(cpuPerPage.feedUs)} µs / ${cpuPerPage.redisUs === null ? '-' : `${fmt(cpuPerPage.redisUs)} µs`}`,
       ],
     ],
   )
@@ -255,7 +301,7 @@ try {
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), quick, store, rate, seconds, onWrite, onRead, feedLoad, helloLoad }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, store, rate, seconds, onWrite, onRead, feedLoad, helloLoad, cpuPerPage }, null, 2)}\n`,
   )
   console.log(`JSON: ${out}`)
 } finally {
@@ -263,6 +309,7 @@ try {
   await Promise.all(procs.map((p) => p.exited))
   jwks.stop(true)
   await broker.stop()
+  redisInfo?.close()
   await redis?.stop()
   rmSync(work, { recursive: true, force: true })
 }
