@@ -61,7 +61,6 @@ const env = {
   FEED_KEY_PREFIX: `bench-events-${Date.now()}:`,
   RATE_LIMIT_WRITES_PER_MIN: '10000000',
   LOG_LEVEL: 'error',
-  NODE_NO_WARNINGS: '1',
 }
 
 async function start(name: string, main: string, port: number): Promise<string> {

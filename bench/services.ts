@@ -3,7 +3,7 @@
  * builds (`bun build --compile --bytecode`), measured from process spawn: to the
  * first 200 on /health/ready (dependencies reachable) and to passing in the
  * devstack Consul, next to a bare `Bun.serve` hello and a Fastify hello on Node.js
- * in the same run; plus each service's idle RSS once passing. Databases: a real
+ * in the same run; plus each service's idle RSS and idle CPU once passing. Databases: a real
  * PostgreSQL when DATABASE_URL is set (a fresh database per service), else each
  * service's in-process PGlite (which dominates its start-up).
  *
@@ -57,11 +57,23 @@ function rssMiB(pid: number): number | null {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (USER_HZ is 100 on Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 async function measure(
   cmd: string[],
   env: Record<string, string>,
   service: string | null,
-): Promise<{ ready: number; passing: number | null; rssMiB: number | null }> {
+  idleWindowMs = 0,
+): Promise<{
+  ready: number
+  passing: number | null
+  rssMiB: number | null
+  idleCpuPercent: number | null
+}> {
   const port = await freePort()
   const t0 = performance.now()
   const proc = Bun.spawn(cmd, {
@@ -82,7 +94,7 @@ async function measure(
       () => exited,
     )
     const ready = performance.now() - t0
-    if (!service) return { ready, passing: null, rssMiB: null }
+    if (!service) return { ready, passing: null, rssMiB: null, idleCpuPercent: null }
     await poll(async () => {
       const entries = (await (
         await fetch(`${consulUrl}/v1/health/service/${service}?passing`)
@@ -91,15 +103,26 @@ async function measure(
     }, 30_000)
     const passing = performance.now() - t0
     await Bun.sleep(200)
-    return { ready, passing, rssMiB: rssMiB(proc.pid) }
+    const rss = rssMiB(proc.pid)
+    let idleCpuPercent: number | null = null
+    if (idleWindowMs > 0) {
+      // Settled after start-up; the window includes Consul's readiness check every 2 s.
+      await Bun.sleep(1_000)
+      const before = cpuSeconds(proc.pid)
+      await Bun.sleep(idleWindowMs)
+      idleCpuPercent = ((cpuSeconds(proc.pid) - before) * 100_000) / idleWindowMs
+    }
+    return { ready, passing, rssMiB: rss, idleCpuPercent }
   } finally {
     proc.kill('SIGTERM')
     await proc.exited
   }
 }
 
-const results: Record<string, { ready: Summary; passing: Summary | null; rssMiB: number | null }> =
-  {}
+const results: Record<
+  string,
+  { ready: Summary; passing: Summary | null; rssMiB: number | null; idleCpuPercent: number | null }
+> = {}
 const references: [string, string[]][] = [
   ['bare Bun.serve hello', [process.execPath, join(root, 'bench/fixtures/bun-hello.ts')]],
   ['Fastify hello on Node.js', ['node', join(root, 'bench/fixtures/fastify-hello.mjs')]],
@@ -107,7 +130,7 @@ const references: [string, string[]][] = [
 for (const [label, cmd] of references) {
   const ready: number[] = []
   for (let i = 0; i < runs; i++) ready.push((await measure(cmd, {}, null)).ready)
-  results[label] = { ready: summarize(ready), passing: null, rssMiB: null }
+  results[label] = { ready: summarize(ready), passing: null, rssMiB: null, idleCpuPercent: null }
 }
 
 const deployables = ['auth', 'profile', 'posts', 'feed', 'gateway']
@@ -151,6 +174,7 @@ for (const service of deployables)
     const ready: number[] = []
     const passing: number[] = []
     let rss: number | null = null
+    let idleCpu: number | null = null
     const db: TestDatabase | null =
       dbKind === 'postgresql' && (service === 'auth' || service === 'profile')
         ? await createTestDatabase('postgresql')
@@ -171,16 +195,19 @@ for (const service of deployables)
           REDIS_URL: '',
         },
         service,
+        i === runs - 1 ? (args.quick ? 1_000 : 3_000) : 0,
       )
       ready.push(r.ready)
       passing.push(r.passing!)
       rss = r.rssMiB
+      idleCpu = r.idleCpuPercent ?? idleCpu
     }
     await db?.drop()
     results[`${service}, ${variant.label}`] = {
       ready: summarize(ready),
       passing: summarize(passing),
       rssMiB: rss,
+      idleCpuPercent: idleCpu,
     }
   }
 await stack.stop()
@@ -195,6 +222,7 @@ const table = markdownTable(
     'ratio to bare Bun.serve',
     'spawn to passing in Consul (median)',
     'idle RSS',
+    'idle CPU (Consul checks included)',
     'target',
   ],
   Object.entries(results).map(([name, r]) => {
@@ -213,6 +241,7 @@ const table = markdownTable(
       `${fmt(ratio(r.ready.p50, bare))}x`,
       r.passing ? `${fmt(r.passing.p50)} ms` : '-',
       r.rssMiB === null ? '-' : `${fmt(r.rssMiB)} MiB`,
+      r.idleCpuPercent === null ? '-' : `${fmt(r.idleCpuPercent)}% of a core`,
       target,
     ]
   }),

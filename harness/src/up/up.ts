@@ -129,8 +129,6 @@ export async function up(env: Record<string, string | undefined> = process.env):
     KAFKA_BROKERS: kafka,
     LOG_LEVEL: config.LOG_LEVEL,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
-    // kafkajs schedules a negative timeout on Bun at every start; the warning is noise.
-    NODE_NO_WARNINGS: '1',
   }
   const perService: Record<string, Record<string, string | undefined>> = {
     auth: config.DATABASE_URL

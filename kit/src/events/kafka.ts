@@ -16,6 +16,7 @@ import {
 import { currentRequestId, requestContext } from '../context.ts'
 import type { Logger } from '../logger.ts'
 import { type CloudEvent, InvalidEventError, parseEvent } from './envelope.ts'
+import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix.ts'
 import { runKeyOrdered } from './key-ordered.ts'
 
 /** Thrown to stop a batch early because the consumer is stopping or its partitions moved. */
@@ -25,9 +26,10 @@ class BatchAbandoned extends Error {}
  * A Kafka client for `KAFKA_BROKERS` with kafkajs logs routed to our logger.
  * Give consumers a client of their own, separate from the publisher's: after a
  * broker restart, a consumer created from the producer's kafkajs instance was seen
- * to join its group yet fetch nothing.
+ * to join its group yet fetch nothing. Also applies `fixKafkajsIdleLoop()`.
  */
 export function kafkaClient(brokers: string[], clientId: string, logger: Logger): Kafka {
+  fixKafkajsIdleLoop()
   return new Kafka({
     clientId,
     brokers,
