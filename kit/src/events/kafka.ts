@@ -218,7 +218,7 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
   }
   await consumer.connect()
   await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? true })
-  /** Parses, handles with retries, dead-letters; throws only when dead-lettering itself fails. */
+  /** Handles one message: dead-letters what is not an event, runs its handler with retries, dead-letters it after the last; throws only when dead-lettering fails. */
   const handle = (
     topic: string,
     partition: number,

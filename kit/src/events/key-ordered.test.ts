@@ -75,6 +75,23 @@ describe('runKeyOrdered', () => {
     expect(prefixes).toEqual([])
   })
 
+  test('keyOf throwing stops the batch after running items settle', async () => {
+    const finished: number[] = []
+    const run = runKeyOrdered(items(['a', 'b', 'c']), {
+      concurrency: 3,
+      keyOf: (x) => {
+        if (x.id === 2) throw new Error('no key')
+        return x.key
+      },
+      work: async (x) => {
+        await Bun.sleep(5)
+        finished.push(x.id)
+      },
+    })
+    await expect(run).rejects.toThrow('no key')
+    expect(finished.sort()).toEqual([0, 1])
+  })
+
   test('beforeEach throwing stops the batch after running items settle', async () => {
     let calls = 0
     const finished: number[] = []

@@ -23,7 +23,7 @@ export interface KeyOrderedOptions<T> {
 
 /**
  * Runs `work` over `items` (see the module note). Resolves once every started item
- * has settled; rejects with the first error from `work` or `beforeEach`, after the
+ * has settled; rejects with the first error from `work`, `keyOf` or `beforeEach`, after the
  * items already running have settled (no work is left running behind the caller).
  * Items after a failure are not started, and an item whose same-key predecessor
  * failed does not run, so the completed prefix never skips a failed item.
@@ -45,14 +45,15 @@ export async function runKeyOrdered<T>(items: T[], o: KeyOrderedOptions<T>): Pro
   for (let i = 0; i < items.length && !failure; i++) {
     while (inFlight.size >= concurrency) await Promise.race(inFlight)
     if (failure) break
+    const item = items[i] as T
+    let key: string
     try {
       await o.beforeEach?.()
+      key = o.keyOf(item, i)
     } catch (error) {
       failure = { error }
       break
     }
-    const item = items[i] as T
-    const key = o.keyOf(item, i)
     const before = tails.get(key)
     const task = (async () => {
       if (before) await before
