@@ -272,4 +272,71 @@ describe('post outbox relay', () => {
     ])
     await client.db(`${dbName}_relay`).dropDatabase()
   }, 30_000)
+
+  test('an event written while its post’s earlier events are being published is kept and goes out next', async () => {
+    const db = client.db(`${dbName}_relay2`)
+    const relayPosts = db.collection<PostDoc>('posts')
+    await ensurePostIndexes(relayPosts)
+    const relayApp = createApp({
+      posts: relayPosts,
+      verify: issuer.verify,
+      logger: silentLogger('posts'),
+      production: true,
+    })
+    const author = randomUUID()
+    const send = async (method: string, path: string, body?: unknown) =>
+      relayApp.handle(
+        new Request(`http://localhost${path}`, {
+          method,
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${await issuer.tokenFor(author)}`,
+          },
+          body: body ? JSON.stringify(body) : undefined,
+        }),
+      )
+    const live = (await (await send('POST', '/posts', { body: 'stays' })).json()) as { id: string }
+    const gone = (await (await send('POST', '/posts', { body: 'goes' })).json()) as { id: string }
+    await send('DELETE', `/posts/${gone.id}`)
+    const published: string[] = []
+    let editedDuringPublish = false
+    const slowPublisher: EventPublisher = {
+      connected: () => true,
+      close: async () => {},
+      async publish(events) {
+        // The author edits the live post while its first batch is in flight.
+        if (!editedDuringPublish) {
+          editedDuringPublish = true
+          await send('PATCH', `/posts/${live.id}`, { body: 'edited meanwhile' })
+        }
+        published.push(
+          ...events.map((e) => `${e.event.type}:${(e.event.data as { postId: string }).postId}`),
+        )
+      },
+    }
+    const relay = startPostOutboxRelay({
+      posts: relayPosts,
+      topic: Topics.posts,
+      publisher: () => slowPublisher,
+      logger: silentLogger(),
+      pollIntervalMs: 50,
+    })
+    try {
+      const deadline = Date.now() + 10_000
+      while ((await relay.pending()) > 0 && Date.now() < deadline) await Bun.sleep(20)
+    } finally {
+      await relay.stop()
+    }
+    expect(published).toEqual([
+      `post.created:${live.id}`,
+      `post.created:${gone.id}`,
+      `post.deleted:${gone.id}`,
+      `post.updated:${live.id}`,
+    ])
+    const doc = await relayPosts.findOne({ _id: live.id })
+    expect(doc?.outbox).toEqual([])
+    expect(doc?.outboxPending).toBeUndefined()
+    expect(await relayPosts.countDocuments({ _id: gone.id })).toBe(0)
+    await db.dropDatabase()
+  }, 30_000)
 })

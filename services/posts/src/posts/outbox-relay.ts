@@ -6,7 +6,7 @@
  * event id. While Kafka is down, events wait on their documents.
  */
 import { type EventPublisher, type Logger, type OutboxRelay, startRelayLoop } from '@civildiy/kit'
-import type { Collection } from 'mongodb'
+import type { AnyBulkWriteOperation, Collection } from 'mongodb'
 import type { PostDoc } from './model.ts'
 
 export function startPostOutboxRelay(o: {
@@ -34,17 +34,27 @@ export function startPostOutboxRelay(o: {
       await publisher.publish(
         docs.flatMap((d) => d.outbox.map((event) => ({ topic: o.topic, key: d.authorId, event }))),
       )
-      for (const d of docs) {
-        const ids = d.outbox.map((e) => e.id)
-        await o.posts.updateOne({ _id: d._id }, { $pull: { outbox: { id: { $in: ids } } } })
-        // Only if nothing new was queued meanwhile.
-        if (d.deletedAt) await o.posts.deleteOne({ _id: d._id, outbox: { $size: 0 } })
-        else
-          await o.posts.updateOne(
-            { _id: d._id, outbox: { $size: 0 } },
-            { $unset: { outboxPending: '' } },
-          )
-      }
+      // One ordered bulk write (a round trip or two, not two per post): each post's
+      // pull runs before its clean-up, which only applies if nothing new was queued.
+      await o.posts.bulkWrite(
+        docs.flatMap((d): AnyBulkWriteOperation<PostDoc>[] => [
+          {
+            updateOne: {
+              filter: { _id: d._id },
+              update: { $pull: { outbox: { id: { $in: d.outbox.map((e) => e.id) } } } },
+            },
+          },
+          d.deletedAt
+            ? { deleteOne: { filter: { _id: d._id, outbox: { $size: 0 } } } }
+            : {
+                updateOne: {
+                  filter: { _id: d._id, outbox: { $size: 0 } },
+                  update: { $unset: { outboxPending: '' } },
+                },
+              },
+        ]),
+        { ordered: true },
+      )
       if (docs.length < batchSize) return
     }
   }
