@@ -10,7 +10,7 @@
  *
  * Usage: bun bench/feed.ts [--quick] [--json FILE]
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -25,6 +25,7 @@ import {
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { load } from './lib/load.ts'
+import { cpuSeconds } from './lib/process-usage.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
@@ -41,11 +42,6 @@ const issuer = await createTestIssuer()
 const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
 
 const pidOf = new Map<string, number>()
-/** CPU seconds (user + system) a process has used so far, from /proc (USER_HZ is 100 on Linux). */
-function processCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
 
 async function spawn(
   cmd: string[],
@@ -223,7 +219,7 @@ try {
   const { feedUrl, readerToken } = onRead
   const loadSeconds = quick ? 2 : 10
   const feedPid = pidOf.get(feedUrl)!
-  const before = { feed: processCpuSeconds(feedPid), redis: await redisCpuSeconds() }
+  const before = { feed: cpuSeconds(feedPid), redis: await redisCpuSeconds() }
   const feedLoad = await load(`${feedUrl}/feed?limit=20`, {
     connections: 32,
     seconds: loadSeconds,
@@ -232,7 +228,7 @@ try {
   const pages = feedLoad.perSecond * loadSeconds
   const redisAfter = await redisCpuSeconds()
   const cpuPerPage = {
-    feedUs: ((processCpuSeconds(feedPid) - before.feed) * 1e6) / pages,
+    feedUs: ((cpuSeconds(feedPid) - before.feed) * 1e6) / pages,
     redisUs:
       before.redis === null || redisAfter === null
         ? null

@@ -11,7 +11,7 @@
  *
  * Usage: bun bench/gateway.ts [--quick] [--json FILE]
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -26,6 +26,7 @@ import {
   Topics,
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
+import { rssMiB } from './lib/process-usage.ts'
 import { ensureDebianPackages, type WrkResult, wrk } from './lib/wrk.ts'
 
 const { values: args } = parseArgs({
@@ -43,15 +44,6 @@ const consulServer = await startConsul({ port: 0 })
 const consul = consulClient(consulServer.url)
 const issuer = await createTestIssuer()
 const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
-
-/** Resident memory of a process in MiB (Linux /proc); 0 when unreadable. */
-function rssMiB(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
-  } catch {
-    return 0
-  }
-}
 
 async function spawn(cmd: string[], env: Record<string, string>, probe: string): Promise<void> {
   procs.push(
@@ -238,10 +230,13 @@ backend feed
   const upstreams = { 'Elysia hello': '/hello', 'feed: 20-item home page': '/feed?limit=20' }
   // Memory of our processes: idle now, and the peak while the runs below load them.
   const watched = { 'Elysia hello': procs[0]!.pid, feed: procs[1]!.pid, gateway: procs[2]!.pid }
-  const idleMiB = Object.fromEntries(Object.entries(watched).map(([k, pid]) => [k, rssMiB(pid)]))
+  const idleMiB = Object.fromEntries(
+    Object.entries(watched).map(([k, pid]) => [k, rssMiB(pid) ?? 0]),
+  )
   const peakMiB = { ...idleMiB }
   const sampler = setInterval(() => {
-    for (const [k, pid] of Object.entries(watched)) peakMiB[k] = Math.max(peakMiB[k]!, rssMiB(pid))
+    for (const [k, pid] of Object.entries(watched))
+      peakMiB[k] = Math.max(peakMiB[k]!, rssMiB(pid) ?? 0)
   }, 100)
   const results: Record<string, Record<string, Record<number, WrkResult>>> = {}
   for (const [upstream, path] of Object.entries(upstreams)) {

@@ -9,13 +9,14 @@
  *
  * Usage: bun bench/services.ts [--quick] [--json FILE]
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startDevstack } from '../devstack/src/index.ts'
 import { fmt, markdownTable, ratio, type Summary, summarize } from '../harness/src/report/stats.ts'
 import { createTestDatabase, type TestDatabase } from '../kit/src/testing/index.ts'
+import { cpuSeconds, rssMiB } from './lib/process-usage.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
@@ -45,22 +46,6 @@ async function poll(
     if (performance.now() > deadline) throw new Error('timed out')
     await Bun.sleep(2)
   }
-}
-
-/** Resident memory of a process in MiB (Linux /proc), or null. */
-function rssMiB(pid: number): number | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024
-  } catch {
-    return null
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (USER_HZ is 100 on Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 async function measure(

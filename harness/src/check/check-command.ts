@@ -3,7 +3,7 @@
  * table per check (a progress line while running, on stderr) and exits 1 on any
  * failure. URLs default to the running stack's `.data/stack.json`.
  */
-import { parseArgs } from 'node:util'
+import { parseCommandFlags, positiveNumber } from '../command-args.ts'
 import { fmt, markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
 import { type CheckReport, runCheck } from './check.ts'
@@ -20,14 +20,6 @@ const USAGE = `Usage: harness check [options]
   --propagation-p99-ms MS     fail above this propagation p99 (default 1000)
   --feed-p99-ms MS            fail above this feed read p99 (default 250)
   --json                      print the report as JSON on stdout`
-
-function number(v: string | undefined, flag: string, dflt: number): number {
-  if (v === undefined) return dflt
-  const n = Number(v)
-  if (!Number.isFinite(n) || n <= 0)
-    throw new Error(`${flag} expects a positive number, got "${v}"`)
-  return n
-}
 
 /** Human-readable tables for a report. */
 export function renderCheck(r: CheckReport): string {
@@ -88,32 +80,24 @@ export function renderCheck(r: CheckReport): string {
 }
 
 export async function checkCommand(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        gateway: { type: 'string' },
-        consul: { type: 'string' },
-        services: { type: 'string' },
-        posts: { type: 'string' },
-        rate: { type: 'string' },
-        'feed-reads': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        'propagation-p99-ms': { type: 'string' },
-        'feed-p99-ms': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values
-  } catch (err) {
-    console.error(`harness check: ${(err as Error).message}\n\n${USAGE}`)
-    return 2
-  }
-  if (values.help) {
-    console.log(USAGE)
-    return 0
-  }
+  const values = parseCommandFlags(
+    'check',
+    argv,
+    {
+      gateway: { type: 'string' },
+      consul: { type: 'string' },
+      services: { type: 'string' },
+      posts: { type: 'string' },
+      rate: { type: 'string' },
+      'feed-reads': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'propagation-p99-ms': { type: 'string' },
+      'feed-p99-ms': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+  )
+  if (typeof values === 'number') return values
   const stack = await readStackFile()
   const gateway = (values.gateway as string | undefined) ?? stack?.gateway
   const consul = (values.consul as string | undefined) ?? stack?.consul
@@ -125,17 +109,16 @@ export async function checkCommand(argv: string[]): Promise<number> {
   }
   let options: Parameters<typeof runCheck>[0]
   try {
-    const v = values as Record<string, string | undefined>
     options = {
       gateway: gateway.replace(/\/+$/, ''),
       consul: (consul.includes('://') ? consul : `http://${consul}`).replace(/\/+$/, ''),
-      services: v.services?.split(',').map((s) => s.trim()),
-      posts: number(v.posts, '--posts', 20),
-      ratePerSec: number(v.rate, '--rate', 10),
-      feedReads: number(v['feed-reads'], '--feed-reads', 200),
-      timeoutMs: number(v['timeout-ms'], '--timeout-ms', 15_000),
-      propagationP99Ms: number(v['propagation-p99-ms'], '--propagation-p99-ms', 1_000),
-      feedP99Ms: number(v['feed-p99-ms'], '--feed-p99-ms', 250),
+      services: (values.services as string | undefined)?.split(',').map((s) => s.trim()),
+      posts: positiveNumber(values, 'posts', 20),
+      ratePerSec: positiveNumber(values, 'rate', 10),
+      feedReads: positiveNumber(values, 'feed-reads', 200),
+      timeoutMs: positiveNumber(values, 'timeout-ms', 15_000),
+      propagationP99Ms: positiveNumber(values, 'propagation-p99-ms', 1_000),
+      feedP99Ms: positiveNumber(values, 'feed-p99-ms', 250),
     }
   } catch (err) {
     console.error(`harness check: ${(err as Error).message}`)

@@ -3,8 +3,9 @@
  * environment and a table of checks (pass/fail, detail, fix), exits 1 on any
  * failure. Defaults come from `.data/stack.json`.
  */
-import { parseArgs } from 'node:util'
+
 import { expectedServices } from '../check/check.ts'
+import { parseCommandFlags, positiveNumber } from '../command-args.ts'
 import { markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
 import { type DoctorReport, runDoctor } from './doctor.ts'
@@ -36,29 +37,28 @@ export function renderDoctor(r: DoctorReport): string {
 }
 
 export async function doctorCommand(argv: string[]): Promise<number> {
-  let v: Record<string, string | boolean | undefined>
+  const v = parseCommandFlags(
+    'doctor',
+    argv,
+    {
+      consul: { type: 'string' },
+      kafka: { type: 'string' },
+      mongo: { type: 'string' },
+      postgres: { type: 'string' },
+      redis: { type: 'string' },
+      services: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+  )
+  if (typeof v === 'number') return v
+  let timeoutMs: number | undefined
   try {
-    v = parseArgs({
-      args: argv,
-      options: {
-        consul: { type: 'string' },
-        kafka: { type: 'string' },
-        mongo: { type: 'string' },
-        postgres: { type: 'string' },
-        redis: { type: 'string' },
-        services: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values
+    timeoutMs = v['timeout-ms'] === undefined ? undefined : positiveNumber(v, 'timeout-ms', 0)
   } catch (err) {
-    console.error(`harness doctor: ${(err as Error).message}\n\n${USAGE}`)
+    console.error(`harness doctor: ${(err as Error).message}`)
     return 2
-  }
-  if (v.help) {
-    console.log(USAGE)
-    return 0
   }
   const stack = await readStackFile()
   const consul = (v.consul as string | undefined) ?? stack?.consul
@@ -77,7 +77,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     servers,
     expected:
       (v.services as string | undefined)?.split(',').map((s) => s.trim()) ?? expectedServices,
-    timeoutMs: v['timeout-ms'] ? Number(v['timeout-ms']) : undefined,
+    timeoutMs,
   })
   console.log(v.json ? JSON.stringify(report, null, 2) : renderDoctor(report))
   return report.ok ? 0 : 1

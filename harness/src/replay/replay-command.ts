@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseCommandFlags, positiveNumber } from '../command-args.ts'
 import { fmt, markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
 import { defaultDataDir, type GraphName } from './dataset.ts'
@@ -68,41 +68,26 @@ export function renderReplay(r: ReplayReport): string {
 }
 
 export async function replayCommand(argv: string[]): Promise<number> {
-  let v: Record<string, string | boolean | undefined>
-  try {
-    v = parseArgs({
-      args: argv,
-      options: {
-        gateway: { type: 'string' },
-        graph: { type: 'string' },
-        users: { type: 'string' },
-        rate: { type: 'string' },
-        duration: { type: 'string' },
-        concurrency: { type: 'string' },
-        watchers: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        seed: { type: 'string' },
-        'data-dir': { type: 'string' },
-        report: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values
-  } catch (err) {
-    console.error(`harness replay: ${(err as Error).message}\n\n${USAGE}`)
-    return 2
-  }
-  if (v.help) {
-    console.log(USAGE)
-    return 0
-  }
-  const num = (key: string, dflt: number) => {
-    const raw = v[key] as string | undefined
-    if (raw === undefined) return dflt
-    const n = Number(raw)
-    if (!Number.isFinite(n) || n <= 0)
-      throw new Error(`--${key} expects a positive number, got "${raw}"`)
-    return n
-  }
+  const v = parseCommandFlags(
+    'replay',
+    argv,
+    {
+      gateway: { type: 'string' },
+      graph: { type: 'string' },
+      users: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      concurrency: { type: 'string' },
+      watchers: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      seed: { type: 'string' },
+      'data-dir': { type: 'string' },
+      report: { type: 'string' },
+    },
+    USAGE,
+  )
+  if (typeof v === 'number') return v
+  const num = (key: string, dflt: number) => positiveNumber(v, key, dflt)
   const gateway = (v.gateway as string | undefined) ?? (await readStackFile())?.gateway
   if (!gateway) {
     console.error('harness replay: no running stack found (.data/stack.json); pass --gateway')

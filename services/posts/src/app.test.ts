@@ -194,8 +194,10 @@ describe('post outbox relay', () => {
     await broker.stop()
   })
 
-  test('publishes each post’s events in order, keyed by author, and removes deleted posts once out', async () => {
-    const relayPosts = client.db(`${dbName}_relay`).collection<PostDoc>('posts')
+  /** A posts app on a database of its own, and a way to call it as a given user. */
+  async function relayFixture(dbSuffix: string) {
+    const db = client.db(`${dbName}_${dbSuffix}`)
+    const relayPosts = db.collection<PostDoc>('posts')
     await ensurePostIndexes(relayPosts)
     const relayApp = createApp({
       posts: relayPosts,
@@ -203,19 +205,29 @@ describe('post outbox relay', () => {
       logger: silentLogger('posts'),
       production: true,
     })
-    const as = async (user: string) => ({
-      'content-type': 'application/json',
-      authorization: `Bearer ${await issuer.tokenFor(user)}`,
-    })
-    const author = randomUUID()
     const send = async (method: string, path: string, user: string, body?: unknown) =>
       relayApp.handle(
         new Request(`http://localhost${path}`, {
           method,
-          headers: await as(user),
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${await issuer.tokenFor(user)}`,
+          },
           body: body ? JSON.stringify(body) : undefined,
         }),
       )
+    return { db, relayPosts, send }
+  }
+
+  /** Waits (up to 10 s) until the relay has nothing pending. */
+  async function drained(relay: { pending(): Promise<number> }) {
+    const deadline = Date.now() + 10_000
+    while ((await relay.pending()) > 0 && Date.now() < deadline) await Bun.sleep(20)
+  }
+
+  test('publishes each post’s events in order, keyed by author, and removes deleted posts once out', async () => {
+    const { db, relayPosts, send } = await relayFixture('relay')
+    const author = randomUUID()
     const post = (await (await send('POST', '/posts', author, { body: 'hello' })).json()) as {
       id: string
     }
@@ -237,8 +249,7 @@ describe('post outbox relay', () => {
       expect(await relay.pending()).toBe(4)
       available = publisher
       relay.kick()
-      const deadline = Date.now() + 10_000
-      while ((await relay.pending()) > 0 && Date.now() < deadline) await Bun.sleep(20)
+      await drained(relay)
       expect(await relayPosts.countDocuments({ _id: post.id })).toBe(0)
     } finally {
       await relay.stop()
@@ -270,31 +281,14 @@ describe('post outbox relay', () => {
       { key: author, type: 'post.liked', version: 3 },
       { key: author, type: 'post.deleted', version: 4 },
     ])
-    await client.db(`${dbName}_relay`).dropDatabase()
+    await db.dropDatabase()
   }, 30_000)
 
   test('an event written while its post’s earlier events are being published is kept and goes out next', async () => {
-    const db = client.db(`${dbName}_relay2`)
-    const relayPosts = db.collection<PostDoc>('posts')
-    await ensurePostIndexes(relayPosts)
-    const relayApp = createApp({
-      posts: relayPosts,
-      verify: issuer.verify,
-      logger: silentLogger('posts'),
-      production: true,
-    })
+    const { db, relayPosts, send: sendAs } = await relayFixture('relay2')
     const author = randomUUID()
-    const send = async (method: string, path: string, body?: unknown) =>
-      relayApp.handle(
-        new Request(`http://localhost${path}`, {
-          method,
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${await issuer.tokenFor(author)}`,
-          },
-          body: body ? JSON.stringify(body) : undefined,
-        }),
-      )
+    const send = (method: string, path: string, body?: unknown) =>
+      sendAs(method, path, author, body)
     const live = (await (await send('POST', '/posts', { body: 'stays' })).json()) as { id: string }
     const gone = (await (await send('POST', '/posts', { body: 'goes' })).json()) as { id: string }
     await send('DELETE', `/posts/${gone.id}`)
@@ -322,8 +316,7 @@ describe('post outbox relay', () => {
       pollIntervalMs: 50,
     })
     try {
-      const deadline = Date.now() + 10_000
-      while ((await relay.pending()) > 0 && Date.now() < deadline) await Bun.sleep(20)
+      await drained(relay)
     } finally {
       await relay.stop()
     }

@@ -12,7 +12,7 @@ import {
   type TestRedis,
   type UpstashBridge,
 } from '@civildiy/devstack'
-import type { FeedPost, FeedStore } from './feed-store.ts'
+import type { FeedPost, FeedStore, PageQuery } from './feed-store.ts'
 import { createMemoryStore } from './memory-store.ts'
 import { createRedisStore } from './redis-store.ts'
 import { createUpstashStore } from './upstash-store.ts'
@@ -62,6 +62,29 @@ for (const [name, make] of adapters) {
     const fresh = () => {
       p = `contract:${randomUUID().slice(0, 8)}:`
       return p
+    }
+    /** A home-feed query under `pre` that merges followed high-follower authors. */
+    const mergedHome = (pre: string) => ({
+      timeline: `${pre}home:me`,
+      postPrefix: `${pre}post:`,
+      merge: {
+        following: `${pre}following:me`,
+        celebrities: `${pre}celebrities`,
+        authorTimelinePrefix: `${pre}author:`,
+      },
+    })
+    /** Every post id of a feed, read page by page through the cursor. */
+    const readAllPages = async (q: Omit<PageQuery, 'after' | 'limit'>, limit: number) => {
+      const seen: string[] = []
+      let after: PageQuery['after'] = null
+      for (let pages = 0; pages < 100; pages++) {
+        const page = await store.page({ ...q, after, limit })
+        if (!page.length) break
+        seen.push(...page.map((x) => x.post.id))
+        const last = page.at(-1)!
+        after = { score: last.score, id: last.post.id }
+      }
+      return seen
     }
 
     test('remembers processed event ids until their TTL passes; keeps metadata', async () => {
@@ -136,29 +159,12 @@ for (const [name, make] of adapters) {
         await store.setPost(`${pre}post:${id}`, post(id, t + i))
         await store.add([`${pre}home`], t + i, id, 100)
       }
-      const seen: string[] = []
-      let after: { score: number; id: string } | null = null
-      for (let pages = 0; pages < 20; pages++) {
-        const page = await store.page({ ...q, after, limit: 2 })
-        if (!page.length) break
-        seen.push(...page.map((x) => x.post.id))
-        const last = page.at(-1)!
-        after = { score: last.score, id: last.post.id }
-      }
-      expect(seen).toEqual([...tied].reverse().concat(['o3', 'o2', 'o1']))
+      expect(await readAllPages(q, 2)).toEqual([...tied].reverse().concat(['o3', 'o2', 'o1']))
     })
 
     test('a page merges the timelines of followed high-follower authors, once each', async () => {
       const pre = fresh()
-      const q = {
-        timeline: `${pre}home:me`,
-        postPrefix: `${pre}post:`,
-        merge: {
-          following: `${pre}following:me`,
-          celebrities: `${pre}celebrities`,
-          authorTimelinePrefix: `${pre}author:`,
-        },
-      }
+      const q = mergedHome(pre)
       await store.setPost(`${pre}post:a1`, post('a1', 10))
       await store.setPost(`${pre}post:c1`, post('c1', 20))
       await store.setPost(`${pre}post:c2`, post('c2', 30))
@@ -179,15 +185,7 @@ for (const [name, make] of adapters) {
 
     test('a merged page stays in order when one timeline is mostly missing posts and shares posts with another', async () => {
       const pre = fresh()
-      const q = {
-        timeline: `${pre}home:me`,
-        postPrefix: `${pre}post:`,
-        merge: {
-          following: `${pre}following:me`,
-          celebrities: `${pre}celebrities`,
-          authorTimelinePrefix: `${pre}author:`,
-        },
-      }
+      const q = mergedHome(pre)
       await store.setAdd(`${pre}following:me`, 'star')
       await store.setAdd(`${pre}celebrities`, 'star')
       // Home: h2..h20 at even scores. The star: s1..s39 at odd scores, only three of
@@ -208,18 +206,7 @@ for (const [name, make] of adapters) {
         ...[20, 18, 16, 14, 12, 10, 8, 6, 4, 2].map((s) => `h${s}`),
         's1',
       ]
-      for (const limit of [1, 2, 3, 5, 20]) {
-        const seen: string[] = []
-        let after: { score: number; id: string } | null = null
-        for (let pages = 0; pages < 30; pages++) {
-          const page = await store.page({ ...q, after, limit })
-          if (!page.length) break
-          seen.push(...page.map((x) => x.post.id))
-          const last = page.at(-1)!
-          after = { score: last.score, id: last.post.id }
-        }
-        expect(seen).toEqual(expected)
-      }
+      for (const limit of [1, 2, 3, 5, 20]) expect(await readAllPages(q, limit)).toEqual(expected)
     })
 
     test('fan-out adds to (and removes from) every follower set and the extra keys in one call', async () => {

@@ -1,0 +1,30 @@
+/**
+ * What a running process uses, read from Linux /proc: resident memory and CPU
+ * time. For benchmarks that watch the processes they spawned.
+ */
+import { readFileSync } from 'node:fs'
+
+/**
+ * Resident memory (VmRSS) of a process in MiB, or null when /proc cannot be read
+ * (the process is gone, or this is not Linux).
+ * @example rssMiB(proc.pid) // 62.1
+ */
+export function rssMiB(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024
+  } catch {
+    return null
+  }
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat
+ * (fields 14 and 15, in USER_HZ ticks, which Linux fixes at 100 per second).
+ * @throws when /proc cannot be read.
+ * @example const before = cpuSeconds(pid); await Bun.sleep(3000); const busy = (cpuSeconds(pid) - before) / 3
+ */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
