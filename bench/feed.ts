@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { freePort, startKafkaBroker, startTestRedis } from '../devstack/src/index.ts'
+import { freePort, startTestRedis } from '../devstack/src/index.ts'
 import { fmt, markdownTable, ratio, summarize } from '../harness/src/report/stats.ts'
 import {
   createEvent,
@@ -24,6 +24,7 @@ import {
   UserFollowed,
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
+import { spawnKafkaBroker } from './lib/devstack-kafka.ts'
 import { load } from './lib/load.ts'
 import { cpuSeconds } from './lib/process-usage.ts'
 
@@ -35,7 +36,9 @@ const root = join(import.meta.dir, '..')
 const work = mkdtempSync(join(tmpdir(), 'bench-feed-'))
 const procs: ReturnType<typeof Bun.spawn>[] = []
 
-const broker = await startKafkaBroker({ port: 0, log: () => {} })
+// Its own process, as `npm start` runs it: the poller and the posting loop below
+// would otherwise share the broker's event loop.
+const broker = await spawnKafkaBroker()
 const redis = await startTestRedis()
 const redisInfo = redis ? new Bun.RedisClient(redis.url) : null
 const issuer = await createTestIssuer()
@@ -138,7 +141,7 @@ try {
         await fetch(`${feedUrl}/feed?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, {
           headers: { authorization: `Bearer ${readerToken}` },
         })
-      ).json()) as { items: { id: string }[]; nextCursor: string | null }
+      ).json()) as { items: { id: string; createdAt: string }[]; nextCursor: string | null }
     const home = async () => (await page(20, null)).items
     // Warm up: once a post reaches the last follower's home, the follows are applied.
     const warm = (await (await post('warm-up')).json()) as { id: string }
@@ -148,20 +151,44 @@ try {
       await Bun.sleep(20)
     }
     const sentAt = new Map<string, number>()
+    /** createdAt (ms since the epoch, from the 201) of each accepted post not seen yet. */
+    const unseenCreatedAt = new Map<string, number>()
     const seenAt = new Map<string, number>()
     const pending = new Set<Promise<unknown>>()
     let polling = true
+    const see = (items: { id: string }[]) => {
+      const now = performance.now()
+      let fresh = 0
+      for (const item of items) {
+        if (seenAt.has(item.id)) continue
+        seenAt.set(item.id, now)
+        unseenCreatedAt.delete(item.id)
+        fresh++
+      }
+      return fresh
+    }
     // Back to back; when a burst lands between two polls, page back to the newest
-    // post already seen, so no post is missed for having left the first page.
+    // post already seen, so no post is missed for having left the first page. Posts
+    // are applied concurrently, so an older one can land below posts already seen:
+    // every 100 ms a sweep pages back past the oldest post not seen yet.
     const poller = (async () => {
+      let lastSweep = performance.now()
       while (polling) {
         let cursor: string | null = null
         for (;;) {
           const p = await page(cursor ? 100 : 20, cursor)
-          const now = performance.now()
-          const fresh = p.items.filter((item) => !seenAt.has(item.id))
-          for (const item of fresh) seenAt.set(item.id, now)
-          if (fresh.length < p.items.length || !p.nextCursor || !polling) break
+          if (see(p.items) < p.items.length || !p.nextCursor || !polling) break
+          cursor = p.nextCursor
+        }
+        if (performance.now() - lastSweep < 100 || unseenCreatedAt.size === 0) continue
+        lastSweep = performance.now()
+        const oldest = Math.min(...unseenCreatedAt.values())
+        cursor = null
+        for (;;) {
+          const p = await page(100, cursor)
+          see(p.items)
+          const last = p.items.at(-1)
+          if (!p.nextCursor || !last || Date.parse(last.createdAt) < oldest || !polling) break
           cursor = p.nextCursor
         }
       }
@@ -175,9 +202,10 @@ try {
       while (sent < due) {
         const started = performance.now()
         const p = post(`bench post ${sent}`)
-          .then((r) => r.json() as Promise<{ id: string }>)
+          .then((r) => r.json() as Promise<{ id: string; createdAt: string }>)
           .then((b) => {
             sentAt.set(b.id, started)
+            if (!seenAt.has(b.id)) unseenCreatedAt.set(b.id, Date.parse(b.createdAt))
             accepted.push(performance.now() - started)
           })
         pending.add(p)

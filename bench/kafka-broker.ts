@@ -14,25 +14,20 @@ import { parseArgs } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
 import { startKafkaBroker } from '../devstack/src/index.ts'
 import { fmt, markdownTable, summarize } from '../harness/src/report/stats.ts'
-import { spawnUntilReady } from './lib/spawn-ready.ts'
+import { spawnKafkaBroker } from './lib/devstack-kafka.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
 })
 const quick = Boolean(args.quick)
 const root = join(import.meta.dir, '..')
-const cli = join(root, 'devstack', 'src', 'cli.ts')
 
 async function startup(runs: number) {
   const spawned: number[] = []
   for (let i = 0; i < runs; i++) {
-    const { proc, readyMs } = await spawnUntilReady(
-      [process.execPath, cli, '--in-memory', '--only', 'kafka', '--kafka-port', '0'],
-      /^devstack ready/,
-    )
-    spawned.push(readyMs)
-    proc.kill('SIGTERM')
-    await proc.exited
+    const broker = await spawnKafkaBroker()
+    spawned.push(broker.readyMs)
+    await broker.stop()
   }
   const inProcess: number[] = []
   for (let i = 0; i < runs; i++) {
@@ -131,20 +126,11 @@ async function latency(brokers: string[], rate: number, seconds: number) {
 
 const runs = quick ? 10 : 20
 const start = await startup(runs)
-const { proc, lines } = await spawnUntilReady(
-  [process.execPath, cli, '--in-memory', '--only', 'kafka', '--kafka-port', '0'],
-  /^devstack ready/,
-)
-const brokers = [
-  lines
-    .find((l) => l.startsWith('kafka'))!
-    .split('kafka://')[1]!
-    .split(' ')[0]!,
-]
+const broker = await spawnKafkaBroker()
+const { brokers } = broker
 const tp = await throughput(brokers, quick ? 50_000 : 200_000)
 const lat = await latency(brokers, 1_000, quick ? 3 : 15)
-proc.kill('SIGTERM')
-await proc.exited
+await broker.stop()
 
 const table = markdownTable(
   ['figure', 'measured', 'target'],

@@ -174,23 +174,58 @@ function docsOf(ctx: CommandContext, name: string): Document[] {
 
 /**
  * The documents a filter can match: an `_id` equality is answered from the
- * primary key map instead of a collection scan (mingo still applies the whole
- * filter to the candidate).
+ * primary key map, and an equality on the leading field of a secondary index from
+ * that index's postings, instead of a collection scan (mingo still applies the
+ * whole filter to each candidate).
  */
+/** Whether an `_id` condition is a plain value (not an operator expression). */
+function isExactId(id: unknown): boolean {
+  return (
+    id === null ||
+    typeof id !== 'object' ||
+    !Object.keys(id).some((k) => k.startsWith('$')) ||
+    Object.keys(id).length === 0
+  )
+}
+
 function candidates(coll: Collection | undefined, filter: Document): Document[] {
   if (!coll) return []
   const id = filter._id
-  const exact =
-    id !== undefined &&
-    (id === null ||
-      typeof id !== 'object' ||
-      !Object.keys(id).some((k) => k.startsWith('$')) ||
-      Object.keys(id).length === 0)
-  if (exact) {
+  if (id !== undefined && isExactId(id)) {
     const doc = coll.docs.get(keyOf(id))
     return doc ? [doc] : []
   }
+  for (const [field, condition] of Object.entries(filter)) {
+    if (field.startsWith('$')) continue
+    const value = equalityOperand(condition)
+    if (value === undefined) continue
+    const found = coll.lookup(field, value)
+    if (found) return found
+  }
   return coll.all()
+}
+
+/**
+ * The documents matching `filter`, in natural order. A filter that is only an
+ * exact `_id` is answered from the primary key map without building a mingo query
+ * (mingo copies its operator tables for every query, the larger cost here).
+ */
+function matching(coll: Collection | undefined, filter: Document): Document[] {
+  const found = candidates(coll, filter)
+  const keys = Object.keys(filter)
+  if (keys.length === 1 && keys[0] === '_id' && found.length <= 1 && isExactId(filter._id))
+    return found
+  return find(found, filter).all() as Document[]
+}
+
+/** The value a field condition tests equality with (`v` or `{ $eq: v }`), else undefined. */
+function equalityOperand(condition: unknown): unknown {
+  if (condition === null || typeof condition !== 'object' || Array.isArray(condition))
+    return condition
+  if (condition instanceof Date || condition instanceof ObjectId) return condition
+  const keys = Object.keys(condition)
+  if (keys.length === 1 && keys[0] === '$eq') return (condition as Document).$eq
+  return undefined
 }
 
 function resolver(ctx: CommandContext) {
@@ -334,7 +369,7 @@ function updateCommand(cmd: Document, ctx: CommandContext): Document {
           'multi update is not supported for replacement-style update',
         )
       }
-      const matched = find(candidates(coll, q), q).all() as Document[]
+      const matched = matching(coll, q)
       const targets = spec.multi ? matched : matched.slice(0, 1)
       for (const doc of targets) {
         const next = applyUpdate(doc, u, spec.arrayFilters as Document[] | undefined, false)
@@ -385,7 +420,7 @@ function deleteCommand(cmd: Document, ctx: CommandContext): Document {
     try {
       if (!coll) continue
       const q = (spec.q ?? {}) as Document
-      const matched = find(candidates(coll, q), q).all() as Document[]
+      const matched = matching(coll, q)
       for (const doc of Number(spec.limit) === 1 ? matched.slice(0, 1) : matched) {
         coll.remove(doc)
         ctx.store.logDelete(coll, doc._id)
@@ -460,7 +495,13 @@ function aggregateCommand(cmd: Document, ctx: CommandContext): Document {
   }
   if (cmd.explain)
     throw new CommandError('IllegalOperation', 'explain is not supported by the devstack MongoDB')
-  const results = aggregate(docsOf(ctx, cmd.aggregate), pipeline, {
+  // A leading $match narrows the input through the indexes as a find would.
+  const first = pipeline[0] as Document | undefined
+  const input =
+    first?.$match && typeof first.$match === 'object'
+      ? candidates(ctx.store.collection(ctx.db, cmd.aggregate), first.$match as Document)
+      : docsOf(ctx, cmd.aggregate)
+  const results = aggregate(input, pipeline, {
     collectionResolver: resolver(ctx),
   }) as Document[]
   const batchSize = (cmd.cursor as Document | undefined)?.batchSize as number | undefined
@@ -468,7 +509,8 @@ function aggregateCommand(cmd: Document, ctx: CommandContext): Document {
 }
 
 function count(cmd: Document, ctx: CommandContext): number {
-  let cursor = find(docsOf(ctx, collName(cmd, 'count')), (cmd.query ?? {}) as Document)
+  const query = (cmd.query ?? {}) as Document
+  let cursor = find(candidates(ctx.store.collection(ctx.db, collName(cmd, 'count')), query), query)
   if (cmd.skip) cursor = cursor.skip(Number(cmd.skip))
   if (cmd.limit) cursor = cursor.limit(Math.abs(Number(cmd.limit)))
   return cursor.all().length

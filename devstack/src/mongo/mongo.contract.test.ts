@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
-import { type Collection, type Db, type Document, MongoClient, MongoServerError } from 'mongodb'
+import {
+  type Collection,
+  type Db,
+  type Document,
+  MongoClient,
+  MongoServerError,
+  ObjectId,
+} from 'mongodb'
 import { type MongoLogEntry, type MongoServer, startMongo } from './server.ts'
 
 const external = process.env.MONGO_URL
@@ -242,6 +249,57 @@ describe('collections and indexes', () => {
     await c.insertMany([{ u: 1 }, { u: 1 }])
     const cannotBuild = await c.createIndex({ u: 1 }, { unique: true }).catch((e: unknown) => e)
     expect((cannotBuild as MongoServerError).code).toBe(11000)
+  })
+
+  test('equality filters on an indexed field find the same documents as a scan, through updates and deletes', async () => {
+    const c = coll<{ _id: number; [field: string]: unknown }>('indexed')
+    const oid = new ObjectId()
+    const day = new Date('2026-01-02T03:04:05Z')
+    await c.insertMany([
+      { _id: 1, k: 'a', flag: true },
+      { _id: 2, k: ['a', 'b'] },
+      { _id: 3, k: 7, flag: false },
+      { _id: 4, k: oid },
+      { _id: 5, k: day },
+      { _id: 6, k: null },
+      { _id: 7 },
+      { _id: 8, k: { a: 1 } },
+      { _id: 9, k: 'a' },
+    ])
+    await c.createIndex({ k: 1, other: -1 })
+    await c.createIndex({ flag: 1 }, { sparse: true })
+    const ids = async (filter: Document, sort: Document = { _id: 1 }) =>
+      (await c.find(filter).sort(sort).toArray()).map((d) => d._id)
+    expect(await ids({ k: 'a' })).toEqual([1, 2, 9])
+    expect(await ids({ k: { $eq: 'b' } })).toEqual([2])
+    expect(await ids({ k: 7 })).toEqual([3])
+    expect(await ids({ k: oid })).toEqual([4])
+    expect(await ids({ k: day })).toEqual([5])
+    expect(await ids({ k: null })).toEqual([6, 7])
+    expect(await ids({ k: { a: 1 } })).toEqual([8])
+    expect(await ids({ k: 'a', _id: { $gt: 1 } })).toEqual([2, 9])
+    expect(await ids({ flag: true })).toEqual([1])
+    expect(await ids({ flag: false })).toEqual([3])
+    expect(await ids({ k: 'zzz' })).toEqual([])
+
+    await c.updateOne({ _id: 1 }, { $set: { k: 'b' }, $unset: { flag: '' } })
+    await c.updateMany({ k: 'a' }, { $set: { seen: true } })
+    expect(await ids({ k: 'a' })).toEqual([2, 9])
+    expect(await ids({ k: 'b' })).toEqual([1, 2])
+    expect(await ids({ flag: true })).toEqual([])
+    expect(await ids({ seen: true })).toEqual([2, 9])
+    expect(await c.countDocuments({ k: 'a' })).toBe(2)
+    expect(
+      await c
+        .aggregate([{ $match: { k: 'b' } }, { $group: { _id: null, n: { $sum: 1 } } }])
+        .toArray(),
+    ).toEqual([{ _id: null, n: 2 }])
+    expect((await c.findOne({ _id: 9 }))?.k).toBe('a')
+    await c.deleteMany({ k: 'b' })
+    expect(await ids({ k: 'a' })).toEqual([9])
+    expect(await c.countDocuments({ k: 'b' })).toBe(0)
+    await c.dropIndex('k_1_other_-1')
+    expect(await ids({ k: 'a' })).toEqual([9])
   })
 })
 

@@ -4,7 +4,11 @@
  * replayed and compacted at start, so data survives a restart.
  *
  * Query, update and aggregation semantics come from `mingo`; this module only
- * stores documents and keeps indexes consistent.
+ * stores documents and keeps indexes consistent. Secondary indexes also keep a
+ * posting list per value of their leading field, so an equality filter on that
+ * field (the outbox relay's `{ outboxPending: true }`, a timeline's `{ authorId }`)
+ * hands mingo the matching documents instead of the whole collection, as mongod's
+ * index scan would.
  */
 import { randomUUID } from 'node:crypto'
 import {
@@ -43,6 +47,44 @@ export function keyOf(value: unknown): string {
   return EJSON.stringify(value === undefined ? null : value, { relaxed: false })
 }
 
+/**
+ * A posting-list key for a leading-field value, or null for types the postings do
+ * not hold (documents with such values are then found only by a collection scan,
+ * which is what the query falls back to for those values).
+ */
+function equalityKey(value: unknown): string | null {
+  switch (typeof value) {
+    case 'string':
+      return `s:${value}`
+    case 'boolean':
+      return `b:${value}`
+    case 'number':
+      // 0 and -0 compare equal in queries and print the same.
+      return Number.isFinite(value) ? `n:${value}` : null
+    default:
+      if (value instanceof ObjectId) return `o:${value.toHexString()}`
+      if (value instanceof Date) return `d:${value.getTime()}`
+      return null
+  }
+}
+
+/** Keys a document is listed under for `value`: each element of an array (multikey), else the value. */
+function equalityKeys(value: unknown): string[] {
+  const values = Array.isArray(value) ? value : [value]
+  const keys: string[] = []
+  for (const v of values) {
+    const k = equalityKey(v)
+    if (k !== null) keys.push(k)
+  }
+  return keys
+}
+
+/** Ids of the documents holding each leading-field value of one secondary index. */
+interface Postings {
+  field: string
+  ids: Map<string, Set<string>>
+}
+
 function getPath(doc: Document, path: string): unknown {
   let cur: unknown = doc
   for (const part of path.split('.')) {
@@ -56,6 +98,10 @@ export class Collection {
   readonly docs = new Map<string, Document>()
   readonly indexes: IndexSpec[] = [ID_INDEX]
   private readonly unique = new Map<string, Map<string, string>>([['_id_', new Map()]])
+  private readonly postings = new Map<string, Postings>()
+  /** Insertion sequence per document id, so index lookups return natural order. */
+  private readonly sequence = new Map<string, number>()
+  private nextSequence = 0
   readonly uuid = new UUID()
 
   constructor(
@@ -83,8 +129,26 @@ export class Collection {
     this.checkUnique(doc, null)
     const id = keyOf(doc._id)
     this.docs.set(id, doc)
+    this.sequence.set(id, this.nextSequence++)
     this.indexDoc(doc, id)
     return doc
+  }
+
+  /**
+   * The documents whose `field` equals `value` (or, for an array field, holds it),
+   * from the postings of a secondary index led by `field`; null when no such index
+   * exists or the value's type is not held in postings (scan instead). Natural order.
+   */
+  lookup(field: string, value: unknown): Document[] | null {
+    const key = equalityKey(value)
+    if (key === null) return null
+    for (const p of this.postings.values()) {
+      if (p.field !== field) continue
+      const ids = [...(p.ids.get(key) ?? [])]
+      ids.sort((a, b) => (this.sequence.get(a) ?? 0) - (this.sequence.get(b) ?? 0))
+      return ids.map((id) => this.docs.get(id)!)
+    }
+    return null
   }
 
   /**
@@ -109,6 +173,7 @@ export class Collection {
   remove(doc: Document): void {
     const id = keyOf(doc._id)
     if (!this.docs.delete(id)) return
+    this.sequence.delete(id)
     this.unindexDoc(doc)
   }
 
@@ -145,6 +210,14 @@ export class Collection {
       }
       this.unique.set(spec.name, map)
     }
+    const field = Object.keys(spec.key)[0]!
+    // A partial index leaves documents out whatever their value, and a dotted path
+    // can run through arrays of subdocuments: neither can answer a plain equality.
+    if (!spec.partialFilterExpression && !field.includes('.')) {
+      const postings: Postings = { field, ids: new Map() }
+      this.postings.set(spec.name, postings)
+      for (const [id, doc] of this.docs) this.post(postings, doc, id)
+    }
     this.indexes.push(spec)
     return true
   }
@@ -156,6 +229,24 @@ export class Collection {
     if (at < 0) throw new CommandError('IndexNotFound', `index not found with name [${name}]`)
     this.indexes.splice(at, 1)
     this.unique.delete(name)
+    this.postings.delete(name)
+  }
+
+  private post(p: Postings, doc: Document, id: string): void {
+    for (const k of equalityKeys(doc[p.field])) {
+      const ids = p.ids.get(k)
+      if (ids) ids.add(id)
+      else p.ids.set(k, new Set([id]))
+    }
+  }
+
+  private unpost(p: Postings, doc: Document, id: string): void {
+    for (const k of equalityKeys(doc[p.field])) {
+      const ids = p.ids.get(k)
+      if (!ids) continue
+      ids.delete(id)
+      if (ids.size === 0) p.ids.delete(k)
+    }
   }
 
   /** Index key string of `doc` under `spec`, or null when the index skips it (sparse, partial). */
@@ -186,6 +277,7 @@ export class Collection {
       const k = spec.name === '_id_' ? keyOf([doc._id]) : this.indexKey(spec, doc)
       if (k !== null) map.set(k, id)
     }
+    for (const p of this.postings.values()) this.post(p, doc, id)
   }
 
   private unindexDoc(doc: Document): void {
@@ -195,6 +287,8 @@ export class Collection {
       const k = spec.name === '_id_' ? keyOf([doc._id]) : this.indexKey(spec, doc)
       if (k !== null) map.delete(k)
     }
+    const id = keyOf(doc._id)
+    for (const p of this.postings.values()) this.unpost(p, doc, id)
   }
 
   private duplicate(spec: IndexSpec, doc: Document): CommandError {
