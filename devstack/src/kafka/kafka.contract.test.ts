@@ -248,7 +248,7 @@ describe('consumer groups', () => {
     await createTopic(topic, 4)
     const child = Bun.spawn(
       [
-        'bun',
+        process.execPath,
         join(import.meta.dir, 'testing', 'consumer-process.ts'),
         b.brokers.join(','),
         groupId,
