@@ -17,7 +17,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { freePort, startDevstack, startTestRedis } from '../devstack/src/index.ts'
+import { freePort, startTestRedis } from '../devstack/src/index.ts'
 import { measurePropagation, type PlannedPost } from '../harness/src/check/propagation.ts'
 import { type Session, stackClient } from '../harness/src/client/stack-client.ts'
 import { defaultDataDir, densestSubgraph, loadDataset } from '../harness/src/replay/dataset.ts'
@@ -31,6 +31,7 @@ import {
   UserFollowed,
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
+import { spawnDevstack } from './lib/spawn-devstack.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
@@ -41,21 +42,18 @@ const outageSec = quick ? 5 : 30
 const root = join(import.meta.dir, '..')
 const procs = new Map<string, ReturnType<typeof Bun.spawn>>()
 
-const stack = await startDevstack({
-  only: ['kafka', 'consul', 'mongo'],
-  kafka: { port: 0, log: () => {} },
-  consul: { port: 0 },
-  mongo: { port: 0 },
-})
+// Its own process, as `npm start` runs it: the load generator and the pollers below
+// would otherwise share the servers' event loop.
+const stack = await spawnDevstack(['kafka', 'consul', 'mongo'])
 const redis = await startTestRedis()
 const issuer = await createTestIssuer()
 const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
 const env = {
   HOST: '127.0.0.1',
   ADVERTISE_ADDRESS: '127.0.0.1',
-  CONSUL_HTTP_ADDR: stack.url('consul')!,
-  KAFKA_BROKERS: stack.url('kafka')!.replace('kafka://', ''),
-  MONGO_URL: stack.url('mongo')!,
+  CONSUL_HTTP_ADDR: stack.url('consul'),
+  KAFKA_BROKERS: stack.brokers.join(','),
+  MONGO_URL: stack.url('mongo'),
   AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
   REDIS_URL: redis?.url ?? '',
   FEED_KEY_PREFIX: `bench-events-${Date.now()}:`,
@@ -127,11 +125,7 @@ try {
     })
   }
   const publisher = await createEventPublisher(
-    kafkaClient(
-      stack.url('kafka')!.replace('kafka://', '').split(','),
-      'bench-events',
-      silentLogger(),
-    ),
+    kafkaClient(stack.brokers, 'bench-events', silentLogger()),
   )
   for (let i = 0; i < edges.length; i += 500) {
     await publisher.publish(

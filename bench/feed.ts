@@ -24,9 +24,9 @@ import {
   UserFollowed,
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
-import { spawnKafkaBroker } from './lib/devstack-kafka.ts'
 import { load } from './lib/load.ts'
 import { cpuSeconds } from './lib/process-usage.ts'
+import { spawnDevstack } from './lib/spawn-devstack.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
@@ -38,7 +38,7 @@ const procs: ReturnType<typeof Bun.spawn>[] = []
 
 // Its own process, as `npm start` runs it: the poller and the posting loop below
 // would otherwise share the broker's event loop.
-const broker = await spawnKafkaBroker()
+const broker = await spawnDevstack(['kafka'])
 const redis = await startTestRedis()
 const redisInfo = redis ? new Bun.RedisClient(redis.url) : null
 const issuer = await createTestIssuer()

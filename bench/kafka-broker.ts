@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
 import { startKafkaBroker } from '../devstack/src/index.ts'
 import { fmt, markdownTable, summarize } from '../harness/src/report/stats.ts'
-import { spawnKafkaBroker } from './lib/devstack-kafka.ts'
+import { spawnDevstack } from './lib/spawn-devstack.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
@@ -25,7 +25,7 @@ const root = join(import.meta.dir, '..')
 async function startup(runs: number) {
   const spawned: number[] = []
   for (let i = 0; i < runs; i++) {
-    const broker = await spawnKafkaBroker()
+    const broker = await spawnDevstack(['kafka'])
     spawned.push(broker.readyMs)
     await broker.stop()
   }
@@ -126,7 +126,7 @@ async function latency(brokers: string[], rate: number, seconds: number) {
 
 const runs = quick ? 10 : 20
 const start = await startup(runs)
-const broker = await spawnKafkaBroker()
+const broker = await spawnDevstack(['kafka'])
 const { brokers } = broker
 const tp = await throughput(brokers, quick ? 50_000 : 200_000)
 const lat = await latency(brokers, 1_000, quick ? 3 : 15)
