@@ -32,6 +32,7 @@ import {
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
+import { spawnServing } from './lib/spawn-serving.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
@@ -62,23 +63,13 @@ const env = {
 }
 
 async function start(name: string, main: string, port: number): Promise<string> {
-  const proc = Bun.spawn([process.execPath, join(root, main)], {
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdout: 'ignore',
-    stderr: 'inherit',
+  const url = `http://127.0.0.1:${port}`
+  const proc = await spawnServing([process.execPath, join(root, main)], {
+    env: { ...env, PORT: String(port) },
+    probe: `${url}/health/ready`,
+    timeoutMs: 60_000,
   })
   procs.set(name, proc)
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  while (
-    !(await fetch(`${url}/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline) throw new Error(`${name} did not become ready`)
-    await Bun.sleep(20)
-  }
   return url
 }
 

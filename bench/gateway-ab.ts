@@ -14,11 +14,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { freePort, startConsul } from '../devstack/src/index.ts'
+import { startConsul } from '../devstack/src/index.ts'
 import { positiveNumber } from '../harness/src/command-args.ts'
 import { fmt } from '../harness/src/report/stats.ts'
 import { consulClient } from '../kit/src/index.ts'
 import { createTestIssuer } from '../kit/src/testing/index.ts'
+import { spawnGateway, spawnHelloUpstream } from './lib/gateway-fixtures.ts'
 import { ensureDebianPackages, wrk } from './lib/wrk.ts'
 
 const { values: args } = parseArgs({
@@ -55,41 +56,13 @@ const consul = consulClient(consulServer.url)
 const issuer = await createTestIssuer()
 const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
 
-async function spawn(cmd: string[], env: Record<string, string>, probe: string) {
-  procs.push(
-    Bun.spawn(cmd, {
-      env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'error', ...env },
-      stdout: 'ignore',
-      stderr: 'inherit',
-    }),
-  )
-  const deadline = Date.now() + 30_000
-  while (
-    !(await fetch(probe).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline) throw new Error(`${cmd.join(' ')} did not answer ${probe}`)
-    await Bun.sleep(50)
-  }
-}
-
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
 
 try {
   const auth = { authorization: `Bearer ${await issuer.tokenFor(crypto.randomUUID())}` }
-  const helloPort = await freePort()
-  const helloScript = join(work, 'hello.ts')
-  writeFileSync(
-    helloScript,
-    `import { Elysia } from 'elysia'\nconst body = 'x'.repeat(${bodyBytes})\nnew Elysia().get('/hello', () => body).listen({ hostname: '127.0.0.1', port: Number(process.env.PORT) })\n`,
-  )
-  await spawn(
-    [process.execPath, helloScript],
-    { PORT: String(helloPort) },
-    `http://127.0.0.1:${helloPort}/hello`,
-  )
+  const hello = await spawnHelloUpstream(work, bodyBytes)
+  procs.push(hello.proc)
+  const helloPort = hello.port
   await consul.agent.service.register({
     id: 'hello-1',
     name: 'hello',
@@ -103,21 +76,14 @@ try {
   )
   const urls: Record<string, string> = {}
   for (const [label, dir] of Object.entries(checkouts)) {
-    const port = await freePort()
-    await spawn(
-      [process.execPath, join(dir, 'gateway/src/main.ts')],
-      {
-        PORT: String(port),
-        CONSUL_HTTP_ADDR: consulServer.url,
-        ADVERTISE_ADDRESS: '127.0.0.1',
-        GATEWAY_ROUTES_FILE: routesFile,
-        AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-      },
-      `http://127.0.0.1:${port}/health/live`,
-    )
-    urls[label] = `http://127.0.0.1:${port}/hello`
+    const gateway = await spawnGateway({
+      checkout: dir,
+      consulUrl: consulServer.url,
+      routesFile,
+      jwksUrl: `http://127.0.0.1:${jwks.port}/jwks`,
+    })
+    procs.push(gateway.proc)
+    urls[label] = `${gateway.url}/hello`
     const deadline = Date.now() + 30_000
     while (!(await fetch(urls[label]!, { headers: auth }).then((r) => r.ok))) {
       if (Date.now() > deadline) throw new Error(`gateway ${label} never routed to the upstream`)

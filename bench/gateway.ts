@@ -26,7 +26,9 @@ import {
   Topics,
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
+import { spawnGateway, spawnHelloUpstream } from './lib/gateway-fixtures.ts'
 import { rssMiB } from './lib/process-usage.ts'
+import { spawnServing } from './lib/spawn-serving.ts'
 import { ensureDebianPackages, type WrkResult, wrk } from './lib/wrk.ts'
 
 const { values: args } = parseArgs({
@@ -46,23 +48,7 @@ const issuer = await createTestIssuer()
 const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
 
 async function spawn(cmd: string[], env: Record<string, string>, probe: string): Promise<void> {
-  procs.push(
-    Bun.spawn(cmd, {
-      env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'error', ...env },
-      stdout: 'ignore',
-      stderr: 'inherit',
-    }),
-  )
-  const deadline = Date.now() + 30_000
-  while (
-    !(await fetch(probe).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline) throw new Error(`${cmd.join(' ')} did not answer ${probe}`)
-    await Bun.sleep(20)
-  }
+  procs.push(await spawnServing(cmd, { env, probe }))
 }
 
 try {
@@ -70,17 +56,9 @@ try {
   const token = await issuer.tokenFor(userId)
   const auth = { authorization: `Bearer ${token}` }
 
-  const helloPort = await freePort()
-  const helloScript = join(work, 'hello.ts')
-  writeFileSync(
-    helloScript,
-    "import { Elysia } from 'elysia'\nnew Elysia().get('/hello', () => 'hello').listen({ hostname: '127.0.0.1', port: Number(process.env.PORT) })\n",
-  )
-  await spawn(
-    [process.execPath, helloScript],
-    { PORT: String(helloPort) },
-    `http://127.0.0.1:${helloPort}/hello`,
-  )
+  const hello = await spawnHelloUpstream(work)
+  procs.push(hello.proc)
+  const helloPort = hello.port
   await consul.agent.service.register({
     id: 'hello-1',
     name: 'hello',
@@ -131,7 +109,6 @@ try {
     await Bun.sleep(50)
   }
 
-  const gatewayPort = await freePort()
   const routesFile = join(work, 'routes.json')
   writeFileSync(
     routesFile,
@@ -142,20 +119,14 @@ try {
       ],
     }),
   )
-  await spawn(
-    [process.execPath, join(root, 'gateway/src/main.ts')],
-    {
-      PORT: String(gatewayPort),
-      CONSUL_HTTP_ADDR: consulServer.url,
-      ADVERTISE_ADDRESS: '127.0.0.1',
-      GATEWAY_ROUTES_FILE: routesFile,
-      AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-    },
-    `http://127.0.0.1:${gatewayPort}/health/live`,
-  )
-  const viaGateway = `http://127.0.0.1:${gatewayPort}`
+  const gateway = await spawnGateway({
+    checkout: root,
+    consulUrl: consulServer.url,
+    routesFile,
+    jwksUrl: `http://127.0.0.1:${jwks.port}/jwks`,
+  })
+  procs.push(gateway.proc)
+  const viaGateway = gateway.url
   for (;;) {
     const ok = await Promise.all(
       ['/hello', '/feed?limit=20'].map((p) =>

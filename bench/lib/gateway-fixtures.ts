@@ -1,0 +1,62 @@
+/**
+ * Processes the gateway benchmarks start: an Elysia hello upstream and the gateway
+ * itself, each spawned on a free loopback port and waited for.
+ */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Subprocess } from 'bun'
+import { freePort } from '../../devstack/src/index.ts'
+import { spawnServing } from './spawn-serving.ts'
+
+/**
+ * An Elysia app answering `GET /hello` with `bodyBytes` bytes, its script written to `dir`.
+ * @example const hello = await spawnHelloUpstream(workDir) // hello.port
+ */
+export async function spawnHelloUpstream(
+  dir: string,
+  bodyBytes = 5,
+): Promise<{ port: number; proc: Subprocess }> {
+  const port = await freePort()
+  const script = join(dir, 'hello.ts')
+  writeFileSync(
+    script,
+    `import { Elysia } from 'elysia'\nconst body = 'x'.repeat(${bodyBytes})\nnew Elysia().get('/hello', () => body).listen({ hostname: '127.0.0.1', port: Number(process.env.PORT) })\n`,
+  )
+  const proc = await spawnServing([process.execPath, script], {
+    env: { PORT: String(port) },
+    probe: `http://127.0.0.1:${port}/hello`,
+  })
+  return { port, proc }
+}
+
+export interface GatewayProcessOptions {
+  /** A checkout of this repository (its `gateway/src/main.ts` runs). */
+  checkout: string
+  consulUrl: string
+  routesFile: string
+  jwksUrl: string
+}
+
+/**
+ * The gateway in production mode with warn-level logs, registered in Consul.
+ * @example const gw = await spawnGateway({ checkout: root, consulUrl, routesFile, jwksUrl }) // gw.url
+ */
+export async function spawnGateway(
+  o: GatewayProcessOptions,
+): Promise<{ url: string; proc: Subprocess }> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const proc = await spawnServing([process.execPath, join(o.checkout, 'gateway/src/main.ts')], {
+    env: {
+      PORT: String(port),
+      CONSUL_HTTP_ADDR: o.consulUrl,
+      ADVERTISE_ADDRESS: '127.0.0.1',
+      GATEWAY_ROUTES_FILE: o.routesFile,
+      AUTH_JWKS_URL: o.jwksUrl,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    },
+    probe: `${url}/health/live`,
+  })
+  return { url, proc }
+}
