@@ -1,0 +1,185 @@
+/**
+ * Feed read path on its own: the feed service on a real Redis, a home feed of 20
+ * posts seeded through Kafka, then wrk (32 connections) on `GET /feed?limit=20` for
+ * a plain home page and for one that merges a high-follower author's timeline.
+ * Prints pages/s, p50/p99 and the feed service's CPU per page; `--profile DIR`
+ * runs the feed service under `bun --cpu-prof-md` and leaves the profiles in DIR
+ * (the sampled CPU time per function, for finding where a page's time goes).
+ *
+ * Usage: bun bench/feed-reads.ts [--seconds 8] [--profile DIR]
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { freePort, startTestRedis } from '../devstack/src/index.ts'
+import { positiveNumber } from '../harness/src/command-args.ts'
+import { fmt, markdownTable } from '../harness/src/report/stats.ts'
+import {
+  createEvent,
+  createEventPublisher,
+  kafkaClient,
+  PostCreated,
+  Topics,
+  UserFollowed,
+} from '../kit/src/index.ts'
+import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
+import { cpuSeconds } from './lib/process-usage.ts'
+import { spawnDevstack } from './lib/spawn-devstack.ts'
+import { spawnServing } from './lib/spawn-serving.ts'
+import { ensureDebianPackages, wrk } from './lib/wrk.ts'
+
+const { values: args } = parseArgs({
+  options: { seconds: { type: 'string' }, profile: { type: 'string' } },
+})
+let seconds: number
+try {
+  seconds = positiveNumber(args, 'seconds', 8)
+} catch (err) {
+  console.error((err as Error).message)
+  process.exit(2)
+}
+const root = join(import.meta.dir, '..')
+
+await ensureDebianPackages({ wrk: 'wrk' })
+const redis = await startTestRedis()
+if (!redis) {
+  console.error('bench/feed-reads: no redis-server could be started (install redis-server)')
+  process.exit(1)
+}
+const stack = await spawnDevstack(['kafka'])
+const issuer = await createTestIssuer()
+const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
+
+/**
+ * The functions with the most self samples in the `--cpu-prof-md` profile Bun wrote
+ * for process `pid` (its file name carries the pid), as shares of all samples.
+ */
+function topFunctions(dir: string, pid: number, count = 8): string {
+  const file = readdirSync(dir).find((f) => f.includes(`.${pid}.`) && f.endsWith('.md'))
+  if (!file) return `(no profile for pid ${pid} in ${dir})`
+  const text = readFileSync(join(dir, file), 'utf8')
+  const bySelf = new Map<string, number>()
+  let total = 0
+  for (const m of text.matchAll(/^### `(.+)`\n`([^`]*)` \| Self: .* \| Samples: (\d+)$/gm)) {
+    const name =
+      m[2] === '[native code]'
+        ? `${m[1]} (native)`
+        : `${m[1]} (${m[2]!.split('/').slice(-2).join('/')})`
+    const n = Number(m[3])
+    bySelf.set(name, (bySelf.get(name) ?? 0) + n)
+    total += n
+  }
+  return [...bySelf]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, n]) => `${((n / total) * 100).toFixed(1)}% ${name}`)
+    .join('\n')
+}
+
+/** Reads/s of one reader's home page: their 20 posts come from a friend, or half from a high-follower author merged at read time. */
+async function readPages(merged: boolean) {
+  const reader = crypto.randomUUID()
+  const friend = crypto.randomUUID()
+  const popular = crypto.randomUUID()
+  const followed = merged ? [friend, popular] : [friend]
+  const publisher = await createEventPublisher(
+    kafkaClient(stack.brokers, 'bench-feed-reads', silentLogger()),
+  )
+  const body = 'a realistic sentence of some length. '.repeat(3)
+  await publisher.publish([
+    ...followed.map((followeeId) => ({
+      topic: Topics.follows,
+      key: followeeId,
+      event: createEvent(UserFollowed, {
+        source: '/bench',
+        data: { followerId: reader, followeeId, followedAt: new Date().toISOString() },
+      }),
+    })),
+    ...Array.from({ length: 40 }, (_, i) => {
+      const authorId = followed[i % followed.length]!
+      return {
+        topic: Topics.posts,
+        key: authorId,
+        event: createEvent(PostCreated, {
+          source: '/bench',
+          data: {
+            postId: crypto.randomUUID(),
+            authorId,
+            version: 1,
+            body,
+            createdAt: new Date(Date.now() - i * 1000).toISOString(),
+          },
+        }),
+      }
+    }),
+  ])
+  await publisher.close()
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const profile = args.profile
+    ? ['--cpu-prof-md', `--cpu-prof-dir=${args.profile}`, '--cpu-prof-interval=200']
+    : []
+  const feed = await spawnServing(
+    [process.execPath, ...profile, join(root, 'services/feed/src/main.ts')],
+    {
+      env: {
+        PORT: String(port),
+        KAFKA_BROKERS: stack.brokers[0]!,
+        AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
+        CONSUL_HTTP_ADDR: '',
+        REDIS_URL: redis!.url,
+        FEED_KEY_PREFIX: `bench-reads-${Date.now()}:`,
+        // Threshold 0: every author with a follower is merged at read time.
+        FANOUT_THRESHOLD: merged ? '0' : '1000',
+      },
+      probe: `${url}/health/live`,
+    },
+  )
+  try {
+    const headers = { authorization: `Bearer ${await issuer.tokenFor(reader)}` }
+    const page = `${url}/feed?limit=20`
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const p = (await (await fetch(page, { headers })).json()) as { items?: unknown[] }
+      if (p.items?.length === 20) break
+      if (Date.now() > deadline) throw new Error('the seeded posts never reached the home feed')
+      await Bun.sleep(50)
+    }
+    await wrk(page, { connections: 32, seconds: 1, headers })
+    const cpu0 = cpuSeconds(feed.pid)
+    const w = await wrk(page, { connections: 32, seconds, headers })
+    const cpuUs = ((cpuSeconds(feed.pid) - cpu0) * 1e6) / (w.perSecond * seconds)
+    return { w, cpuUs, pid: feed.pid }
+  } finally {
+    feed.kill('SIGTERM')
+    await feed.exited
+  }
+}
+
+try {
+  const rows = []
+  const profiles: string[] = []
+  for (const merged of [false, true]) {
+    const { w, cpuUs, pid } = await readPages(merged)
+    if (args.profile)
+      profiles.push(
+        `${merged ? 'merged' : 'plain'} home page, feed service, share of self samples (whole run):\n${topFunctions(args.profile, pid)}`,
+      )
+    rows.push([
+      merged ? 'home page merging a high-follower author' : 'plain home page',
+      fmt(w.perSecond),
+      `${fmt(w.ms.p50)} / ${fmt(w.ms.p99)} ms`,
+      `${fmt(cpuUs)} µs`,
+      String(w.errors),
+    ])
+  }
+  console.log(
+    `\n## Feed reads, 20 items, Redis (wrk, 32 connections, ${seconds} s)\n\n${markdownTable(['page', 'pages/s', 'p50 / p99', 'feed-service CPU per page', 'errors'], rows)}\n`,
+  )
+  if (args.profile)
+    console.log(`${profiles.join('\n\n')}\n\nCPU profiles (markdown): ${args.profile}`)
+} finally {
+  jwks.stop(true)
+  await redis.stop()
+  await stack.stop()
+}
