@@ -72,7 +72,11 @@ test('published events become feed items served over HTTP; a poison message is d
       ? { authorization: `Bearer ${await issuer.tokenFor(as)}` }
       : {}
     const res = await app.handle(new Request(`http://localhost${path}`, { headers }))
-    return { status: res.status, body: (await res.json()) as { items: { id: string }[] } }
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: (await res.json()) as { items: { id: string }[] },
+    }
   }
   const [author, fan, p1, p2] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()]
   await publisher.publish([
@@ -126,7 +130,9 @@ test('published events become feed items served over HTTP; a poison message is d
 
   await until(async () => (await get('/feed', fan)).body.items.length === 2)
   expect((await get('/feed', fan)).body.items.map((i) => i.id)).toEqual([p2, p1])
-  expect((await get('/feed/global')).body.items.map((i) => i.id)).toEqual([p2, p1])
+  const global = await get('/feed/global')
+  expect(global.body.items.map((i) => i.id)).toEqual([p2, p1])
+  expect(global.type).toStartWith('application/json')
   expect((await get(`/feed/users/${author}`)).body.items.map((i) => i.id)).toEqual([p2, p1])
   expect((await get('/feed')).status).toBe(401)
   expect((await get('/feed/global?limit=0')).status).toBe(400)

@@ -1,7 +1,8 @@
 /**
  * The feed process killed (SIGKILL) mid-stream and started again, with its read
  * model in a real Redis: it resumes from the consumer group's committed offsets and
- * the view ends with every post exactly once, and no deleted post back.
+ * the view ends with every post exactly once, and no deleted post back. And a read
+ * model left in an older format is rebuilt from the events at start.
  */
 import { afterAll, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
@@ -18,7 +19,8 @@ import {
   UserFollowed,
 } from '@civildiy/kit'
 import { silentLogger } from '@civildiy/kit/testing'
-import { feedKeys } from './feed/keys.ts'
+import { feedKeys, READ_MODEL_FORMAT } from './feed/keys.ts'
+import type { FeedPost } from './store/feed-store.ts'
 import { createRedisStore } from './store/redis-store.ts'
 
 const redis = await startTestRedis()
@@ -126,4 +128,78 @@ test.skipIf(!redis)(
     expect(global.map((g) => g.member).sort()).toEqual([...kept].sort())
   },
   90_000,
+)
+
+test.skipIf(!redis)(
+  'a read model stored in an older format is dropped and rebuilt from the events at start',
+  async () => {
+    const broker = await startKafkaBroker({ port: 0, log: () => {} })
+    cleanup.push(() => broker.stop())
+    const prefix = `format-${randomUUID().slice(0, 8)}:`
+    const keys = feedKeys(prefix)
+    const store = createRedisStore(redis!.url)
+    cleanup.push(() => store.close())
+    // What format 1 left behind: numeric times, and a post no event in the topic knows of.
+    await store.setMeta(keys.consumerGroup, 'feed-format-1')
+    await store.setPost(keys.post('stale'), {
+      id: 'stale',
+      authorId: 'a',
+      body: 'old',
+      createdAt: 1,
+      updatedAt: 1,
+      version: 1,
+      likeCount: 0,
+    } as unknown as FeedPost)
+    await store.add([keys.global], 1, 'stale', 100)
+    const publisher = await createEventPublisher(
+      kafkaClient(broker.brokers, 'format-test', silentLogger()),
+    )
+    cleanup.push(() => publisher.close())
+    const [postId, author] = [randomUUID(), randomUUID()]
+    const createdAt = '2026-06-01T00:00:00.000Z'
+    await publisher.publish([
+      {
+        topic: Topics.posts,
+        key: author,
+        event: createEvent(PostCreated, {
+          source: '/t',
+          data: { postId, authorId: author, version: 1, body: 'kept', createdAt },
+        }),
+      },
+    ])
+    const port = await freePort()
+    const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'main.ts')], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'error',
+        REDIS_URL: redis!.url,
+        FEED_KEY_PREFIX: prefix,
+        KAFKA_BROKERS: broker.brokers[0]!,
+        AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks',
+        CONSUL_HTTP_ADDR: '',
+      },
+      stdout: 'ignore',
+      stderr: 'inherit',
+    })
+    cleanup.push(async () => {
+      proc.kill('SIGTERM')
+      await proc.exited
+    })
+    const deadline = Date.now() + 30_000
+    let page: { items: { id: string; createdAt: string }[] } = { items: [] }
+    while (Date.now() < deadline) {
+      page = await fetch(`http://127.0.0.1:${port}/feed/global`)
+        .then((r) => r.json() as Promise<typeof page>)
+        .catch(() => ({ items: [] }))
+      if (page.items.length) break
+      await Bun.sleep(20)
+    }
+    expect(page.items).toEqual([expect.objectContaining({ id: postId, createdAt, body: 'kept' })])
+    expect(await store.getPost(keys.post('stale'))).toBeNull()
+    expect(await store.getMeta(keys.format)).toBe(READ_MODEL_FORMAT)
+    expect(await store.getMeta(keys.consumerGroup)).not.toBe('feed-format-1')
+  },
+  60_000,
 )

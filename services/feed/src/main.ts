@@ -13,7 +13,7 @@ import {
 } from '@civildiy/kit'
 import { createApp } from './app.ts'
 import { FeedConfig } from './config.ts'
-import { feedKeys } from './feed/keys.ts'
+import { feedKeys, READ_MODEL_FORMAT } from './feed/keys.ts'
 import { createProjector, defaultFeedSettings } from './feed/projector.ts'
 import { openFeedStore } from './store/open-store.ts'
 
@@ -22,13 +22,26 @@ const logger = createLogger({ service: 'feed', level: config.LOG_LEVEL })
 const keys = feedKeys(config.FEED_KEY_PREFIX)
 const { store, kind } = openFeedStore(config, logger)
 
-// The read model remembers which consumer group built it; a new group replays every event.
+// The read model remembers which consumer group built it, and in which format; a
+// new group replays every event.
 let groupId = await store.getMeta(keys.consumerGroup)
-if (!groupId || process.argv.includes('--rebuild')) {
+const format = await store.getMeta(keys.format)
+const rebuildReason = process.argv.includes('--rebuild')
+  ? 'requested (--rebuild)'
+  : !groupId
+    ? 'no read model yet'
+    : format !== READ_MODEL_FORMAT
+      ? `stored in format ${format ?? '1'}, this version uses ${READ_MODEL_FORMAT}`
+      : null
+if (rebuildReason || !groupId) {
   await store.clear(keys.prefix)
   groupId = `feed-${Date.now()}`
   await store.setMeta(keys.consumerGroup, groupId)
-  logger.info({ groupId, store: kind }, 'building the read model from the beginning of the topics')
+  await store.setMeta(keys.format, READ_MODEL_FORMAT)
+  logger.info(
+    { groupId, store: kind, reason: rebuildReason },
+    'building the read model from the beginning of the topics',
+  )
 }
 
 const verify = accessTokenVerifier(config, logger)

@@ -1,3 +1,10 @@
+/**
+ * Version of what the read model stores (key layout, post shape). Bump it when
+ * either changes: a feed service finding another version rebuilds from the events.
+ * 2: posts stored as the API's FeedItem (RFC 3339 times), spliced into pages.
+ */
+export const READ_MODEL_FORMAT = '2'
+
 /** Redis key names of the feed read model; everything lives under one prefix so a rebuild can drop it. */
 export function feedKeys(prefix = 'feed:') {
   return {
@@ -17,6 +24,8 @@ export function feedKeys(prefix = 'feed:') {
     celebrities: `${prefix}celebrities`,
     event: (id: string) => `${prefix}event:${id}`,
     consumerGroup: `${prefix}meta:consumer-group`,
+    /** The READ_MODEL_FORMAT the stored model was built with. */
+    format: `${prefix}meta:format`,
   }
 }
 export type FeedKeys = ReturnType<typeof feedKeys>

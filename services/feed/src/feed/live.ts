@@ -8,7 +8,7 @@
  * Source: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 import type { Logger } from '@civildiy/kit'
-import type { FeedItem } from './model.ts'
+import type { FeedItem, FeedPage } from './model.ts'
 import type { FeedReader } from './reader.ts'
 
 export interface LiveFeedOptions {
@@ -48,7 +48,7 @@ export function liveHomeFeed(
       let first = true
       while (!stopped) {
         try {
-          const page = await reader.home(userId, 50)
+          const page = JSON.parse(await reader.home(userId, 50)) as FeedPage
           const fresh: FeedItem[] = page.items.filter((i) => !seen.has(i.id)).reverse()
           for (const item of fresh) {
             remember(item.id)

@@ -20,6 +20,7 @@ import type { FeedStore } from '../store/feed-store.ts'
 import { createMemoryStore } from '../store/memory-store.ts'
 import { createRedisStore } from '../store/redis-store.ts'
 import { feedKeys } from './keys.ts'
+import type { FeedPage } from './model.ts'
 import { createProjector, defaultFeedSettings } from './projector.ts'
 import { createFeedReader } from './reader.ts'
 
@@ -64,7 +65,16 @@ for (const [name, make] of stores) {
       const store = make()
       const keys = feedKeys(`t-${randomUUID().slice(0, 8)}:`)
       const projector = createProjector(store, keys, { ...defaultFeedSettings, fanOutThreshold })
-      const reader = createFeedReader(store, keys)
+      // The reader answers JSON text; the assertions read it as the client would.
+      const text = createFeedReader(store, keys)
+      const parse = async (page: Promise<string>) => JSON.parse(await page) as FeedPage
+      const reader = {
+        home: (userId: string, limit: number, cursor?: string) =>
+          parse(text.home(userId, limit, cursor)),
+        global: (limit: number, cursor?: string) => parse(text.global(limit, cursor)),
+        user: (userId: string, limit: number, cursor?: string) =>
+          parse(text.user(userId, limit, cursor)),
+      }
       const ids = async (p: Promise<{ items: { id: string }[] }>) =>
         (await p).items.map((i) => i.id)
       const cleanup = async () => {

@@ -65,6 +65,11 @@ export interface Projector {
   orderingKey(event: CloudEvent): string
 }
 
+/** An event's date-time as the read model stores it (`toISOString`), whatever offset the event used. */
+function rfc3339(dateTime: string): string {
+  return new Date(Date.parse(dateTime)).toISOString()
+}
+
 export function createProjector(
   store: FeedStore,
   k: FeedKeys,
@@ -85,6 +90,7 @@ export function createProjector(
     const existing = await stateOf(d.postId)
     if (existing?.deleted) return 'stale'
     const createdAt = Date.parse(d.createdAt)
+    const createdAtText = rfc3339(d.createdAt)
     // Independent writes, sent together (one pipelined round trip on Redis).
     const [followers] = await Promise.all([
       store.setSize(k.followers(d.authorId)),
@@ -93,8 +99,8 @@ export function createProjector(
             id: d.postId,
             authorId: d.authorId,
             body: d.body,
-            createdAt,
-            updatedAt: createdAt,
+            createdAt: createdAtText,
+            updatedAt: createdAtText,
             version: d.version,
             likeCount: existing?.likeCount ?? 0,
           })
@@ -140,7 +146,7 @@ export function createProjector(
       (existing.version > d.version || (existing.version === d.version && !existing.deleted))
     )
       return 'stale'
-    const at = Date.parse(d.deletedAt)
+    const at = rfc3339(d.deletedAt)
     await store.setPost(k.gone(d.postId), {
       id: d.postId,
       authorId: d.authorId,
@@ -189,7 +195,7 @@ export function createProjector(
       return advance(d.postId, d.version, (p) => ({
         ...p,
         body: d.body,
-        updatedAt: Date.parse(d.updatedAt),
+        updatedAt: rfc3339(d.updatedAt),
       }))
     },
     [PostLiked.type]: (e) => {

@@ -1,17 +1,20 @@
 /**
  * Reads feed pages: the caller's home feed (with followed high-follower authors
  * merged in), the global feed, and one user's posts. Cursors are score-based
- * (creation time and post id), so pages stay stable while new posts arrive.
+ * (creation time and post id), so pages stay stable while new posts arrive. A page
+ * is returned as FeedPage JSON text spliced from the stored posts, which the read
+ * model keeps in their API shape: no parse, date formatting or serialization per
+ * item on the read path.
  */
 import { BadRequestError } from '@civildiy/kit'
 import type { FeedStore, PageQuery } from '../store/feed-store.ts'
 import type { FeedKeys } from './keys.ts'
-import type { FeedPage } from './model.ts'
 
+/** Each method resolves to a FeedPage as JSON text. @throws BadRequestError on a malformed cursor. */
 export interface FeedReader {
-  home(userId: string, limit: number, cursor?: string): Promise<FeedPage>
-  global(limit: number, cursor?: string): Promise<FeedPage>
-  user(userId: string, limit: number, cursor?: string): Promise<FeedPage>
+  home(userId: string, limit: number, cursor?: string): Promise<string>
+  global(limit: number, cursor?: string): Promise<string>
+  user(userId: string, limit: number, cursor?: string): Promise<string>
 }
 
 function decode(cursor: string | undefined): PageQuery['after'] {
@@ -34,7 +37,7 @@ export function createFeedReader(store: FeedStore, k: FeedKeys): FeedReader {
     q: Omit<PageQuery, 'after' | 'postPrefix' | 'limit'>,
     limit: number,
     cursor?: string,
-  ): Promise<FeedPage> => {
+  ): Promise<string> => {
     // One extra item tells whether another page exists.
     const rows = await store.page({
       ...q,
@@ -42,23 +45,13 @@ export function createFeedReader(store: FeedStore, k: FeedKeys): FeedReader {
       after: decode(cursor),
       limit: limit + 1,
     })
-    const page = rows.slice(0, limit)
+    const page = rows.length > limit ? rows.slice(0, limit) : rows
     const last = page.at(-1)
-    return {
-      items: page.map(({ post: p }) => ({
-        id: p.id,
-        authorId: p.authorId,
-        body: p.body,
-        createdAt: new Date(p.createdAt).toISOString(),
-        updatedAt: new Date(p.updatedAt).toISOString(),
-        likeCount: p.likeCount,
-        version: p.version,
-      })),
-      nextCursor:
-        rows.length > limit && last
-          ? Buffer.from(JSON.stringify([last.score, last.post.id])).toString('base64url')
-          : null,
-    }
+    const nextCursor =
+      rows.length > limit && last
+        ? `"${Buffer.from(JSON.stringify([last.score, last.id])).toString('base64url')}"`
+        : 'null'
+    return `{"items":[${page.map((r) => r.json).join(',')}],"nextCursor":${nextCursor}}`
   }
   return {
     home: (userId, limit, cursor) =>

@@ -7,17 +7,30 @@
  * and Upstash REST (@upstash/redis).
  */
 
-/** A post as the feed holds it. `deleted` marks a tombstone kept for version checks. */
+/**
+ * A post as the feed holds it: exactly the API's FeedItem, so a page is the stored
+ * JSON spliced together, with no parsing or re-rendering per read (the read model
+ * shaped for its query). `deleted` marks a tombstone, kept under its own key for
+ * version checks and never served.
+ */
 export interface FeedPost {
   id: string
   authorId: string
   body: string
-  /** Creation time, ms since the epoch; also the post's score in every feed. */
-  createdAt: number
-  updatedAt: number
+  /** RFC 3339 (`toISOString`); the post's score in every feed is this time in ms since the epoch. */
+  createdAt: string
+  /** RFC 3339 (`toISOString`). */
+  updatedAt: string
   version: number
   likeCount: number
   deleted?: boolean
+}
+
+/** One item of a page: the post's id and score, and the post as stored (FeedPost JSON text). */
+export interface PageRow {
+  id: string
+  score: number
+  json: string
 }
 
 /** One page query. Items come newest first: score descending, then id descending. */
@@ -70,8 +83,8 @@ export interface FeedStore {
   setRemove(key: string, member: string): Promise<boolean>
   setMembers(key: string): Promise<string[]>
   setSize(key: string): Promise<number>
-  /** A feed page, posts included, skipping ids whose post is missing (deleted posts are not kept under the post prefix). */
-  page(q: PageQuery): Promise<{ post: FeedPost; score: number }[]>
+  /** A feed page, posts included as stored JSON, skipping ids whose post is missing (deleted posts are not kept under the post prefix). */
+  page(q: PageQuery): Promise<PageRow[]>
   /** Deletes every key under `prefix` (rebuild). */
   clear(prefix: string): Promise<void>
   close(): Promise<void>

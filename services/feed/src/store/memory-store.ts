@@ -10,6 +10,7 @@ import {
   type FeedStore,
   isAfter,
   type PageQuery,
+  type PageRow,
 } from './feed-store.ts'
 
 export function createMemoryStore(now: () => number = Date.now): FeedStore {
@@ -105,14 +106,14 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
           if (celebs.has(author)) items.push(...sorted(`${q.merge.authorTimelinePrefix}${author}`))
       }
       items.sort(compareNewestFirst)
-      const out: { post: FeedPost; score: number }[] = []
+      const out: PageRow[] = []
       const seen = new Set<string>()
       for (const it of items) {
         if (out.length >= q.limit) break
         if (seen.has(it.id) || !isAfter(it, q.after)) continue
         seen.add(it.id)
         const post = posts.get(`${q.postPrefix}${it.id}`)
-        if (post) out.push({ post: { ...post }, score: it.score })
+        if (post) out.push({ id: it.id, score: it.score, json: JSON.stringify(post) })
       }
       return out
     },

@@ -3,12 +3,12 @@
  * of followed high-follower authors, and every post body) costs one Redis round
  * trip. KEYS: timeline, following set, celebrities set. ARGV: after-score (or ''),
  * after-id, limit, author-timeline prefix, post prefix, merge flag ('1'/'0').
- * Returns a flat array: score, post JSON, score, post JSON, ...
+ * Returns a flat array: id, score, post JSON, id, score, post JSON, ...
  * Scores come back as Redis printed them, so ms timestamps keep full precision.
  * Only live posts are stored under the post prefix (tombstones live elsewhere), so
  * a missing body simply means the id is skipped.
  */
-import type { FeedPost, PageQuery } from './feed-store.ts'
+import type { PageQuery, PageRow } from './feed-store.ts'
 
 /**
  * Fan-out on the server: KEYS[1] the follower set; ARGV: key prefix, score, member,
@@ -54,9 +54,10 @@ if #celebrities == 0 then
   while n < limit do
     local rows = redis.call('ZREVRANGEBYSCORE', KEYS[1], max, '-inf', 'WITHSCORES', 'LIMIT', offset, chunk)
     if #rows == 0 then break end
-    local keys, scores = {}, {}
+    local ids, keys, scores = {}, {}, {}
     for i = 1, #rows, 2 do
       if not before(rows[i], rows[i + 1]) then
+        ids[#ids + 1] = rows[i]
         keys[#keys + 1] = ARGV[5] .. rows[i]
         scores[#scores + 1] = rows[i + 1]
       end
@@ -66,6 +67,7 @@ if #celebrities == 0 then
       for i = 1, #keys do
         if n >= limit then break end
         if docs[i] then
+          out[#out + 1] = ids[i]
           out[#out + 1] = scores[i]
           out[#out + 1] = docs[i]
           n = n + 1
@@ -103,11 +105,12 @@ while true do
     end
   end
   table.sort(items, newer)
-  local keys, scores, seen = {}, {}, {}
+  local ids, keys, scores, seen = {}, {}, {}, {}
   for _, it in ipairs(items) do
     if cut ~= nil and newer(cut, it) then break end
     if not seen[it[1]] then
       seen[it[1]] = true
+      ids[#ids + 1] = it[1]
       keys[#keys + 1] = ARGV[5] .. it[1]
       scores[#scores + 1] = it[3]
     end
@@ -119,6 +122,7 @@ while true do
     local docs = redis.call('MGET', unpack(keys, i, j))
     for x = 1, j - i + 1 do
       if docs[x] then
+        out[#out + 1] = ids[i + x - 1]
         out[#out + 1] = scores[i + x - 1]
         out[#out + 1] = docs[x]
         n = n + 1
@@ -146,11 +150,11 @@ export function pageScriptArgs(q: PageQuery): { keys: string[]; args: string[] }
   }
 }
 
-/** Parses the script's flat reply. */
-export function parsePageReply(reply: unknown): { post: FeedPost; score: number }[] {
-  const flat = (reply ?? []) as string[]
-  const out: { post: FeedPost; score: number }[] = []
-  for (let i = 0; i + 1 < flat.length; i += 2)
-    out.push({ score: Number(flat[i]), post: JSON.parse(String(flat[i + 1])) as FeedPost })
+/** Parses the script's flat reply: id, score, post JSON, repeated. */
+export function parsePageReply(reply: unknown): PageRow[] {
+  const flat = (reply ?? []) as unknown[]
+  const out: PageRow[] = []
+  for (let i = 0; i + 2 < flat.length; i += 3)
+    out.push({ id: String(flat[i]), score: Number(flat[i + 1]), json: String(flat[i + 2]) })
   return out
 }
