@@ -14,12 +14,16 @@ import { parseArgs } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
 import { startKafkaBroker } from '../devstack/src/index.ts'
 import { fmt, markdownTable, summarize } from '../harness/src/report/stats.ts'
+import { fixKafkajsIdleLoop } from '../kit/src/events/kafkajs-idle-loop-fix.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },
 })
 const quick = Boolean(args.quick)
+// kafkajs as the services run it (see kit/src/events/kafkajs-idle-loop-fix.ts): without
+// the fix its idle connections poll every millisecond and warn of a negative timeout.
+fixKafkajsIdleLoop()
 const root = join(import.meta.dir, '..')
 
 async function startup(runs: number) {

@@ -25,7 +25,8 @@ import { createRedisStore } from './store/redis-store.ts'
 
 const redis = await startTestRedis()
 if (!redis) console.warn(`SKIPPED feed restart test: ${NO_REDIS_REASON}`)
-const cleanup: (() => Promise<unknown>)[] = []
+// Run in reverse at the end: Redis, registered first, stops last, whichever tests ran.
+const cleanup: (() => Promise<unknown>)[] = [async () => redis?.stop()]
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {})
 })
@@ -34,10 +35,7 @@ test.skipIf(!redis)(
   'a feed killed mid-stream and restarted loses nothing and duplicates nothing',
   async () => {
     const broker = await startKafkaBroker({ port: 0, log: () => {} })
-    cleanup.push(
-      () => broker.stop(),
-      async () => redis?.stop(),
-    )
+    cleanup.push(() => broker.stop())
     const prefix = `restart-${randomUUID().slice(0, 8)}:`
     const port = await freePort()
     const feed = () =>
