@@ -60,15 +60,8 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 
 try {
   const auth = { authorization: `Bearer ${await issuer.tokenFor(crypto.randomUUID())}` }
-  const hello = await spawnHelloUpstream(work, bodyBytes)
+  const hello = await spawnHelloUpstream(work, consul, bodyBytes)
   procs.push(hello.proc)
-  const helloPort = hello.port
-  await consul.agent.service.register({
-    id: 'hello-1',
-    name: 'hello',
-    address: '127.0.0.1',
-    port: helloPort,
-  } as { name: string })
   const routesFile = join(work, 'routes.json')
   writeFileSync(
     routesFile,

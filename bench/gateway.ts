@@ -56,15 +56,9 @@ try {
   const token = await issuer.tokenFor(userId)
   const auth = { authorization: `Bearer ${token}` }
 
-  const hello = await spawnHelloUpstream(work)
+  const hello = await spawnHelloUpstream(work, consul)
   procs.push(hello.proc)
   const helloPort = hello.port
-  await consul.agent.service.register({
-    id: 'hello-1',
-    name: 'hello',
-    address: '127.0.0.1',
-    port: helloPort,
-  } as { name: string })
 
   const feedPort = await freePort()
   await spawn(

@@ -6,14 +6,17 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { freePort } from '../../devstack/src/index.ts'
+import type { consulClient } from '../../kit/src/index.ts'
 import { spawnServing } from './spawn-serving.ts'
 
 /**
- * An Elysia app answering `GET /hello` with `bodyBytes` bytes, its script written to `dir`.
- * @example const hello = await spawnHelloUpstream(workDir) // hello.port
+ * An Elysia app answering `GET /hello` with `bodyBytes` bytes, its script written to
+ * `dir`, registered in Consul as the service `hello` (no health check: always passing).
+ * @example const hello = await spawnHelloUpstream(workDir, consul) // hello.port
  */
 export async function spawnHelloUpstream(
   dir: string,
+  consul: ReturnType<typeof consulClient>,
   bodyBytes = 5,
 ): Promise<{ port: number; proc: Subprocess }> {
   const port = await freePort()
@@ -26,6 +29,12 @@ export async function spawnHelloUpstream(
     env: { PORT: String(port) },
     probe: `http://127.0.0.1:${port}/hello`,
   })
+  await consul.agent.service.register({
+    id: 'hello-1',
+    name: 'hello',
+    address: '127.0.0.1',
+    port,
+  } as { name: string })
   return { port, proc }
 }
 

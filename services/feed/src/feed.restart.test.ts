@@ -31,6 +31,24 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {})
 })
 
+/** The feed service as its own process, on the test Redis, with its read model under `prefix`. */
+const spawnFeed = (o: { port: number; prefix: string; brokers: string[] }) =>
+  Bun.spawn([process.execPath, join(import.meta.dir, 'main.ts')], {
+    env: {
+      ...process.env,
+      PORT: String(o.port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      REDIS_URL: redis!.url,
+      FEED_KEY_PREFIX: o.prefix,
+      KAFKA_BROKERS: o.brokers[0]!,
+      AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks',
+      CONSUL_HTTP_ADDR: '',
+    },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+
 test.skipIf(!redis)(
   'a feed killed mid-stream and restarted loses nothing and duplicates nothing',
   async () => {
@@ -38,22 +56,7 @@ test.skipIf(!redis)(
     cleanup.push(() => broker.stop())
     const prefix = `restart-${randomUUID().slice(0, 8)}:`
     const port = await freePort()
-    const feed = () =>
-      Bun.spawn([process.execPath, join(import.meta.dir, 'main.ts')], {
-        env: {
-          ...process.env,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'error',
-          REDIS_URL: redis!.url,
-          FEED_KEY_PREFIX: prefix,
-          KAFKA_BROKERS: broker.brokers[0]!,
-          AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks',
-          CONSUL_HTTP_ADDR: '',
-        },
-        stdout: 'ignore',
-        stderr: 'inherit',
-      })
+    const feed = () => spawnFeed({ port, prefix, brokers: broker.brokers })
     const publisher = await createEventPublisher(
       kafkaClient(broker.brokers, 'restart-test', silentLogger()),
     )
@@ -166,21 +169,7 @@ test.skipIf(!redis)(
       },
     ])
     const port = await freePort()
-    const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'main.ts')], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'error',
-        REDIS_URL: redis!.url,
-        FEED_KEY_PREFIX: prefix,
-        KAFKA_BROKERS: broker.brokers[0]!,
-        AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks',
-        CONSUL_HTTP_ADDR: '',
-      },
-      stdout: 'ignore',
-      stderr: 'inherit',
-    })
+    const proc = spawnFeed({ port, prefix, brokers: broker.brokers })
     cleanup.push(async () => {
       proc.kill('SIGTERM')
       await proc.exited
