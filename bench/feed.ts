@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startTestRedis } from '../devstack/src/index.ts'
+import { pageBack } from '../harness/src/check/page-back.ts'
 import { fmt, markdownTable, ratio, summarize } from '../harness/src/report/stats.ts'
 import {
   createEvent,
@@ -174,15 +175,13 @@ try {
         }
         if (performance.now() - lastSweep < 100 || unseenCreatedAt.size === 0) continue
         lastSweep = performance.now()
-        const oldest = Math.min(...unseenCreatedAt.values())
-        cursor = null
-        for (;;) {
-          const p = await page(100, cursor)
-          see(p.items)
-          const last = p.items.at(-1)
-          if (!p.nextCursor || !last || Date.parse(last.createdAt) < oldest || !polling) break
-          cursor = p.nextCursor
-        }
+        await pageBack(
+          (c) => page(100, c),
+          Math.min(...unseenCreatedAt.values()),
+          (items) => {
+            see(items)
+          },
+        )
       }
     })()
     const accepted: number[] = []

@@ -213,8 +213,7 @@ function candidates(coll: Collection | undefined, filter: Document): Document[] 
 function matching(coll: Collection | undefined, filter: Document): Document[] {
   const found = candidates(coll, filter)
   const keys = Object.keys(filter)
-  if (keys.length === 1 && keys[0] === '_id' && found.length <= 1 && isExactId(filter._id))
-    return found
+  if (keys.length === 1 && keys[0] === '_id' && isExactId(filter._id)) return found
   return find(found, filter).all() as Document[]
 }
 

@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test'
 import type { Document } from 'bson'
-import { Collection } from './store.ts'
+import { Collection, keyOf } from './store.ts'
 
 const ids = (docs: Document[] | null) => docs?.map((d) => d._id) ?? null
 
@@ -18,7 +18,7 @@ test('a secondary index answers equality lookups on its leading field, kept curr
   expect(ids(c.lookup('pending', true))).toEqual([1])
 
   // An update moves the document between postings and keeps its natural order.
-  c.replace(c.docs.get('{"$numberInt":"1"}')!, { _id: 1, authorId: 'y' })
+  c.replace(c.docs.get(keyOf(1))!, { _id: 1, authorId: 'y' })
   expect(ids(c.lookup('authorId', 'y'))).toEqual([1, 2])
   expect(ids(c.lookup('pending', true))).toEqual([])
   c.remove({ _id: 2, authorId: ['x', 'y'] })

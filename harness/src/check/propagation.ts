@@ -6,6 +6,7 @@
  */
 import type { FeedItem, Session, StackClient } from '../client/stack-client.ts'
 import { type Summary, summarize } from '../report/stats.ts'
+import { pageBack } from './page-back.ts'
 
 export interface PlannedPost {
   author: Session
@@ -60,34 +61,20 @@ export async function measurePropagation(
     [...acceptedAt.keys()].some(
       (id) => !seenGlobal.has(id) || (watcherOf.has(id) && !seenHome.has(id)),
     )
-  /**
-   * Reads a feed from the newest item back until a page holds an item seen in an
-   * earlier sweep (or `maxPages`), so bursts larger than one page are not missed.
-   */
-  /**
-   * Reads a feed from the newest item back, page by page, until the page reaches
-   * items older than the oldest post still unseen there (feeds are ordered by
-   * creation time, and a consumer that is behind inserts posts below newer ones),
-   * so no burst or late insert is missed.
-   */
+  /** Reads a feed back past the oldest post still unseen there (see pageBack). */
   const sweep = async (
     session: Session | null,
     seen: Map<string, number>,
     mine: (id: string) => boolean,
-    maxPages = 50,
   ) => {
     let oldest = Number.POSITIVE_INFINITY
     for (const [id, at] of createdAtMs) if (!seen.has(id) && mine(id)) oldest = Math.min(oldest, at)
     // Allow for clock differences between this machine and the posts service.
-    const until = oldest - 5_000
-    let cursor: string | null = null
-    for (let i = 0; i < maxPages; i++) {
-      const page = await api.page(session, 100, cursor)
-      record(page.items, seen, session ? mine : undefined)
-      const last = page.items.at(-1)
-      if (!last || !page.nextCursor || Date.parse(last.createdAt) < until) return
-      cursor = page.nextCursor
-    }
+    await pageBack(
+      (cursor) => api.page(session, 100, cursor),
+      oldest - 5_000,
+      (items) => record(items, seen, session ? mine : undefined),
+    )
   }
   const watching = (async () => {
     while (sending || (pending() && performance.now() - lastAccepted < o.timeoutMs)) {

@@ -24,18 +24,20 @@ const { store, kind } = openFeedStore(config, logger)
 
 // The read model remembers which consumer group built it, and in which format; a
 // new group replays every event.
-let groupId = await store.getMeta(keys.consumerGroup)
-const format = await store.getMeta(keys.format)
+const [storedGroup, format] = await Promise.all([
+  store.getMeta(keys.consumerGroup),
+  store.getMeta(keys.format),
+])
 const rebuildReason = process.argv.includes('--rebuild')
   ? 'requested (--rebuild)'
-  : !groupId
+  : !storedGroup
     ? 'no read model yet'
     : format !== READ_MODEL_FORMAT
       ? `stored in format ${format ?? '1'}, this version uses ${READ_MODEL_FORMAT}`
       : null
-if (rebuildReason || !groupId) {
+const groupId = storedGroup && !rebuildReason ? storedGroup : `feed-${Date.now()}`
+if (groupId !== storedGroup) {
   await store.clear(keys.prefix)
-  groupId = `feed-${Date.now()}`
   await store.setMeta(keys.consumerGroup, groupId)
   await store.setMeta(keys.format, READ_MODEL_FORMAT)
   logger.info(

@@ -90,7 +90,7 @@ export function createProjector(
     const existing = await stateOf(d.postId)
     if (existing?.deleted) return 'stale'
     const createdAt = Date.parse(d.createdAt)
-    const createdAtText = rfc3339(d.createdAt)
+    const createdAtText = new Date(createdAt).toISOString()
     // Independent writes, sent together (one pipelined round trip on Redis).
     const [followers] = await Promise.all([
       store.setSize(k.followers(d.authorId)),
