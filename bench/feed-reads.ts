@@ -2,15 +2,20 @@
  * Feed read path on its own: the feed service on a real Redis, a home feed of 20
  * posts seeded through Kafka, then wrk (32 connections) on `GET /feed?limit=20` for
  * a plain home page and for one that merges a high-follower author's timeline.
- * Prints pages/s, p50/p99 and the feed service's CPU per page; `--profile DIR`
+ * Each page is also served by a bare Bun.serve running only the feed's reader (the
+ * floor for a Redis-backed page), next to an Elysia hello as the reference. Prints
+ * pages/s, p50/p99, the ratio to hello, and the server's and Redis's CPU per page;
+ * `--profile DIR`
  * runs the feed service under `bun --cpu-prof-md` and leaves the profiles in DIR
  * (the sampled CPU time per function, for finding where a page's time goes).
  *
- * Usage: bun bench/feed-reads.ts [--seconds 8] [--profile DIR]
+ * Usage: bun bench/feed-reads.ts [--seconds 8] [--quick] [--profile DIR]
+ * (--quick: 3 s per run). JSON in bench/results/feed-reads.json.
  */
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { RedisClient } from 'bun'
 import { freePort, startTestRedis } from '../devstack/src/index.ts'
 import { positiveNumber } from '../harness/src/command-args.ts'
 import { fmt, markdownTable } from '../harness/src/report/stats.ts'
@@ -29,11 +34,15 @@ import { spawnServing } from './lib/spawn-serving.ts'
 import { ensureDebianPackages, wrk } from './lib/wrk.ts'
 
 const { values: args } = parseArgs({
-  options: { seconds: { type: 'string' }, profile: { type: 'string' } },
+  options: {
+    seconds: { type: 'string' },
+    profile: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+  },
 })
 let seconds: number
 try {
-  seconds = positiveNumber(args, 'seconds', 8)
+  seconds = positiveNumber(args, 'seconds', args.quick ? 3 : 8)
 } catch (err) {
   console.error((err as Error).message)
   process.exit(2)
@@ -76,6 +85,31 @@ function topFunctions(dir: string, pid: number, count = 8): string {
     .join('\n')
 }
 
+const redisInfo = new RedisClient(redis.url)
+/** CPU seconds the Redis server has used (user + system), from INFO cpu. */
+async function redisCpuSeconds(): Promise<number> {
+  const info = String(await redisInfo.send('INFO', ['cpu']))
+  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0)
+  return field('used_cpu_user') + field('used_cpu_sys')
+}
+
+/**
+ * wrk at 32 connections on `url` after 1 s of warm-up, with the CPU (µs) that
+ * process `pid` and the Redis server spent per request.
+ */
+async function measure(url: string, pid: number, headers?: Record<string, string>) {
+  await wrk(url, { connections: 32, seconds: 1, headers })
+  const cpu0 = cpuSeconds(pid)
+  const redis0 = await redisCpuSeconds()
+  const w = await wrk(url, { connections: 32, seconds, headers })
+  const requests = w.perSecond * seconds
+  return {
+    w,
+    cpuUs: ((cpuSeconds(pid) - cpu0) * 1e6) / requests,
+    redisUs: (((await redisCpuSeconds()) - redis0) * 1e6) / requests,
+  }
+}
+
 /** Reads/s of one reader's home page: their 20 posts come from a friend, or half from a high-follower author merged at read time. */
 async function readPages(merged: boolean) {
   const reader = crypto.randomUUID()
@@ -116,6 +150,7 @@ async function readPages(merged: boolean) {
   await publisher.close()
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
+  const prefix = `bench-reads-${Date.now()}:`
   const profile = args.profile
     ? ['--cpu-prof-md', `--cpu-prof-dir=${args.profile}`, '--cpu-prof-interval=200']
     : []
@@ -128,7 +163,7 @@ async function readPages(merged: boolean) {
         AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
         CONSUL_HTTP_ADDR: '',
         REDIS_URL: redis!.url,
-        FEED_KEY_PREFIX: `bench-reads-${Date.now()}:`,
+        FEED_KEY_PREFIX: prefix,
         // Threshold 0: every author with a follower is merged at read time.
         FANOUT_THRESHOLD: merged ? '0' : '1000',
       },
@@ -145,11 +180,34 @@ async function readPages(merged: boolean) {
       if (Date.now() > deadline) throw new Error('the seeded posts never reached the home feed')
       await Bun.sleep(50)
     }
-    await wrk(page, { connections: 32, seconds: 1, headers })
-    const cpu0 = cpuSeconds(feed.pid)
-    const w = await wrk(page, { connections: 32, seconds, headers })
-    const cpuUs = ((cpuSeconds(feed.pid) - cpu0) * 1e6) / (w.perSecond * seconds)
-    return { w, cpuUs, pid: feed.pid }
+    const service = await measure(page, feed.pid, headers)
+    // The same page from a bare Bun.serve running the feed's reader: the framework-free floor.
+    const barePort = await freePort()
+    const bare = await spawnServing(
+      [process.execPath, join(import.meta.dir, 'fixtures/bare-feed-reader.ts')],
+      {
+        env: {
+          PORT: String(barePort),
+          REDIS_URL: redis!.url,
+          FEED_KEY_PREFIX: prefix,
+          READER_ID: reader,
+        },
+        probe: `http://127.0.0.1:${barePort}/`,
+      },
+    )
+    try {
+      const served = await (await fetch(page, { headers })).text()
+      const bareServed = await (await fetch(`http://127.0.0.1:${barePort}/`)).text()
+      if (served !== bareServed) throw new Error('the bare reader answered another page')
+      return {
+        service,
+        bare: await measure(`http://127.0.0.1:${barePort}/`, bare.pid),
+        pid: feed.pid,
+      }
+    } finally {
+      bare.kill('SIGTERM')
+      await bare.exited
+    }
   } finally {
     feed.kill('SIGTERM')
     await feed.exited
@@ -157,28 +215,55 @@ async function readPages(merged: boolean) {
 }
 
 try {
-  const rows = []
+  const helloPort = await freePort()
+  const hello = await spawnServing(
+    [process.execPath, join(import.meta.dir, 'fixtures/elysia-hello.ts')],
+    { env: { PORT: String(helloPort) }, probe: `http://127.0.0.1:${helloPort}/` },
+  )
+  let reference: Awaited<ReturnType<typeof measure>>
+  try {
+    reference = await measure(`http://127.0.0.1:${helloPort}/`, hello.pid)
+  } finally {
+    hello.kill('SIGTERM')
+    await hello.exited
+  }
+  const row = (label: string, m: typeof reference, redisUsed = true) => [
+    label,
+    fmt(m.w.perSecond),
+    `${fmt(m.w.ms.p50)} / ${fmt(m.w.ms.p99)} ms`,
+    `${fmt(m.w.perSecond / reference.w.perSecond)}x`,
+    `${fmt(m.cpuUs)} µs`,
+    redisUsed ? `${fmt(m.redisUs)} µs` : '-',
+    String(m.w.errors),
+  ]
+  const rows = [row('Elysia hello (reference)', reference, false)]
   const profiles: string[] = []
+  const results: Record<string, unknown> = { hello: reference }
   for (const merged of [false, true]) {
-    const { w, cpuUs, pid } = await readPages(merged)
+    const { service, bare, pid } = await readPages(merged)
+    results[merged ? 'merged' : 'plain'] = { service, bare }
     if (args.profile)
       profiles.push(
         `${merged ? 'merged' : 'plain'} home page, feed service, share of self samples (whole run):\n${topFunctions(args.profile, pid)}`,
       )
-    rows.push([
-      merged ? 'home page merging a high-follower author' : 'plain home page',
-      fmt(w.perSecond),
-      `${fmt(w.ms.p50)} / ${fmt(w.ms.p99)} ms`,
-      `${fmt(cpuUs)} µs`,
-      String(w.errors),
-    ])
+    const page = merged ? 'home page merging a high-follower author' : 'plain home page'
+    rows.push(row(`${page}: feed service`, service))
+    rows.push(row(`${page}: bare Bun.serve + the feed's reader`, bare))
   }
   console.log(
-    `\n## Feed reads, 20 items, Redis (wrk, 32 connections, ${seconds} s)\n\n${markdownTable(['page', 'pages/s', 'p50 / p99', 'feed-service CPU per page', 'errors'], rows)}\n`,
+    `\n## Feed reads, 20 items, Redis (wrk, 32 connections, ${seconds} s)\n\n${markdownTable(['page: server', 'pages/s', 'p50 / p99', 'ratio to hello', 'server CPU per page', 'Redis CPU per page', 'errors'], rows)}\n\nThe bare rows run the feed's own reader (store, page script, JSON splicing) in a Bun.serve with no framework, auth, validation or logging: the ceiling of one Redis round trip per page on this machine.\n`,
   )
   if (args.profile)
     console.log(`${profiles.join('\n\n')}\n\nCPU profiles (markdown): ${args.profile}`)
+  const out = join(root, 'bench', 'results', 'feed-reads.json')
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), quick: args.quick, seconds, ...results }, null, 2)}\n`,
+  )
+  console.log(`JSON: ${out}`)
 } finally {
+  redisInfo.close()
   jwks.stop(true)
   await redis.stop()
   await stack.stop()

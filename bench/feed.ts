@@ -10,8 +10,7 @@
  *
  * Usage: bun bench/feed.ts [--quick] [--json FILE]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startTestRedis } from '../devstack/src/index.ts'
@@ -35,7 +34,6 @@ const { values: args } = parseArgs({
 })
 const quick = Boolean(args.quick)
 const root = join(import.meta.dir, '..')
-const work = mkdtempSync(join(tmpdir(), 'bench-feed-'))
 const procs: ReturnType<typeof Bun.spawn>[] = []
 
 // Its own process, as `npm start` runs it: the poller and the posting loop below
@@ -81,12 +79,11 @@ try {
       FEED_KEY_PREFIX: `bench-${threshold}-${Date.now()}:`,
       FANOUT_THRESHOLD: String(threshold),
     })
-  const helloScript = join(work, 'hello.ts')
-  writeFileSync(
-    helloScript,
-    "import { Elysia } from 'elysia'\nnew Elysia().get('/', () => 'hello').listen({ hostname: '127.0.0.1', port: Number(process.env.PORT) })\n",
+  const helloUrl = await spawn(
+    [process.execPath, join(import.meta.dir, 'fixtures/elysia-hello.ts')],
+    {},
+    '/',
   )
-  const helloUrl = await spawn([process.execPath, helloScript], {}, '/')
 
   const rate = 200
   const seconds = quick ? 3 : 15
@@ -343,5 +340,4 @@ try {
   await broker.stop()
   redisInfo?.close()
   await redis?.stop()
-  rmSync(work, { recursive: true, force: true })
 }

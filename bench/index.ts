@@ -12,6 +12,7 @@ const benchmarks = [
   'devstack.ts',
   'services.ts',
   'feed.ts',
+  'feed-reads.ts',
   'gateway.ts',
   'events.ts',
 ]

@@ -211,6 +211,33 @@ for (const [name, make] of adapters) {
       for (const limit of [1, 2, 3, 5, 20]) expect(await readAllPages(q, limit)).toEqual(expected)
     })
 
+    test('a merged page pages stably through scores tied across three timelines', async () => {
+      const pre = fresh()
+      const q = mergedHome(pre)
+      for (const star of ['star', 'nova']) {
+        await store.setAdd(`${pre}following:me`, star)
+        await store.setAdd(`${pre}celebrities`, star)
+      }
+      // Scores 1..6, each held by one post in every timeline: ties go id-descending.
+      const all: { id: string; score: number }[] = []
+      for (let score = 1; score <= 6; score++)
+        for (const [timeline, tag] of [
+          ['home:me', 'h'],
+          ['author:star', 's'],
+          ['author:nova', 'n'],
+        ] as const) {
+          const id = `${tag}${score}`
+          await store.setPost(`${pre}post:${id}`, post(id, score))
+          await store.add([`${pre}${timeline}`], score, id, 100)
+          all.push({ id, score })
+        }
+      const expected = all
+        .sort((x, y) => y.score - x.score || (x.id < y.id ? 1 : -1))
+        .map((x) => x.id)
+      expect(expected.slice(0, 3)).toEqual(['s6', 'n6', 'h6'])
+      for (const limit of [1, 2, 4, 7, 30]) expect(await readAllPages(q, limit)).toEqual(expected)
+    })
+
     test('fan-out adds to (and removes from) every follower set and the extra keys in one call', async () => {
       const pre = fresh()
       for (const f of ['f1', 'f2', 'f3']) await store.setAdd(`${pre}followers`, f)

@@ -81,56 +81,66 @@ if #celebrities == 0 then
 end
 
 -- Fan-out on read: merge the home timeline with the followed high-follower authors'
--- timelines. Each is read "want" rows deep; the walk stops where the shallowest cut-off
--- timeline ends, and everything is read twice as deep when the page is not full by then.
+-- timelines, each read "want" rows deep and already newest first, so a k-way merge of
+-- their heads gives page order without building and sorting a table per item. A
+-- timeline that returned all "want" rows may go on past its last row: the merge stops
+-- when it runs out, and everything is read twice as deep when the page is not full.
 local sources = { KEYS[1] }
 for _, author in ipairs(celebrities) do sources[#sources + 1] = ARGV[4] .. author end
-local function newer(x, y)
-  if x[2] ~= y[2] then return x[2] > y[2] end
-  return x[1] > y[1]
-end
 local want = limit + 1
 while true do
-  local items, cut = {}, nil
-  for _, key in ipairs(sources) do
+  local lists, pos, heads, deeper = {}, {}, {}, {}
+  for j, key in ipairs(sources) do
     local rows = redis.call('ZREVRANGEBYSCORE', key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, want)
-    for i = 1, #rows, 2 do
-      if not before(rows[i], rows[i + 1]) then
-        items[#items + 1] = { rows[i], tonumber(rows[i + 1]), rows[i + 1] }
-      end
-    end
-    if #rows == want * 2 then
-      local last = { rows[#rows - 1], tonumber(rows[#rows]) }
-      if cut == nil or newer(last, cut) then cut = last end
-    end
+    lists[j], pos[j], deeper[j] = rows, 1, #rows == want * 2
+    if #rows > 0 then heads[j] = tonumber(rows[2]) end
   end
-  table.sort(items, newer)
-  local ids, keys, scores, seen = {}, {}, {}, {}
-  for _, it in ipairs(items) do
-    if cut ~= nil and newer(cut, it) then break end
-    if not seen[it[1]] then
-      seen[it[1]] = true
-      ids[#ids + 1] = it[1]
-      keys[#keys + 1] = ARGV[5] .. it[1]
-      scores[#scores + 1] = it[3]
-    end
-  end
+  -- Candidates are taken in batches of what the page still lacks, so bodies are read
+  -- only for ids that can make the page (a missing body is a deleted post: read on).
+  local seen, blocked, ended = {}, false, false
   out, n = {}, 0
-  local i = 1
-  while n < limit and i <= #keys do
-    local j = math.min(#keys, i + limit - n - 1)
-    local docs = redis.call('MGET', unpack(keys, i, j))
-    for x = 1, j - i + 1 do
-      if docs[x] then
-        out[#out + 1] = ids[i + x - 1]
-        out[#out + 1] = scores[i + x - 1]
-        out[#out + 1] = docs[x]
-        n = n + 1
+  while n < limit and not ended do
+    local ids, keys, scores = {}, {}, {}
+    while #ids < limit - n do
+      local best, bestScore, bestId = nil, nil, nil
+      for j = 1, #lists do
+        local p = pos[j]
+        if p > #lists[j] then
+          if deeper[j] then blocked = true end
+        else
+          local s, id = heads[j], lists[j][p]
+          if best == nil or s > bestScore or (s == bestScore and id > bestId) then
+            best, bestScore, bestId = j, s, id
+          end
+        end
+      end
+      if blocked or best == nil then
+        ended = true
+        break
+      end
+      local rows, p = lists[best], pos[best]
+      pos[best] = p + 2
+      if p + 2 <= #rows then heads[best] = tonumber(rows[p + 3]) end
+      if not seen[bestId] and (afterN == nil or not before(bestId, rows[p + 1])) then
+        seen[bestId] = true
+        ids[#ids + 1] = bestId
+        keys[#keys + 1] = ARGV[5] .. bestId
+        scores[#scores + 1] = rows[p + 1]
       end
     end
-    i = j + 1
+    if #keys > 0 then
+      local docs = redis.call('MGET', unpack(keys))
+      for x = 1, #keys do
+        if docs[x] then
+          out[#out + 1] = ids[x]
+          out[#out + 1] = scores[x]
+          out[#out + 1] = docs[x]
+          n = n + 1
+        end
+      end
+    end
   end
-  if n >= limit or cut == nil then return out end
+  if n >= limit or not blocked then return out end
   want = want * 2
 end
 `
