@@ -2,9 +2,11 @@
  * Gateway benchmark: requests/s and p50/p99 (wrk, loopback) at 1 and 50
  * connections against two upstreams, each reached directly, through our gateway
  * (JWT verified on every request), through nginx `proxy_pass` and through HAProxy
- * (Debian packages, started here with keep-alive to the upstream). Every proxy
- * runs one worker process/thread, like the gateway; wrk uses one thread. Client,
- * proxies and upstreams share this machine's cores.
+ * (Debian packages, started here with keep-alive to the upstream), and through a
+ * bare Bun.serve forwarding with fetch (bench/fixtures/fetch-proxy.ts: the floor
+ * for a Bun proxy built on fetch). Every proxy runs one worker process/thread, like
+ * the gateway; wrk uses one thread. Client, proxies and upstreams share this
+ * machine's cores.
  *
  * Upstreams: an Elysia hello (the proxy's own cost shows) and the feed service
  * serving a 20-item home feed (what users call).
@@ -185,12 +187,25 @@ backend feed
   )
   await spawn(['haproxy', '-db', '-f', haproxyConf], {}, `http://127.0.0.1:${haproxyPort}/hello`)
 
+  const fetchProxyPort = await freePort()
+  await spawn(
+    [process.execPath, join(import.meta.dir, 'fixtures/fetch-proxy.ts')],
+    {
+      PORT: String(fetchProxyPort),
+      HELLO_URL: `http://127.0.0.1:${helloPort}`,
+      FEED_URL: `http://127.0.0.1:${feedPort}`,
+    },
+    `http://127.0.0.1:${fetchProxyPort}/hello`,
+  )
+
   const targets = {
     direct: (path: string) =>
       `http://127.0.0.1:${path.startsWith('/hello') ? helloPort : feedPort}${path}`,
     'our gateway (JWT verified)': (path: string) => viaGateway + path,
     'nginx proxy_pass': (path: string) => `http://127.0.0.1:${nginxPort}${path}`,
     HAProxy: (path: string) => `http://127.0.0.1:${haproxyPort}${path}`,
+    'bare Bun fetch proxy (no JWT, no policies)': (path: string) =>
+      `http://127.0.0.1:${fetchProxyPort}${path}`,
   }
   const upstreams = { 'Elysia hello': '/hello', 'feed: 20-item home page': '/feed?limit=20' }
   // Memory of our processes: idle now, and the peak while the runs below load them.
