@@ -29,7 +29,7 @@ import {
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { spawnGateway, spawnHelloUpstream } from './lib/gateway-fixtures.ts'
-import { rssMiB } from './lib/process-usage.ts'
+import { rssMiB, treeCpuSeconds } from './lib/process-usage.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
 import { ensureDebianPackages, type WrkResult, wrk } from './lib/wrk.ts'
 
@@ -49,8 +49,10 @@ const consul = consulClient(consulServer.url)
 const issuer = await createTestIssuer()
 const jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
 
-async function spawn(cmd: string[], env: Record<string, string>, probe: string): Promise<void> {
-  procs.push(await spawnServing(cmd, { env, probe }))
+async function spawn(cmd: string[], env: Record<string, string>, probe: string): Promise<number> {
+  const proc = await spawnServing(cmd, { env, probe })
+  procs.push(proc)
+  return proc.pid
 }
 
 try {
@@ -63,7 +65,7 @@ try {
   const helloPort = hello.port
 
   const feedPort = await freePort()
-  await spawn(
+  const feedPid = await spawn(
     [process.execPath, join(root, 'services/feed/src/main.ts')],
     {
       PORT: String(feedPort),
@@ -157,7 +159,7 @@ http {
 }
 `,
   )
-  await spawn(
+  const nginxPid = await spawn(
     ['nginx', '-p', work, '-c', nginxConf, '-g', 'daemon off;'],
     {},
     `http://127.0.0.1:${nginxPort}/hello`,
@@ -185,10 +187,14 @@ backend feed
   server f1 127.0.0.1:${feedPort}
 `,
   )
-  await spawn(['haproxy', '-db', '-f', haproxyConf], {}, `http://127.0.0.1:${haproxyPort}/hello`)
+  const haproxyPid = await spawn(
+    ['haproxy', '-db', '-f', haproxyConf],
+    {},
+    `http://127.0.0.1:${haproxyPort}/hello`,
+  )
 
   const fetchProxyPort = await freePort()
-  await spawn(
+  const fetchProxyPid = await spawn(
     [process.execPath, join(import.meta.dir, 'fixtures/fetch-proxy.ts')],
     {
       PORT: String(fetchProxyPort),
@@ -198,15 +204,28 @@ backend feed
     `http://127.0.0.1:${fetchProxyPort}/hello`,
   )
 
-  const targets = {
-    direct: (path: string) =>
-      `http://127.0.0.1:${path.startsWith('/hello') ? helloPort : feedPort}${path}`,
-    'our gateway (JWT verified)': (path: string) => viaGateway + path,
-    'nginx proxy_pass': (path: string) => `http://127.0.0.1:${nginxPort}${path}`,
-    HAProxy: (path: string) => `http://127.0.0.1:${haproxyPort}${path}`,
-    'bare Bun fetch proxy (no JWT, no policies)': (path: string) =>
-      `http://127.0.0.1:${fetchProxyPort}${path}`,
-  }
+  /** Each path's URL for a request path, and the process (tree) that serves it. */
+  const targets: Record<string, { url: (path: string) => string; pid: (path: string) => number }> =
+    {
+      direct: {
+        url: (path) =>
+          `http://127.0.0.1:${path.startsWith('/hello') ? helloPort : feedPort}${path}`,
+        pid: (path) => (path.startsWith('/hello') ? hello.proc.pid : feedPid),
+      },
+      'our gateway (JWT verified)': {
+        url: (path) => viaGateway + path,
+        pid: () => gateway.proc.pid,
+      },
+      'nginx proxy_pass': {
+        url: (path) => `http://127.0.0.1:${nginxPort}${path}`,
+        pid: () => nginxPid,
+      },
+      HAProxy: { url: (path) => `http://127.0.0.1:${haproxyPort}${path}`, pid: () => haproxyPid },
+      'bare Bun fetch proxy (no JWT, no policies)': {
+        url: (path) => `http://127.0.0.1:${fetchProxyPort}${path}`,
+        pid: () => fetchProxyPid,
+      },
+    }
   const upstreams = { 'Elysia hello': '/hello', 'feed: 20-item home page': '/feed?limit=20' }
   // Memory of our processes: idle now, and the peak while the runs below load them.
   const watched = { 'Elysia hello': procs[0]!.pid, feed: procs[1]!.pid, gateway: procs[2]!.pid }
@@ -219,17 +238,21 @@ backend feed
       peakMiB[k] = Math.max(peakMiB[k]!, rssMiB(pid) ?? 0)
   }, 100)
   const results: Record<string, Record<string, Record<number, WrkResult>>> = {}
+  /** CPU µs the serving process (the proxy, or the upstream for `direct`) spent per request at 50 connections. */
+  const cpuPerRequest: Record<string, Record<string, number>> = {}
   for (const [upstream, path] of Object.entries(upstreams)) {
     results[upstream] = {}
-    for (const [target, url] of Object.entries(targets)) {
+    cpuPerRequest[upstream] = {}
+    for (const [target, { url, pid }] of Object.entries(targets)) {
       results[upstream][target] = {}
       for (const connections of [1, 50]) {
         if (!quick) await wrk(url(path), { connections, seconds: 1, headers: auth })
-        results[upstream][target][connections] = await wrk(url(path), {
-          connections,
-          seconds,
-          headers: auth,
-        })
+        const cpu0 = treeCpuSeconds(pid(path))
+        const w = await wrk(url(path), { connections, seconds, headers: auth })
+        results[upstream][target][connections] = w
+        if (connections === 50)
+          cpuPerRequest[upstream][target] =
+            ((treeCpuSeconds(pid(path)) - cpu0) * 1e6) / (w.perSecond * seconds)
       }
     }
   }
@@ -248,6 +271,7 @@ backend feed
         target,
         fmt(c50.perSecond),
         `${fmt(c50.ms.p50)} / ${fmt(c50.ms.p99)} ms`,
+        `${fmt(cpuPerRequest[upstream]![target]!)} µs`,
         target === 'direct'
           ? '-'
           : `${fmt(ratio(c50.perSecond, nginx[50]!.perSecond))}x rps, p99 ${fmt(ratio(c50.ms.p99, nginx[50]!.ms.p99))}x`,
@@ -262,6 +286,7 @@ backend feed
         'path',
         '50 conns: req/s',
         'p50 / p99',
+        'CPU per request (50 conns; the upstream for direct)',
         'vs nginx',
         '1 conn: req/s',
         'p50 / p99',
@@ -282,7 +307,7 @@ backend feed
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), quick, seconds, results, memory: { idleMiB, peakMiB } }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, seconds, results, cpuPerRequestUs: cpuPerRequest, memory: { idleMiB, peakMiB } }, null, 2)}\n`,
   )
   console.log(`JSON: ${file}`)
 } finally {

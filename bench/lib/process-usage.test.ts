@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { cpuSeconds, rssMiB } from './process-usage.ts'
+import { cpuSeconds, rssMiB, treeCpuSeconds } from './process-usage.ts'
 
 test('reads this process’s memory and CPU time from /proc; a gone process has no memory', async () => {
   const rss = rssMiB(process.pid)
@@ -15,4 +15,26 @@ test('reads this process’s memory and CPU time from /proc; a gone process has 
   const gone = Bun.spawn(['true'])
   await gone.exited
   expect(rssMiB(gone.pid)).toBeNull()
+})
+
+test('a process tree’s CPU time includes its busy child; the parent’s own does not', async () => {
+  // The shell only waits; its child (whose pid it prints) spins until killed.
+  const shell = Bun.spawn(['sh', '-c', 'yes > /dev/null 2>&1 & echo $!; wait'], {
+    stdout: 'pipe',
+    stderr: 'ignore',
+  })
+  const reader = shell.stdout.getReader()
+  const child = Number(new TextDecoder().decode((await reader.read()).value).trim())
+  try {
+    expect(child).toBeGreaterThan(0)
+    await Bun.sleep(50)
+    const tree0 = treeCpuSeconds(shell.pid)
+    const own0 = cpuSeconds(shell.pid)
+    await Bun.sleep(400)
+    expect(treeCpuSeconds(shell.pid) - tree0).toBeGreaterThanOrEqual(0.2)
+    expect(cpuSeconds(shell.pid) - own0).toBeLessThan(0.1)
+  } finally {
+    if (child > 0) process.kill(child)
+    await shell.exited
+  }
 })

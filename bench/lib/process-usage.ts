@@ -2,7 +2,7 @@
  * What a running process uses, read from Linux /proc: resident memory and CPU
  * time. For benchmarks that watch the processes they spawned.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 /**
  * Resident memory (VmRSS) of a process in MiB, or null when /proc cannot be read
@@ -27,4 +27,36 @@ export function rssMiB(pid: number): number | null {
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/**
+ * CPU seconds (user + system) used so far by a process and its live descendants
+ * (found through /proc/<pid>/task/<tid>/children), e.g. an nginx master and its
+ * worker. Descendants that already exited are not counted.
+ * @throws when /proc cannot be read for `pid`.
+ * @example const before = treeCpuSeconds(nginx.pid)
+ */
+export function treeCpuSeconds(pid: number): number {
+  let total = cpuSeconds(pid)
+  for (const child of childPids(pid)) {
+    try {
+      total += treeCpuSeconds(child)
+    } catch {
+      // The child exited between the listing and the read.
+    }
+  }
+  return total
+}
+
+function childPids(pid: number): number[] {
+  const out: number[] = []
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim()
+      if (text) out.push(...text.split(' ').map(Number))
+    } catch {
+      // The thread exited.
+    }
+  }
+  return out
 }
