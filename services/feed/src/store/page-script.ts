@@ -46,6 +46,21 @@ end
 local celebrities = {}
 if ARGV[6] == '1' then celebrities = redis.call('SINTER', KEYS[2], KEYS[3]) end
 local out, n = {}, 0
+-- Appends id, score and body for each of the ids whose post still exists (a missing
+-- body is a deleted post), stopping when the page is full.
+local function appendBodies(ids, keys, scores)
+  if #keys == 0 then return end
+  local docs = redis.call('MGET', unpack(keys))
+  for i = 1, #keys do
+    if n >= limit then return end
+    if docs[i] then
+      out[#out + 1] = ids[i]
+      out[#out + 1] = scores[i]
+      out[#out + 1] = docs[i]
+      n = n + 1
+    end
+  end
+end
 
 if #celebrities == 0 then
   -- One timeline, already in page order: read it in chunks, bodies with one MGET per
@@ -62,18 +77,7 @@ if #celebrities == 0 then
         scores[#scores + 1] = rows[i + 1]
       end
     end
-    if #keys > 0 then
-      local docs = redis.call('MGET', unpack(keys))
-      for i = 1, #keys do
-        if n >= limit then break end
-        if docs[i] then
-          out[#out + 1] = ids[i]
-          out[#out + 1] = scores[i]
-          out[#out + 1] = docs[i]
-          n = n + 1
-        end
-      end
-    end
+    appendBodies(ids, keys, scores)
     if #rows < chunk * 2 then break end
     offset = offset + chunk
   end
@@ -128,17 +132,7 @@ while true do
         scores[#scores + 1] = rows[p + 1]
       end
     end
-    if #keys > 0 then
-      local docs = redis.call('MGET', unpack(keys))
-      for x = 1, #keys do
-        if docs[x] then
-          out[#out + 1] = ids[x]
-          out[#out + 1] = scores[x]
-          out[#out + 1] = docs[x]
-          n = n + 1
-        end
-      end
-    end
+    appendBodies(ids, keys, scores)
   end
   if n >= limit or not blocked then return out end
   want = want * 2
