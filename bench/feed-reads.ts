@@ -28,7 +28,7 @@ import {
   UserFollowed,
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
-import { cpuSeconds } from './lib/process-usage.ts'
+import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
 import { ensureDebianPackages, wrk } from './lib/wrk.ts'
@@ -86,12 +86,6 @@ function topFunctions(dir: string, pid: number, count = 8): string {
 }
 
 const redisInfo = new RedisClient(redis.url)
-/** CPU seconds the Redis server has used (user + system), from INFO cpu. */
-async function redisCpuSeconds(): Promise<number> {
-  const info = String(await redisInfo.send('INFO', ['cpu']))
-  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0)
-  return field('used_cpu_user') + field('used_cpu_sys')
-}
 
 /**
  * wrk at 32 connections on `url` after 1 s of warm-up, with the CPU (µs) that
@@ -100,13 +94,13 @@ async function redisCpuSeconds(): Promise<number> {
 async function measure(url: string, pid: number, headers?: Record<string, string>) {
   await wrk(url, { connections: 32, seconds: 1, headers })
   const cpu0 = cpuSeconds(pid)
-  const redis0 = await redisCpuSeconds()
+  const redis0 = await redisCpuSeconds(redisInfo)
   const w = await wrk(url, { connections: 32, seconds, headers })
   const requests = w.perSecond * seconds
   return {
     w,
     cpuUs: ((cpuSeconds(pid) - cpu0) * 1e6) / requests,
-    redisUs: (((await redisCpuSeconds()) - redis0) * 1e6) / requests,
+    redisUs: (((await redisCpuSeconds(redisInfo)) - redis0) * 1e6) / requests,
   }
 }
 

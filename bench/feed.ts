@@ -25,7 +25,7 @@ import {
 } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { load } from './lib/load.ts'
-import { cpuSeconds } from './lib/process-usage.ts'
+import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
 
@@ -98,12 +98,7 @@ try {
     })
 
   /** Redis server CPU seconds so far (INFO cpu: user + sys), or null without Redis. */
-  const redisCpuSeconds = async () => {
-    if (!redisInfo) return null
-    const info = String(await redisInfo.send('INFO', ['cpu']))
-    const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0)
-    return field('used_cpu_user') + field('used_cpu_sys')
-  }
+  const redisCpu = async () => (redisInfo ? await redisCpuSeconds(redisInfo) : null)
 
   /** Propagation at `rate` posts/s from an author followed by 1,000 users, through a feed with this fan-out threshold. */
   async function propagation(threshold: number) {
@@ -214,7 +209,7 @@ try {
     const warmIds = await drive(warmupSeconds, false)
     const warmSettle = Date.now() + 60_000
     while (warmIds.some((id) => !seenAt.has(id)) && Date.now() < warmSettle) await Bun.sleep(10)
-    const cpu0 = await redisCpuSeconds()
+    const cpu0 = await redisCpu()
     const t0 = performance.now()
     await drive(seconds, true)
     const settle = Date.now() + 30_000
@@ -222,7 +217,7 @@ try {
       await Bun.sleep(10)
     polling = false
     await poller
-    const cpu1 = await redisCpuSeconds()
+    const cpu1 = await redisCpu()
     const wallSeconds = (performance.now() - t0) / 1000
     const latencies = [...sentAt].flatMap(([id, t]) =>
       seenAt.has(id) ? [seenAt.get(id)! - t] : [],
@@ -252,14 +247,14 @@ try {
   const { feedUrl, readerToken } = onRead
   const loadSeconds = quick ? 2 : 10
   const feedPid = pidOf.get(feedUrl)!
-  const before = { feed: cpuSeconds(feedPid), redis: await redisCpuSeconds() }
+  const before = { feed: cpuSeconds(feedPid), redis: await redisCpu() }
   const feedLoad = await load(`${feedUrl}/feed?limit=20`, {
     connections: 32,
     seconds: loadSeconds,
     headers: { authorization: `Bearer ${readerToken}` },
   })
   const pages = feedLoad.perSecond * loadSeconds
-  const redisAfter = await redisCpuSeconds()
+  const redisAfter = await redisCpu()
   const cpuPerPage = {
     feedUs: ((cpuSeconds(feedPid) - before.feed) * 1e6) / pages,
     redisUs:

@@ -1,5 +1,7 @@
-import { expect, test } from 'bun:test'
-import { cpuSeconds, rssMiB, treeCpuSeconds } from './process-usage.ts'
+import { afterAll, expect, test } from 'bun:test'
+import { RedisClient } from 'bun'
+import { NO_REDIS_REASON, startTestRedis } from '../../devstack/src/index.ts'
+import { cpuSeconds, redisCpuSeconds, rssMiB, treeCpuSeconds } from './process-usage.ts'
 
 test('reads this process’s memory and CPU time from /proc; a gone process has no memory', async () => {
   const rss = rssMiB(process.pid)
@@ -30,11 +32,32 @@ test('a process tree’s CPU time includes its busy child; the parent’s own do
     await Bun.sleep(50)
     const tree0 = treeCpuSeconds(shell.pid)
     const own0 = cpuSeconds(shell.pid)
-    await Bun.sleep(400)
-    expect(treeCpuSeconds(shell.pid) - tree0).toBeGreaterThanOrEqual(0.2)
-    expect(cpuSeconds(shell.pid) - own0).toBeLessThan(0.1)
+    await Bun.sleep(500)
+    // The child spins for 0.5 s: at least 0.15 s of CPU even on a busy machine.
+    expect(treeCpuSeconds(shell.pid) - tree0).toBeGreaterThanOrEqual(0.15)
+    expect(cpuSeconds(shell.pid) - own0).toBeLessThan(0.05)
   } finally {
     if (child > 0) process.kill(child)
     await shell.exited
+  }
+})
+
+const redis = await startTestRedis()
+if (!redis) console.warn(`SKIPPED redisCpuSeconds against a real Redis: ${NO_REDIS_REASON}`)
+afterAll(async () => {
+  await redis?.stop()
+})
+
+test.skipIf(!redis)('a Redis server’s CPU time grows while it works', async () => {
+  const client = new RedisClient(redis!.url)
+  try {
+    const before = await redisCpuSeconds(client)
+    expect(before).toBeGreaterThan(0)
+    // A few hundred ms of server work: sorting a large set on every call.
+    await client.send('EVAL', ["for i = 1, 20000 do redis.call('SADD', KEYS[1], i) end", '1', 's'])
+    for (let i = 0; i < 40; i++) await client.send('SORT', ['s'])
+    expect(await redisCpuSeconds(client)).toBeGreaterThan(before)
+  } finally {
+    client.close()
   }
 })

@@ -3,6 +3,7 @@
  * time. For benchmarks that watch the processes they spawned.
  */
 import { readdirSync, readFileSync } from 'node:fs'
+import type { RedisClient } from 'bun'
 
 /**
  * Resident memory (VmRSS) of a process in MiB, or null when /proc cannot be read
@@ -59,4 +60,17 @@ function childPids(pid: number): number[] {
     }
   }
   return out
+}
+
+/**
+ * CPU seconds (user + system) a Redis server has used so far, from `INFO cpu`
+ * (`used_cpu_user` + `used_cpu_sys`); for servers a benchmark reaches only by
+ * connection.
+ * @throws when the command fails.
+ * @example const before = await redisCpuSeconds(client)
+ */
+export async function redisCpuSeconds(client: RedisClient): Promise<number> {
+  const info = String(await client.send('INFO', ['cpu']))
+  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0)
+  return field('used_cpu_user') + field('used_cpu_sys')
 }
