@@ -13,6 +13,7 @@ const benchmarks = [
   'services.ts',
   'feed.ts',
   'feed-reads.ts',
+  'gateway-overhead.ts',
   'gateway.ts',
   'events.ts',
 ]

@@ -141,12 +141,7 @@ export function createGateway(d: GatewayDeps) {
       })
     }
     let userId: string | undefined
-    const extra: Record<string, string> = { 'x-request-id': requestId }
-    if (origin) {
-      extra['access-control-allow-origin'] = origin
-      extra['access-control-expose-headers'] = CORS_EXPOSED
-      extra.vary = 'origin'
-    }
+    let limitHeaders: Record<string, string> | undefined
     let response: Response
     try {
       if (route.auth !== 'none') {
@@ -161,7 +156,7 @@ export function createGateway(d: GatewayDeps) {
       if (policy && (!policy.methods || policy.methods.includes(request.method))) {
         const key = policy.by === 'user' && userId ? `user:${userId}` : `ip:${clientAddress}`
         const decision = await d.limiter.limit(key, policy)
-        Object.assign(extra, rateLimitHeaders(decision, clock()))
+        limitHeaders = rateLimitHeaders(decision, clock())
         if (!decision.success) {
           throw new AppError(
             429,
@@ -207,7 +202,14 @@ export function createGateway(d: GatewayDeps) {
         headers: err.extra.headers,
       })
     }
-    for (const [k, v] of Object.entries(extra)) response.headers.set(k, v)
+    const headers = response.headers
+    headers.set('x-request-id', requestId)
+    if (origin) {
+      headers.set('access-control-allow-origin', origin)
+      headers.set('access-control-expose-headers', CORS_EXPOSED)
+      headers.set('vary', 'origin')
+    }
+    if (limitHeaders) for (const name in limitHeaders) headers.set(name, limitHeaders[name]!)
     return response
   }
 

@@ -79,7 +79,7 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
   }
   const cache = new Map<string, AuthContext>()
   const cacheSize = o.cacheSize ?? 10_000
-  const now = () => (o.clock?.() ?? new Date()).getTime() / 1000
+  const now = () => (o.clock ? o.clock().getTime() : Date.now()) / 1000
   const verify = async (token: string): Promise<AuthContext> => {
     try {
       const set = await keySet()

@@ -73,6 +73,25 @@ function fullJitter(attempt: number, baseMs: number, capMs: number): number {
   return Math.random() * Math.min(capMs, baseMs * 2 ** attempt)
 }
 
+function problem(f: ForwardedFor, status: number, code: string, detail: string): Response {
+  return problemResponse({ status, code, detail, requestId: f.requestId })
+}
+
+function tooLarge(route: Route, f: ForwardedFor, tried: string[]): ForwardResult {
+  return {
+    response: problem(
+      f,
+      413,
+      'body_too_large',
+      `Request bodies on ${route.prefix} are limited to ${route.maxBodyBytes} bytes`,
+    ),
+    tried,
+    failure: 'body_too_large',
+  }
+}
+
+const NOTHING_TRIED: ReadonlySet<string> = new Set()
+
 /**
  * @example
  * const { response } = await forward(request, table.match('/feed')!, forwardedFor, { directory, balancer, budget })
@@ -84,37 +103,24 @@ export async function forward(
   d: ForwardDeps,
 ): Promise<ForwardResult> {
   const tried: string[] = []
-  const problem = (status: number, code: string, detail: string) =>
-    problemResponse({ status, code, detail, requestId: f.requestId })
-  const tooLarge = (): ForwardResult => ({
-    response: problem(
-      413,
-      'body_too_large',
-      `Request bodies on ${route.prefix} are limited to ${route.maxBodyBytes} bytes`,
-    ),
-    tried,
-    failure: 'body_too_large',
-  })
-  const length = Number(request.headers.get('content-length') ?? 0)
-  if (length > route.maxBodyBytes) {
-    return tooLarge()
-  }
+  const declared = request.headers.get('content-length')
+  if (declared !== null && Number(declared) > route.maxBodyBytes) return tooLarge(route, f, tried)
   const body =
-    request.body && !request.headers.has('content-length')
-      ? limitBody(request.body, route.maxBodyBytes)
-      : request.body
-  const canRetry = IDEMPOTENT.has(request.method) && body === null
+    request.body && declared === null ? limitBody(request.body, route.maxBodyBytes) : request.body
+  const canRetry = body === null && IDEMPOTENT.has(request.method)
   const headers = upstreamHeaders(request.headers, f)
   const pathAndQuery = pathOf(request.url)
   d.budget.request()
-  let last: Response | undefined
-  const triedSet = new Set<string>()
   for (let attempt = 0; ; attempt++) {
-    const instance = d.balancer.pick(d.directory.instances(route.service), triedSet)
+    // Only a retry needs to know what was tried; the first attempt allocates nothing for it.
+    const instance = d.balancer.pick(
+      d.directory.instances(route.service),
+      attempt === 0 ? NOTHING_TRIED : new Set(tried),
+    )
     if (!instance) {
-      if (last) return { response: last, tried }
       return {
         response: problem(
+          f,
           tried.length ? 502 : 503,
           tried.length ? 'upstream_unreachable' : 'no_healthy_instance',
           tried.length
@@ -126,12 +132,10 @@ export async function forward(
       }
     }
     tried.push(instance.id)
-    triedSet.add(instance.id)
     // One controller and timer per attempt; the client leaving cancels the response
     // body, which closes the upstream stream too.
     const timeout = route.timeoutMs > 0 ? new AbortController() : undefined
     const timer = timeout ? setTimeout(() => timeout.abort(), route.timeoutMs) : undefined
-    const mayRetry = () => canRetry && attempt < route.retryPolicy.attempts && d.budget.tryRetry()
     try {
       const upstream = await fetch(instance.url + pathAndQuery, {
         method: request.method,
@@ -144,26 +148,24 @@ export async function forward(
         duplex: 'half',
       })
       clearTimeout(timer)
-      const failed = upstream.status >= 500
-      d.balancer.settle(instance, !failed)
-      if (RETRYABLE_STATUS.has(upstream.status) && mayRetry()) {
-        await upstream.body?.cancel()
-        await Bun.sleep(fullJitter(attempt, route.retryPolicy.baseMs, route.retryPolicy.capMs))
-        continue
+      d.balancer.settle(instance, upstream.status < 500)
+      if (!RETRYABLE_STATUS.has(upstream.status) || !mayRetry(canRetry, attempt, route, d)) {
+        // Bun's fetch responses are mutable and streamed: pass the upstream's on as is.
+        stripHopByHop(upstream.headers)
+        return { response: upstream, tried }
       }
-      // Bun's fetch responses are mutable and streamed: pass the upstream's on as is.
-      stripHopByHop(upstream.headers)
-      return { response: upstream, tried }
+      await upstream.body?.cancel()
     } catch (err) {
       clearTimeout(timer)
       if (err instanceof BodyTooLargeError || (err as Error).cause instanceof BodyTooLargeError) {
         d.balancer.settle(instance, true)
-        return tooLarge()
+        return tooLarge(route, f, tried)
       }
+      d.balancer.settle(instance, false)
       if (timeout?.signal.aborted) {
-        d.balancer.settle(instance, false)
         return {
           response: problem(
+            f,
             504,
             'upstream_timeout',
             `The ${route.service} service (route ${route.prefix}) did not answer within ${route.timeoutMs} ms`,
@@ -172,20 +174,24 @@ export async function forward(
           failure: 'timeout',
         }
       }
-      d.balancer.settle(instance, false)
-      if (mayRetry()) {
-        await Bun.sleep(fullJitter(attempt, route.retryPolicy.baseMs, route.retryPolicy.capMs))
-        continue
-      }
-      return {
-        response: problem(
-          502,
-          'upstream_unreachable',
-          `The ${route.service} service (route ${route.prefix}) could not be reached`,
-        ),
-        tried,
-        failure: 'unreachable',
+      if (!mayRetry(canRetry, attempt, route, d)) {
+        return {
+          response: problem(
+            f,
+            502,
+            'upstream_unreachable',
+            `The ${route.service} service (route ${route.prefix}) could not be reached`,
+          ),
+          tried,
+          failure: 'unreachable',
+        }
       }
     }
+    await Bun.sleep(fullJitter(attempt, route.retryPolicy.baseMs, route.retryPolicy.capMs))
   }
+}
+
+/** Whether another attempt is allowed: idempotent and bodiless, attempts left, and budget. */
+function mayRetry(canRetry: boolean, attempt: number, route: Route, d: ForwardDeps): boolean {
+  return canRetry && attempt < route.retryPolicy.attempts && d.budget.tryRetry()
 }

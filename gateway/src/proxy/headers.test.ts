@@ -20,7 +20,7 @@ test('hop-by-hop and Connection-named headers are dropped; internal ones are the
     requestId: 'r1',
     userId: 'u1',
   })
-  expect(Object.fromEntries(out)).toEqual({
+  expect(out).toEqual({
     accept: 'application/json',
     'x-forwarded-for': '203.0.113.9',
     'x-forwarded-proto': 'https',
@@ -31,4 +31,21 @@ test('hop-by-hop and Connection-named headers are dropped; internal ones are the
   expect(
     stripHopByHop(new Headers({ 'transfer-encoding': 'chunked', a: '1' })).has('transfer-encoding'),
   ).toBe(false)
+})
+
+test('a client Accept-Encoding is passed on as sent; a __proto__ header is an ordinary header', () => {
+  const out = upstreamHeaders(
+    new Headers([
+      ['accept-encoding', 'br'],
+      ['__proto__', 'x'],
+    ]),
+    {
+      clientAddress: '203.0.113.9',
+      proto: 'http',
+      host: 'h',
+      requestId: 'r1',
+    },
+  )
+  expect(out['accept-encoding']).toBe('br')
+  expect(Object.entries(out)).toContainEqual(['__proto__', 'x'])
 })
