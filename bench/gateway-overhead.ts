@@ -63,11 +63,7 @@ const gateway = createGateway({
   },
   balancer: createBalancer(),
   budget: createRetryBudget(),
-  verify: kit.createJwtVerifier({
-    jwks: issuer.jwks,
-    issuer: 'civildiy-auth',
-    audience: 'civildiy',
-  }),
+  verify: issuer.verify,
   limiter: createSlidingWindowLimiter(),
   logger: silentLogger(),
   production: true,
