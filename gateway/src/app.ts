@@ -17,7 +17,8 @@ import {
   UnauthorizedError,
 } from '@civildiy/kit'
 import type { InstanceDirectory } from './discovery/instance-directory.ts'
-import { forward, pathOf } from './proxy/forward.ts'
+import { forward } from './proxy/forward.ts'
+import { parseRequestTarget, type RequestTarget } from './proxy/request-target.ts'
 import type { RetryBudget } from './proxy/retry-budget.ts'
 import { type RateLimiter, rateLimitHeaders } from './rate-limit/rate-limiter.ts'
 import type { Route, RouteTable } from './routes/route-table.ts'
@@ -101,6 +102,7 @@ export function createGateway(d: GatewayDeps) {
           retry: r.retryPolicy,
           rateLimit: r.rateLimitPolicy ?? null,
           maxBodyBytes: r.maxBodyBytes,
+          panic: d.balancer.inPanic(r.service),
           instances: d.directory.instances(r.service).map((i) => ({
             id: i.id,
             url: i.url,
@@ -120,7 +122,7 @@ export function createGateway(d: GatewayDeps) {
     d.balancer.retain(new Set(instances.map((i) => i.id)), service),
   )
 
-  async function proxy(request: Request, route: Route): Promise<Response> {
+  async function proxy(request: Request, route: Route, target: RequestTarget): Promise<Response> {
     const requestId = requestIdOf(request)
     const origin = allowOrigin(request.headers.get('origin'))
     if (
@@ -168,6 +170,7 @@ export function createGateway(d: GatewayDeps) {
       const result = await forward(
         request,
         route,
+        target.pathAndQuery,
         {
           clientAddress,
           proto: request.url.startsWith('https:') ? 'https' : 'http',
@@ -197,7 +200,7 @@ export function createGateway(d: GatewayDeps) {
         status: err.status,
         code: err.code,
         detail: err.message,
-        instance: pathOf(request.url).split('?')[0],
+        instance: target.path,
         requestId,
         headers: err.extra.headers,
       })
@@ -217,10 +220,19 @@ export function createGateway(d: GatewayDeps) {
     app,
     /** Answers any request: proxied when a route matches, else the gateway's own endpoints. */
     handle(request: Request): Promise<Response> | Response {
-      const path = pathOf(request.url)
-      if (!path.startsWith('/gateway/')) {
-        const route = d.table.match(path)
-        if (route) return proxy(request, route)
+      const target = parseRequestTarget(request.method, request.url)
+      if ('rejected' in target) {
+        return problemResponse({
+          status: 400,
+          code: 'bad_request_target',
+          detail: target.rejected,
+          requestId: requestIdOf(request),
+          headers: { connection: 'close' },
+        })
+      }
+      if (!target.path.startsWith('/gateway/')) {
+        const route = d.table.match(target.path)
+        if (route) return proxy(request, route, target)
       }
       return app.handle(request)
     },

@@ -72,7 +72,9 @@ const lifecycle = { shuttingDown: false }
 const gateway = createGateway({
   table,
   directory,
-  balancer: createBalancer(config.LOAD_BALANCING),
+  balancer: createBalancer(config.LOAD_BALANCING, {
+    onEvent: (e) => logger.warn(e, `upstream ${e.event.replaceAll('_', ' ')}`),
+  }),
   budget: createRetryBudget(),
   verify,
   limiter,

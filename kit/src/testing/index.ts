@@ -6,5 +6,6 @@ export {
   NO_POSTGRES_REASON,
   type TestDatabase,
 } from './databases.ts'
+export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-http.ts'
 export { silentLogger } from './silent-logger.ts'
 export { createTestIssuer, type TestIssuer } from './token-issuer.ts'
