@@ -2,19 +2,25 @@
  * The Elysia plugin every service and the gateway use: request ids
  * (`x-request-id` accepted or created, echoed on the response), one access-log line
  * per request (method, route, status, duration ms, request id), and one error
- * handler mapping domain errors, validation failures and the rest to RFC 9457
- * problem+json.
+ * handler mapping domain errors, validation failures, database errors the input
+ * caused (see `store-errors.ts`) and the rest to RFC 9457 problem+json. JSON
+ * bodies are parsed with size and depth limits first (see `json-body.ts`). The
+ * error handler cannot itself throw: bad input gets a 4xx, never a 5xx.
  */
 import { randomUUID } from 'node:crypto'
 import { Elysia } from 'elysia'
 import { currentRequestId } from './context.ts'
 import { AppError, type FieldError, problemResponse } from './errors.ts'
+import { defaultJsonBodyLimits, type JsonBodyLimits, parseJsonBody } from './json-body.ts'
 import type { Logger } from './logger.ts'
+import { storeInputError } from './store-errors.ts'
 
 export interface HttpDefaultsOptions {
   logger: Logger
   /** Hide internal error messages (production). */
   production: boolean
+  /** Size and nesting limits for JSON bodies (defaults: 256 KiB, depth 32). */
+  json?: Partial<JsonBodyLimits>
 }
 
 const started = new WeakMap<Request, number>()
@@ -49,6 +55,7 @@ function fieldErrors(
  */
 export function httpDefaults(options: HttpDefaultsOptions) {
   const { logger, production } = options
+  const jsonLimits = { ...defaultJsonBodyLimits, ...options.json }
   return new Elysia({ name: '@civildiy/kit/http-defaults' })
     .onRequest(({ request, set }) => {
       started.set(request, performance.now())
@@ -62,7 +69,7 @@ export function httpDefaults(options: HttpDefaultsOptions) {
       logger.info(
         {
           method: request.method,
-          route: route || new URL(request.url).pathname,
+          route: route || pathOfUrl(request.url),
           status: typeof set.status === 'number' ? set.status : 200,
           durationMs:
             t0 === undefined ? undefined : Math.round((performance.now() - t0) * 100) / 100,
@@ -71,63 +78,103 @@ export function httpDefaults(options: HttpDefaultsOptions) {
         'request',
       )
     })
+    .onParse({ as: 'global' }, async ({ request, contentType }) => {
+      // Only JSON is ours to parse; other types fall through to Elysia's parsers.
+      if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) return
+      return parseJsonBody(await request.text(), jsonLimits)
+    })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
-      const requestId = requestIdOf(request)
-      const instance = new URL(request.url).pathname
       let response: Response
-      if (error instanceof AppError) {
-        response = problemResponse({
-          status: error.status,
-          code: error.code,
-          detail: error.message,
-          instance,
-          requestId,
-          errors: error.extra.errors,
-          headers: error.extra.headers,
-        })
-      } else if (code === 'VALIDATION') {
-        const inBody = error.type === 'body'
-        response = problemResponse({
-          status: inBody ? 422 : 400,
-          code: inBody ? 'validation_failed' : 'bad_request',
-          detail: inBody
-            ? 'The request body has invalid fields'
-            : `The request ${error.type} is invalid`,
-          instance,
-          requestId,
-          errors: fieldErrors(error.all),
-        })
-      } else if (code === 'PARSE') {
-        response = problemResponse({
-          status: 400,
-          code: 'bad_request',
-          detail: 'The request body could not be parsed',
-          instance,
-          requestId,
-        })
-      } else if (code === 'NOT_FOUND') {
-        response = problemResponse({
-          status: 404,
-          code: 'not_found',
-          detail: `No route for ${request.method} ${instance}`,
-          instance,
-          requestId,
-        })
-      } else {
-        logger.error({ err: error, requestId }, 'unhandled error')
-        const detail = production
-          ? 'An internal error occurred'
-          : String((error as Error)?.message ?? error)
+      try {
+        response = errorResponse(code, error, request, logger, production)
+      } catch {
+        // The handler must not throw: this answer needs nothing from the request.
         response = problemResponse({
           status: 500,
           code: 'internal_error',
-          detail,
-          instance,
-          requestId,
+          detail: 'An internal error occurred',
         })
       }
       set.status = response.status
-      response.headers.set('x-request-id', requestId)
       return response
     })
+}
+
+/** The path of a request URL without `new URL()` (which throws on a Host-less target). */
+function pathOfUrl(url: string): string {
+  const scheme = url.indexOf('://')
+  const start = scheme === -1 ? url.indexOf('/') : url.indexOf('/', scheme + 3)
+  if (start === -1) return '/'
+  const end = url.slice(start).search(/[?#]/)
+  return end === -1 ? url.slice(start) : url.slice(start, start + end)
+}
+
+/** The problem+json answer for an error raised while handling `request` (RFC 9457). */
+function errorResponse(
+  code: unknown,
+  error: unknown,
+  request: Request,
+  logger: Logger,
+  production: boolean,
+): Response {
+  const requestId = requestIdOf(request)
+  const instance = pathOfUrl(request.url)
+  // Elysia wraps what a parser throws in its ParseError; ours are AppErrors.
+  const cause = code === 'PARSE' ? (error as Error).cause : undefined
+  const known =
+    error instanceof AppError
+      ? error
+      : cause instanceof AppError
+        ? cause
+        : storeInputError(error)
+  let response: Response
+  if (known) {
+    response = problemResponse({
+      status: known.status,
+      code: known.code,
+      detail: known.message,
+      instance,
+      requestId,
+      errors: known.extra.errors,
+      headers: known.extra.headers,
+    })
+  } else if (code === 'VALIDATION') {
+    const v = error as {
+      type: string
+      all: { path?: string; message?: string; summary?: string }[]
+    }
+    const inBody = v.type === 'body'
+    response = problemResponse({
+      status: inBody ? 422 : 400,
+      code: inBody ? 'validation_failed' : 'bad_request',
+      detail: inBody ? 'The request body has invalid fields' : `The request ${v.type} is invalid`,
+      instance,
+      requestId,
+      errors: fieldErrors(v.all),
+    })
+  } else if (code === 'PARSE' || code === 'INVALID_COOKIE_SIGNATURE') {
+    response = problemResponse({
+      status: 400,
+      code: 'bad_request',
+      detail: 'The request could not be parsed',
+      instance,
+      requestId,
+    })
+  } else if (code === 'NOT_FOUND') {
+    response = problemResponse({
+      status: 404,
+      code: 'not_found',
+      detail: `No route for ${request.method} ${instance}`,
+      instance,
+      requestId,
+    })
+  } else {
+    logger.error({ err: error, requestId }, 'unhandled error')
+    const detail = production
+      ? 'An internal error occurred'
+      : String((error as Error)?.message ?? error)
+    response = problemResponse({ status: 500, code: 'internal_error', detail, instance, requestId })
+  }
+  response.headers.set('x-request-id', requestId)
+  return response
 }

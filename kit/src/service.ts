@@ -20,6 +20,7 @@ import {
   registerWithConsul,
 } from './consul.ts'
 import { requestContext } from './context.ts'
+import { problemResponse } from './errors.ts'
 import { type HealthCheck, healthRoutes } from './health.ts'
 import { httpDefaults, requestIdOf } from './http.ts'
 import type { Logger } from './logger.ts'
@@ -60,6 +61,17 @@ export function baseApp(o: BaseAppOptions) {
       }),
     )
     .use(healthRoutes(o.checks ?? (() => []), () => lifecycle.shuttingDown))
+}
+
+/** RFC 9112 §3.2: a request without a Host is answered 400. */
+function missingHost(request: Request): Response {
+  return problemResponse({
+    status: 400,
+    code: 'bad_request',
+    detail: 'The request has no Host header',
+    requestId: requestIdOf(request),
+    headers: { connection: 'close' },
+  })
 }
 
 /** Something to close on shutdown. */
@@ -108,11 +120,24 @@ export async function createService(o: ServiceOptions): Promise<RunningService> 
     hostname: o.config.HOST,
     port: o.config.PORT,
     maxRequestBodySize: o.maxRequestBodyBytes ?? 1024 * 1024,
-    fetch: (request, server) =>
-      requestContext.run(
+    // Never Bun's HTML error page (file paths, source lines), whatever NODE_ENV says.
+    development: false,
+    fetch: (request, server) => {
+      // HTTP/1.0 without Host, or an empty Host: Bun's URL is then a bare path.
+      if (!request.url.startsWith('http')) return missingHost(request)
+      return requestContext.run(
         { requestId: requestIdOf(request), clientAddress: server.requestIP(request)?.address },
         () => o.app.handle(request),
-      ),
+      )
+    },
+    error: (err) => {
+      o.logger.error({ err }, 'unhandled error outside the app')
+      return problemResponse({
+        status: 500,
+        code: 'internal_error',
+        detail: 'An internal error occurred',
+      })
+    },
   })
   const port = server.port!
   const url = `http://${o.config.HOST === '0.0.0.0' ? '127.0.0.1' : o.config.HOST}:${port}`

@@ -28,9 +28,11 @@ export interface TargetRejection {
 }
 
 /** Anything that may need normalizing: escapes, `//`, a dot segment, a fragment, a control character. */
-const NEEDS_WORK = new RegExp('[%#\\u0000-\\u0020\\u007f]|//|/\\.\\.?(?:/|$)')
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const NEEDS_WORK = /[%#\x00-\x20\x7f]|\/\/|\/\.\.?(?:\/|$)/
 /** Control characters and space: never valid in a request target (RFC 9112 §3.2). */
-const CONTROL = new RegExp('[\\u0000-\\u0020\\u007f]')
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const CONTROL = /[\x00-\x20\x7f]/
 const ESCAPE = /%([0-9A-Fa-f]{2})/g
 const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/
 const UNRESERVED = /[A-Za-z0-9\-._~]/
