@@ -354,7 +354,7 @@ describe('tokens', () => {
   async function foreignToken(kid: string) {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
     return new SignJWT({})
-      .setProtectedHeader({ alg: 'EdDSA', kid })
+      .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
       .setSubject(userId)
       .setIssuer('civildiy-auth')
       .setAudience('civildiy')

@@ -122,11 +122,7 @@ function errorResponse(
   // Elysia wraps what a parser throws in its ParseError; ours are AppErrors.
   const cause = code === 'PARSE' ? (error as Error).cause : undefined
   const known =
-    error instanceof AppError
-      ? error
-      : cause instanceof AppError
-        ? cause
-        : storeInputError(error)
+    error instanceof AppError ? error : cause instanceof AppError ? cause : storeInputError(error)
   let response: Response
   if (known) {
     response = problemResponse({

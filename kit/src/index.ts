@@ -86,6 +86,7 @@ export { type CheckResult, type HealthCheck, healthRoutes, runChecks } from './h
 export { httpDefaults, requestIdOf } from './http.ts'
 export { JsonInteger } from './json-integer.ts'
 export {
+  ACCESS_TOKEN_TYPE,
   type AuthContext,
   accessTokenVerifier,
   bearerToken,

@@ -27,14 +27,18 @@ afterAll(() => jwksServer.stop(true))
 
 const sign = (
   k: Awaited<ReturnType<typeof keyPair>>,
-  o: { sub?: string; exp?: number; iss?: string; alg?: 'EdDSA' } = {},
+  o: { sub?: string; exp?: number; iss?: string; typ?: string | null; iat?: number } = {},
 ) =>
   new SignJWT({})
-    .setProtectedHeader({ alg: 'EdDSA', kid: k.kid })
+    .setProtectedHeader({
+      alg: 'EdDSA',
+      kid: k.kid,
+      ...(o.typ === null ? {} : { typ: o.typ ?? 'at+jwt' }),
+    })
     .setSubject(o.sub ?? 'user-1')
     .setIssuer(o.iss ?? 'civildiy-auth')
     .setAudience('civildiy')
-    .setIssuedAt()
+    .setIssuedAt(o.iat ?? Math.floor(Date.now() / 1000))
     .setExpirationTime(o.exp ?? Math.floor(Date.now() / 1000) + 300)
     .sign(k.privateKey)
 
@@ -58,7 +62,7 @@ test('keys are fetched once and cached, and a token with a new kid triggers a re
   expect(fetches).toBe(2)
 })
 
-test('wrong issuer, expired and unknown-key tokens are UnauthorizedError with invalid_token', async () => {
+test('wrong issuer, expired, unknown-key, wrong-typ and future-iat tokens are UnauthorizedError with invalid_token', async () => {
   const k = await keyPair()
   published.splice(0, published.length, k.jwk)
   const verify = createJwtVerifier({
@@ -70,6 +74,11 @@ test('wrong issuer, expired and unknown-key tokens are UnauthorizedError with in
     await sign(k, { iss: 'someone-else' }),
     await sign(k, { exp: Math.floor(Date.now() / 1000) - 60 }),
     await sign(await keyPair()),
+    // RFC 9068: only at+jwt is an access token; a plain JWT or none at all is not.
+    await sign(k, { typ: 'JWT' }),
+    await sign(k, { typ: null }),
+    // Issued an hour from now, with no nbf: forged, or a clock far off.
+    await sign(k, { iat: Math.floor(Date.now() / 1000) + 3_600 }),
     'not.a.jwt',
   ]) {
     const err = await verify(token).catch((e: unknown) => e)

@@ -1,9 +1,12 @@
 /**
- * Access-token verification against the auth service's JWKS: EdDSA only, `exp`,
- * `nbf`, `iss` and `aud` checked with a small clock tolerance, keys cached and
+ * Access-token verification against the auth service's JWKS: EdDSA only,
+ * `typ: at+jwt` (RFC 9068 §2.1, so no other JWT the issuer signs passes for an
+ * access token), `exp`, `nbf`, `iss` and `aud` checked with a small clock
+ * tolerance, and `iat` no further in the future than that tolerance, keys cached and
  * refetched when a token names an unknown `kid` (key rotation). The JWKS URL is
  * configured, or found through Consul (the auth service's passing instances).
- * Sources: RFC 7519 (JWT), RFC 7517 (JWK), RFC 8037 (EdDSA in JOSE), RFC 6750 (Bearer).
+ * Sources: RFC 7519 (JWT), RFC 7517 (JWK), RFC 8037 (EdDSA in JOSE), RFC 6750 (Bearer),
+ * RFC 9068 (JWT profile for OAuth 2.0 access tokens).
  */
 import { Elysia } from 'elysia'
 import {
@@ -53,6 +56,9 @@ export interface JwtVerifierOptions {
 
 export type JwtVerifier = (token: string) => Promise<AuthContext>
 
+/** The `typ` header of access tokens (RFC 9068 §2.1). */
+export const ACCESS_TOKEN_TYPE = 'at+jwt'
+
 /**
  * @example
  * const verify = createJwtVerifier({ jwks: 'http://auth:3001/.well-known/jwks.json', issuer: 'civildiy-auth', audience: 'civildiy' })
@@ -80,6 +86,7 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
   const cache = new Map<string, AuthContext>()
   const cacheSize = o.cacheSize ?? 10_000
   const now = () => (o.clock ? o.clock().getTime() : Date.now()) / 1000
+  const tolerance = o.clockToleranceSec ?? 5
   const verify = async (token: string): Promise<AuthContext> => {
     try {
       const set = await keySet()
@@ -87,10 +94,19 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
         algorithms: ['EdDSA'],
         issuer: o.issuer,
         audience: o.audience,
-        clockTolerance: o.clockToleranceSec ?? 5,
+        clockTolerance: tolerance,
         currentDate: o.clock?.(),
         requiredClaims: ['sub', 'exp', 'iat'],
+        typ: ACCESS_TOKEN_TYPE,
       })
+      // jose checks iat only against a maximum age; a token "issued" later than now is forged or from a skewed clock.
+      if (payload.iat! > now() + tolerance)
+        throw new joseErrors.JWTClaimValidationFailed(
+          'iat is in the future',
+          payload,
+          'iat',
+          'check_failed',
+        )
       return { userId: payload.sub!, claims: payload }
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired)

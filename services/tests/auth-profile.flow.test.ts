@@ -60,7 +60,10 @@ test('register through auth, profile appears from the event, follow with an auth
     20_000,
     "ada's profile",
   )
-  expect(((await adaProfile.json()) as { displayName: string }).displayName).toBe('ada')
+  // The default display name never reveals the email address.
+  expect(((await adaProfile.json()) as { displayName: string }).displayName).toBe(
+    `user-${ada.id.replaceAll('-', '').slice(-8)}`,
+  )
   await until(
     () => fetch(`${profile}/profiles/${lin.id}`),
     (r) => r.status === 200,

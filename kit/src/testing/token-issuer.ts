@@ -10,7 +10,7 @@ import {
   type JSONWebKeySet,
   SignJWT,
 } from 'jose'
-import { createJwtVerifier, type JwtVerifier } from '../jwt.ts'
+import { ACCESS_TOKEN_TYPE, createJwtVerifier, type JwtVerifier } from '../jwt.ts'
 
 export interface TestIssuer {
   jwks: JSONWebKeySet
@@ -42,7 +42,7 @@ export async function createTestIssuer(
     verify: createJwtVerifier({ jwks, issuer, audience }),
     tokenFor: (userId, o = {}) =>
       new SignJWT({})
-        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: ACCESS_TOKEN_TYPE })
         .setSubject(userId)
         .setIssuer(o.issuer ?? issuer)
         .setAudience(o.audience ?? audience)

@@ -152,7 +152,7 @@ for (const kind of databaseKinds()) {
 
       const other = await newKey()
       const forged = await new SignJWT({})
-        .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+        .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
         .setSubject(me.body.id)
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)

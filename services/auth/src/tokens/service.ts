@@ -1,12 +1,13 @@
 /**
- * Token issuing: EdDSA access tokens (sub, iat, exp, iss, aud, jti; kid in the
- * header) and opaque refresh tokens stored as SHA-256 hashes. Refresh tokens
+ * Token issuing: EdDSA access tokens (sub, iat, exp, iss, aud, jti; kid and
+ * `typ: at+jwt` in the header, RFC 9068) and opaque refresh tokens stored as
+ * SHA-256 hashes (not JWTs, so a refresh token can never pass for an access token). Refresh tokens
  * rotate: each use returns a new one in the same family, and presenting a token
  * that was already rotated (a stolen copy, or a replay) revokes the whole family.
  * Source: OAuth 2.0 Security BCP, refresh token rotation (RFC 9700 §4.14.2).
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { UnauthorizedError } from '@civildiy/kit'
+import { ACCESS_TOKEN_TYPE, UnauthorizedError } from '@civildiy/kit'
 import { SignJWT } from 'jose'
 import type { Sql } from 'postgres'
 import type { TokenPair } from './model.ts'
@@ -44,7 +45,7 @@ export function createTokenService(
   const accessToken = async (userId: string) => {
     const now = Math.floor(clock().getTime() / 1000)
     return new SignJWT({})
-      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: ACCESS_TOKEN_TYPE })
       .setSubject(userId)
       .setIssuer(settings.issuer)
       .setAudience(settings.audience)

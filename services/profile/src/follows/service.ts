@@ -40,12 +40,17 @@ function encodeCursor(since: Date, userId: string): string {
   return Buffer.from(JSON.stringify([since.toISOString(), userId])).toString('base64url')
 }
 
+const CURSOR_MIN_MS = Date.UTC(1970, 0, 1)
+const CURSOR_MAX_MS = Date.UTC(9999, 11, 31)
+
 function decodeCursor(cursor: string): [Date, string] {
   try {
     const [since, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string]
     const date = new Date(since)
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id))
-      throw new Error('bad')
+    const ms = date.getTime()
+    // Dates a cursor can hold: what the service wrote (PostgreSQL refuses years past 294276).
+    if (!(ms >= CURSOR_MIN_MS && ms <= CURSOR_MAX_MS)) throw new Error('out of range')
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('bad')
     return [date, id]
   } catch {
     throw new BadRequestError(

@@ -60,7 +60,8 @@ export function createProfileService(sql: Sql, clock: () => Date): ProfileServic
     },
     async onUserRegistered(event) {
       const data = eventData(UserRegistered, event)
-      const displayName = data.email.split('@')[0]!.slice(0, 80) || 'new user'
+      // Never derived from the email: profiles are public, email addresses are not.
+      const displayName = `user-${data.userId.replaceAll('-', '').slice(-8)}`
       await sql.begin(async (tx) => {
         const [fresh] =
           await tx`insert into processed_events (event_id) values (${event.id}) on conflict do nothing returning event_id`
