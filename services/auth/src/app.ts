@@ -4,8 +4,11 @@
  */
 import { type AppEnvironment, baseApp, createJwtVerifier } from '@civildiy/kit'
 import type { Sql } from 'postgres'
+import type { LoginThrottle } from './login-throttle/login-throttle.ts'
+import { createMemoryThrottle } from './login-throttle/memory-throttle.ts'
 import { createTokenService, type TokenSettings } from './tokens/service.ts'
 import type { SigningKey } from './tokens/signing-key.ts'
+import { createPasswordHasher, type PasswordHasher } from './users/password-hasher.ts'
 import { authRoutes } from './users/routes.ts'
 import { createUserService } from './users/service.ts'
 
@@ -16,6 +19,10 @@ export interface AuthDeps extends AppEnvironment {
   clock?: () => Date
   /** Called after commits that enqueued events. */
   committed?: () => void
+  /** Default: argon2id bounded to the number of cores. */
+  hasher?: PasswordHasher
+  /** Default: in process, 5 failures per account per 15 minutes. */
+  throttle?: LoginThrottle
 }
 
 export function createApp(d: AuthDeps) {
@@ -25,6 +32,8 @@ export function createApp(d: AuthDeps) {
     source: '/civildiy/auth',
     committed: d.committed ?? (() => {}),
     clock,
+    hasher: d.hasher ?? createPasswordHasher(),
+    throttle: d.throttle ?? createMemoryThrottle(),
   })
   const tokens = createTokenService(d.sql, d.key, d.tokens, clock)
   const verify = createJwtVerifier({

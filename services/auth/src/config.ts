@@ -27,6 +27,34 @@ export const AuthConfig = t.Composite([
       default: 900,
       description: 'access token lifetime in seconds (>= 30)',
     }),
+    REDIS_URL: t.Optional(
+      t.String({
+        pattern: '^rediss?://',
+        description: 'a redis:// URL for the per-account login throttle (unset: in process)',
+      }),
+    ),
+    LOGIN_MAX_FAILURES: t.Integer({
+      minimum: 1,
+      default: 5,
+      description: 'failed logins per account per window before 429 (>= 1)',
+    }),
+    LOGIN_FAILURE_WINDOW_SEC: t.Integer({
+      minimum: 1,
+      default: 900,
+      description: 'the login throttle window in seconds (>= 1)',
+    }),
+    PASSWORD_HASH_CONCURRENCY: t.Optional(
+      t.Integer({
+        minimum: 1,
+        description: 'argon2id hashes at once (unset: the number of cores)',
+      }),
+    ),
+    PASSWORD_HASH_QUEUE: t.Optional(
+      t.Integer({
+        minimum: 0,
+        description: 'logins waiting for a hash slot before 503 (unset: 2 x concurrency)',
+      }),
+    ),
     REFRESH_TOKEN_TTL_SEC: t.Integer({
       minimum: 60,
       default: 30 * 24 * 3600,

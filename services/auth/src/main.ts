@@ -9,8 +9,11 @@ import {
 } from '@civildiy/kit'
 import { createApp } from './app.ts'
 import { AuthConfig } from './config.ts'
+import { createMemoryThrottle } from './login-throttle/memory-throttle.ts'
+import { createRedisThrottle } from './login-throttle/redis-throttle.ts'
 import { migrations } from './migrations.ts'
 import { loadSigningKey, SigningKeyError } from './tokens/signing-key.ts'
+import { createPasswordHasher } from './users/password-hasher.ts'
 
 const config = loadConfigOrExit(AuthConfig)
 const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL })
@@ -38,8 +41,20 @@ const events = startEventing({
   sql: db.sql,
   logger,
 })
+const throttlePolicy = {
+  maxFailures: config.LOGIN_MAX_FAILURES,
+  windowMs: config.LOGIN_FAILURE_WINDOW_SEC * 1000,
+}
+const throttle = config.REDIS_URL
+  ? createRedisThrottle(config.REDIS_URL, throttlePolicy)
+  : createMemoryThrottle(throttlePolicy)
 const lifecycle = { shuttingDown: false }
 const app = createApp({
+  hasher: createPasswordHasher({
+    concurrency: config.PASSWORD_HASH_CONCURRENCY,
+    queue: config.PASSWORD_HASH_QUEUE,
+  }),
+  throttle,
   sql: db.sql,
   key,
   tokens: {
@@ -63,5 +78,9 @@ await createService({
   config,
   logger,
   lifecycle,
-  resources: [{ name: 'postgres', close: () => db.close() }, ...events.resources],
+  resources: [
+    { name: 'postgres', close: () => db.close() },
+    { name: 'login throttle', close: () => throttle.close() },
+    ...events.resources,
+  ],
 })

@@ -1,8 +1,10 @@
 /**
  * Accounts: registration (argon2id hash; `user.registered` written to the outbox in
- * the same transaction), login, and lookup. Emails are unique case-insensitively.
+ * the same transaction), login (throttled per account), and lookup. Emails are
+ * unique case-insensitively.
  */
 import {
+  AppError,
   ConflictError,
   createEvent,
   enqueueEvents,
@@ -12,12 +14,18 @@ import {
   UserRegistered,
 } from '@civildiy/kit'
 import type { Sql } from 'postgres'
+import { accountKey, type LoginThrottle } from '../login-throttle/login-throttle.ts'
 import type { Credentials, User } from './model.ts'
+import type { PasswordHasher } from './password-hasher.ts'
 
 export interface UserService {
   /** @throws ConflictError (409) when the email is taken. */
   register(c: Credentials): Promise<User>
-  /** @throws UnauthorizedError (401), the same for an unknown email and a wrong password. */
+  /**
+   * @throws UnauthorizedError (401), the same for an unknown email and a wrong password;
+   *   AppError 429 `too_many_failed_logins` with Retry-After while the account is throttled;
+   *   AppError 503 `overloaded` when the password hasher's queue is full.
+   */
   authenticate(c: Credentials): Promise<User>
   /** @throws NotFoundError (404). */
   byId(id: string): Promise<User>
@@ -30,6 +38,8 @@ export interface UserServiceDeps {
   /** Called after a commit that enqueued events (wakes the outbox relay). */
   committed: () => void
   clock: () => Date
+  hasher: PasswordHasher
+  throttle: LoginThrottle
 }
 
 interface UserRow {
@@ -45,16 +55,27 @@ const view = (r: Pick<UserRow, 'id' | 'email' | 'created_at'>): User => ({
   createdAt: r.created_at.toISOString(),
 })
 
-/** A real argon2id hash to verify against when the email is unknown, so both failures take as long. */
-const decoyHash = Bun.password.hash('decoy password that matches nothing', {
-  algorithm: 'argon2id',
-})
+function throttled(blockedForMs: number): AppError {
+  const seconds = Math.max(1, Math.ceil(blockedForMs / 1000))
+  return new AppError(
+    429,
+    'too_many_failed_logins',
+    `Too many failed logins for this account; retry in ${seconds} s`,
+    { headers: { 'retry-after': String(seconds) } },
+  )
+}
 
 export function createUserService(d: UserServiceDeps): UserService {
+  // A real hash to verify against when the email is unknown, so both failures take as long.
+  let decoyHash: Promise<string> | undefined
+  const decoy = () => {
+    decoyHash ??= d.hasher.hash('decoy password that matches nothing')
+    return decoyHash
+  }
   return {
     async register({ email, password }) {
       const id = Bun.randomUUIDv7()
-      const passwordHash = await Bun.password.hash(password, { algorithm: 'argon2id' })
+      const passwordHash = await d.hasher.hash(password)
       const now = d.clock()
       try {
         const user = await d.sql.begin(async (tx) => {
@@ -78,11 +99,18 @@ export function createUserService(d: UserServiceDeps): UserService {
       }
     },
     async authenticate({ email, password }) {
+      const account = accountKey(email)
+      const blockedForMs = await d.throttle.blockedForMs(account)
+      if (blockedForMs > 0) throw throttled(blockedForMs)
       const [row] = await d.sql<
         UserRow[]
       >`select id, email, password_hash, created_at from users where lower(email) = lower(${email})`
-      const ok = await Bun.password.verify(password, row?.password_hash ?? (await decoyHash))
-      if (!row || !ok) throw new UnauthorizedError('Invalid email or password')
+      const ok = await d.hasher.verify(password, row?.password_hash ?? (await decoy()))
+      if (!row || !ok) {
+        await d.throttle.failed(account)
+        throw new UnauthorizedError('Invalid email or password')
+      }
+      await d.throttle.succeeded(account)
       return view(row)
     },
     async byId(id) {
