@@ -39,6 +39,11 @@ export const FeedConfig = t.Composite([
       description:
         'events of one fetched batch applied at once (in order per post and per followee)',
     }),
+    LIVE_STREAMS_PER_USER: t.Integer({
+      minimum: 1,
+      default: 5,
+      description: 'open /feed/live streams per user; one more is 429 (>= 1)',
+    }),
     ...AccessTokenConfig,
   }),
 ])

@@ -84,6 +84,7 @@ const app = createApp({
   keys,
   verify,
   logger,
+  live: { maxStreamsPerUser: config.LIVE_STREAMS_PER_USER },
   production: config.NODE_ENV === 'production',
   lifecycle,
   checks: () => [

@@ -16,6 +16,10 @@ export interface LiveFeedOptions {
   pollMs?: number
   /** Ms between keep-alive comments. Default 5,000 (below Bun's 10 s idle timeout). */
   heartbeatMs?: number
+  /** Open streams per user; one more is refused with 429. Default 5. */
+  maxStreamsPerUser?: number
+  /** Called once when the stream ends (the client left). */
+  onClose?: () => void
 }
 
 /**
@@ -67,6 +71,7 @@ export function liveHomeFeed(
     },
     cancel() {
       stopped = true
+      o.onClose?.()
     },
   })
 }

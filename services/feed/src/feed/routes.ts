@@ -1,5 +1,5 @@
 /** HTTP routes of the feed service. */
-import { type JwtVerifier, type Logger, requireAuth } from '@civildiy/kit'
+import { AppError, type JwtVerifier, type Logger, requireAuth } from '@civildiy/kit'
 import { type DocumentDecoration, Elysia } from 'elysia'
 import { type LiveFeedOptions, liveHomeFeed } from './live.ts'
 import { FeedPage, FeedQuery, UserIdParams } from './model.ts'
@@ -27,6 +27,32 @@ const pageDoc = (summary: string, tags: string[]): DocumentDecoration => ({
   },
 })
 
+/**
+ * Counts open live streams per user, so one account cannot hold an unbounded
+ * number of polling loops open.
+ * @returns `acquire(userId)`: a release function, or AppError 429 `too_many_streams`.
+ */
+function streamSlots(max: number) {
+  const open = new Map<string, number>()
+  return (userId: string): (() => void) => {
+    const n = open.get(userId) ?? 0
+    if (n >= max) {
+      throw new AppError(429, 'too_many_streams', `At most ${max} live streams per user`, {
+        headers: { 'retry-after': '5' },
+      })
+    }
+    open.set(userId, n + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const left = (open.get(userId) ?? 1) - 1
+      if (left > 0) open.set(userId, left)
+      else open.delete(userId)
+    }
+  }
+}
+
 export function feedRoutes(d: {
   reader: FeedReader
   verify: JwtVerifier
@@ -34,6 +60,7 @@ export function feedRoutes(d: {
   live?: LiveFeedOptions
 }) {
   const tags = ['feed']
+  const acquireStream = streamSlots(d.live?.maxStreamsPerUser ?? 5)
   return new Elysia({ name: 'feed-routes' }).group('/feed', (app) =>
     app
       .get(
@@ -66,17 +93,23 @@ export function feedRoutes(d: {
       )
       .get(
         '/live',
-        ({ auth }) =>
-          new Response(liveHomeFeed(d.reader, auth.userId, d.logger, d.live), {
-            headers: {
-              'content-type': 'text/event-stream',
-              'cache-control': 'no-store',
-              'x-accel-buffering': 'no',
+        ({ auth }) => {
+          const onClose = acquireStream(auth.userId)
+          return new Response(
+            liveHomeFeed(d.reader, auth.userId, d.logger, { ...d.live, onClose }),
+            {
+              headers: {
+                'content-type': 'text/event-stream',
+                'cache-control': 'no-store',
+                'x-accel-buffering': 'no',
+              },
             },
-          }),
+          )
+        },
         {
           detail: {
-            summary: 'New posts of the caller’s home feed as Server-Sent Events (`event: post`)',
+            summary:
+              'New posts of the caller’s home feed as Server-Sent Events (`event: post`); at most LIVE_STREAMS_PER_USER open per user (429 beyond)',
             tags,
           },
         },
