@@ -21,7 +21,9 @@ import defaultRoutes from './routes/default-routes.ts'
 import { compileRoutes, loadRoutesFile, RouteConfigError } from './routes/route-table.ts'
 import { createBalancer } from './upstream/balancer.ts'
 
-const config = loadConfigOrExit(GatewayConfig)
+const config = loadConfigOrExit(GatewayConfig, {
+  requiredInProduction: ['AUTH_JWKS_URL'],
+})
 const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL })
 if (!config.CONSUL_HTTP_ADDR) {
   logger.fatal('set CONSUL_HTTP_ADDR: the gateway finds every service through Consul')
@@ -47,7 +49,7 @@ try {
   logger.fatal(err.message)
   process.exit(78)
 }
-const consul = consulClient(config.CONSUL_HTTP_ADDR)
+const consul = consulClient(config.CONSUL_HTTP_ADDR, config.CONSUL_HTTP_TOKEN)
 const services = [...new Set([...table.services, config.AUTH_SERVICE_NAME])]
 const directory = watchInstances(consul, services, logger)
 const verify = createJwtVerifier({

@@ -30,6 +30,15 @@ export class ConfigError extends Error {
   }
 }
 
+export interface LoadConfigOptions {
+  /**
+   * Variables that must be set when NODE_ENV=production: what is optional in
+   * development (an embedded store, keys found through Consul) is refused there.
+   * An inner array means "one of these".
+   */
+  requiredInProduction?: (string | string[])[]
+}
+
 /**
  * Parses `env` against `schema` (property names are the variable names).
  *
@@ -41,6 +50,7 @@ export class ConfigError extends Error {
 export function loadConfig<S extends TObject>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
+  options: LoadConfigOptions = {},
 ): Readonly<Static<S>> {
   const input: Record<string, unknown> = {}
   for (const key of Object.keys(schema.properties)) {
@@ -62,20 +72,34 @@ export function loadConfig<S extends TObject>(
       got: env[variable] || undefined,
     })
   }
+  if (converted.NODE_ENV === 'production') {
+    for (const need of options.requiredInProduction ?? []) {
+      const names = Array.isArray(need) ? need : [need]
+      if (names.some((n) => converted[n] !== undefined) || names.some((n) => seen.has(n))) continue
+      const described = names.map(
+        (n) => (schema.properties[n] as { description?: string } | undefined)?.description ?? n,
+      )
+      problems.push({
+        variable: names.join(' or '),
+        expected: `${described.join(', or ')} (required when NODE_ENV=production)`,
+        got: undefined,
+      })
+    }
+  }
   if (problems.length) throw new ConfigError(problems)
   return Object.freeze(converted) as Readonly<Static<S>>
 }
 
 /**
- * Like {@link loadConfig}, but on failure prints the problems (one line each) to
+ * Like {@link loadConfig} on `process.env`, but on failure prints the problems (one line each) to
  * stderr and exits with status 78 (EX_CONFIG), as a service at boot should.
  */
 export function loadConfigOrExit<S extends TObject>(
   schema: S,
-  env: Record<string, string | undefined> = process.env,
+  options: LoadConfigOptions = {},
 ): Readonly<Static<S>> {
   try {
-    return loadConfig(schema, env)
+    return loadConfig(schema, process.env, options)
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     process.stderr.write(`${err.message}\n`)
@@ -105,6 +129,12 @@ export const BaseConfig = t.Object({
     }),
   ),
   CONSUL_HTTP_ADDR: t.Optional(t.String({ description: 'Consul agent address, host:port or URL' })),
+  CONSUL_HTTP_TOKEN: t.Optional(
+    t.String({
+      minLength: 1,
+      description: "a Consul ACL token (secret id) with this service's policy",
+    }),
+  ),
   KAFKA_BROKERS: t.Optional(HostPortList('a comma-separated host:port list')),
   LOG_LEVEL: t.Union(
     [

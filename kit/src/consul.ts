@@ -10,13 +10,17 @@ import { hostname, networkInterfaces } from 'node:os'
 import Consul from 'consul'
 import type { Logger } from './logger.ts'
 
-/** A Consul client for `CONSUL_HTTP_ADDR` (host:port or URL). */
-export function consulClient(address: string): Consul {
+/**
+ * A Consul client for `CONSUL_HTTP_ADDR` (host:port or URL), sending `token`
+ * (`CONSUL_HTTP_TOKEN`, an ACL secret id) as `X-Consul-Token` on every request.
+ */
+export function consulClient(address: string, token?: string): Consul {
   const url = new URL(address.includes('://') ? address : `http://${address}`)
   return new Consul({
     host: url.hostname,
     port: Number(url.port || 8500),
     secure: url.protocol === 'https:',
+    ...(token ? { defaults: { token } } : {}),
   })
 }
 

@@ -7,6 +7,7 @@ export {
   ConfigError,
   type ConfigProblem,
   HostPortList,
+  type LoadConfigOptions,
   loadConfig,
   loadConfigOrExit,
   Port,

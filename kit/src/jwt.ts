@@ -167,6 +167,7 @@ export function accessTokenVerifier(
     JWT_ISSUER: string
     JWT_AUDIENCE: string
     CONSUL_HTTP_ADDR?: string
+    CONSUL_HTTP_TOKEN?: string
   },
   logger: Logger,
 ): JwtVerifier {
@@ -175,7 +176,7 @@ export function accessTokenVerifier(
     logger.fatal('set AUTH_JWKS_URL, or CONSUL_HTTP_ADDR so the auth service can be found')
     process.exit(78)
   }
-  const consul = consulAddress ? consulClient(consulAddress) : null
+  const consul = consulAddress ? consulClient(consulAddress, config.CONSUL_HTTP_TOKEN) : null
   return createJwtVerifier({
     jwks:
       url ??

@@ -146,7 +146,7 @@ export async function createService(o: ServiceOptions): Promise<RunningService> 
   if (o.config.CONSUL_HTTP_ADDR) {
     try {
       registration = await registerWithConsul(
-        consulClient(o.config.CONSUL_HTTP_ADDR),
+        consulClient(o.config.CONSUL_HTTP_ADDR, o.config.CONSUL_HTTP_TOKEN),
         {
           name: o.name,
           address: o.config.ADVERTISE_ADDRESS ?? defaultAdvertiseAddress(),

@@ -20,6 +20,14 @@ export interface ConsulOptions extends Partial<AgentOptions> {
   port?: number
   /** Address the node reports (Node.Address). Default: `host`, or 127.0.0.1 for a wildcard. */
   advertiseAddress?: string
+  /**
+   * ACL tokens (secret ids) accepted; when set, every request must present one
+   * (`X-Consul-Token`, `Authorization: Bearer`, or `?token=`) or is refused with
+   * 403 `ACL not found`, as Consul with `default_policy = "deny"` refuses an
+   * unknown token. Policies are not modelled: a known token may do anything.
+   * Default: ACLs off.
+   */
+  aclTokens?: string[]
 }
 
 /** A running Consul stand-in. */
@@ -34,6 +42,19 @@ export interface ConsulServer {
 const MAX_WAIT_MS = 10 * 60_000
 const DEFAULT_WAIT_MS = 5 * 60_000
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]'])
+
+/** Whether the request presents an accepted ACL token (always, with ACLs off). */
+function aclAllows(req: Request, tokens: string[] | undefined): boolean {
+  if (!tokens) return true
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '')?.[1]
+  const token =
+    req.headers.get('x-consul-token') ?? bearer ?? new URL(req.url).searchParams.get('token')
+  return token !== null && tokens.includes(token)
+}
+
+function aclNotFound(): Response {
+  return new Response('ACL not found', { status: 403, headers: { 'content-type': 'text/plain' } })
+}
 
 /**
  * Starts the Consul stand-in and resolves once it accepts requests.
@@ -62,7 +83,7 @@ export async function startConsul(options: ConsulOptions = {}): Promise<ConsulSe
     port: options.port ?? 8500,
     // Blocking queries hold requests open for up to ten minutes.
     idleTimeout: 0,
-    fetch: (req) => api.handle(req),
+    fetch: (req) => (aclAllows(req, options.aclTokens) ? api.handle(req) : aclNotFound()),
   })
   const port = server.port!
   return {

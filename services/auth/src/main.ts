@@ -15,7 +15,9 @@ import { migrations } from './migrations.ts'
 import { loadSigningKey, SigningKeyError } from './tokens/signing-key.ts'
 import { createPasswordHasher } from './users/password-hasher.ts'
 
-const config = loadConfigOrExit(AuthConfig)
+const config = loadConfigOrExit(AuthConfig, {
+  requiredInProduction: ['DATABASE_URL', 'KAFKA_BROKERS'],
+})
 const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL })
 const production = config.NODE_ENV === 'production'
 const key = await loadSigningKey({

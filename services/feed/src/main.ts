@@ -17,7 +17,9 @@ import { feedKeys, READ_MODEL_FORMAT } from './feed/keys.ts'
 import { createProjector, defaultFeedSettings } from './feed/projector.ts'
 import { openFeedStore } from './store/open-store.ts'
 
-const config = loadConfigOrExit(FeedConfig)
+const config = loadConfigOrExit(FeedConfig, {
+  requiredInProduction: [['REDIS_URL', 'UPSTASH_REDIS_REST_URL'], 'KAFKA_BROKERS', 'AUTH_JWKS_URL'],
+})
 const logger = createLogger({ service: 'feed', level: config.LOG_LEVEL })
 const keys = feedKeys(config.FEED_KEY_PREFIX)
 const { store, kind } = openFeedStore(config, logger)

@@ -14,7 +14,9 @@ import { createApp } from './app.ts'
 import { ProfileConfig } from './config.ts'
 import { migrations } from './migrations.ts'
 
-const config = loadConfigOrExit(ProfileConfig)
+const config = loadConfigOrExit(ProfileConfig, {
+  requiredInProduction: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL'],
+})
 const logger = createLogger({ service: 'profile', level: config.LOG_LEVEL })
 const db = await connectPostgres({
   url: config.DATABASE_URL,
