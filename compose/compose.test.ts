@@ -8,14 +8,16 @@ import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { loadConfig } from '@civildiy/kit'
 import { parse } from 'yaml'
-import { GatewayConfig } from '../gateway/src/config.ts'
-import { AuthConfig } from '../services/auth/src/config.ts'
-import { FeedConfig } from '../services/feed/src/config.ts'
-import { PostsConfig } from '../services/posts/src/config.ts'
-import { ProfileConfig } from '../services/profile/src/config.ts'
+import { GatewayConfig, GatewayProductionNeeds } from '../gateway/src/config.ts'
+import { AuthConfig, AuthProductionNeeds } from '../services/auth/src/config.ts'
+import { FeedConfig, FeedProductionNeeds } from '../services/feed/src/config.ts'
+import { PostsConfig, PostsProductionNeeds } from '../services/posts/src/config.ts'
+import { ProfileConfig, ProfileProductionNeeds } from '../services/profile/src/config.ts'
 
 interface ComposeService {
   image?: string
+  restart?: string
+  configs?: { source: string; target: string }[]
   build?: { target?: string }
   environment?: Record<string, string | number>
   healthcheck?: { test: unknown }
@@ -31,9 +33,13 @@ const compose = parse(text, { merge: true }) as {
   volumes: Record<string, unknown>
   networks: Record<string, unknown>
   secrets: Record<string, { file: string }>
+  configs: Record<string, { content: string }>
 }
 const dockerfile = await Bun.file(join(import.meta.dir, 'Dockerfile')).text()
 const envExample = await Bun.file(join(import.meta.dir, '.env.example')).text()
+const exampleValues = Object.fromEntries(
+  [...envExample.matchAll(/^(\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
+)
 const ours = {
   auth: AuthConfig,
   profile: ProfileConfig,
@@ -42,10 +48,23 @@ const ours = {
   gateway: GatewayConfig,
 } as const
 const stateful = ['kafka', 'mongo', 'postgres', 'redis', 'consul']
+/** One-shot containers: they run to completion, so they have no healthcheck. */
+const oneShot = ['consul-init']
+const productionNeeds = {
+  auth: AuthProductionNeeds,
+  profile: ProfileProductionNeeds,
+  posts: PostsProductionNeeds,
+  feed: FeedProductionNeeds,
+  gateway: GatewayProductionNeeds,
+}
+/** A compose variable reference: `${VAR}`, `${VAR:-default}` or `${VAR:?message}`. */
+const VARIABLE = /(?<!\$)\$\{(\w+)(?::?[-?][^}]*)?\}/g
 
 describe('compose.yaml', () => {
   test('has every server and every deployable on one user-defined network', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...stateful, ...Object.keys(ours)].sort())
+    expect(Object.keys(compose.services).sort()).toEqual(
+      [...stateful, ...oneShot, ...Object.keys(ours)].sort(),
+    )
     for (const [name, s] of Object.entries(compose.services)) {
       expect({ name, networks: s.networks }).toEqual({ name, networks: ['civildiy'] })
     }
@@ -64,6 +83,10 @@ describe('compose.yaml', () => {
 
   test('every container has a healthcheck (compose or Dockerfile) and start order waits for health', () => {
     for (const [name, s] of Object.entries(compose.services)) {
+      if (oneShot.includes(name)) {
+        expect({ name, restart: s.restart }).toEqual({ name, restart: 'no' })
+        continue
+      }
       const inDockerfile =
         s.build?.target &&
         new RegExp(`FROM runtime AS ${s.build.target}\\n(?:.*\\n)*?HEALTHCHECK`).test(dockerfile)
@@ -71,11 +94,13 @@ describe('compose.yaml', () => {
         name,
         healthcheck: true,
       })
+    }
+    for (const [name, s] of Object.entries(compose.services)) {
       for (const [dep, cond] of Object.entries(s.depends_on ?? {})) {
         expect({ name, dep, condition: cond.condition }).toEqual({
           name,
           dep,
-          condition: 'service_healthy',
+          condition: oneShot.includes(dep) ? 'service_completed_successfully' : 'service_healthy',
         })
       }
     }
@@ -90,7 +115,7 @@ describe('compose.yaml', () => {
   })
 
   test('every variable is documented in .env.example, and every documented one is used', () => {
-    const used = new Set([...text.matchAll(/(?<!\$)\$\{(\w+)\}/g)].map((m) => m[1]!))
+    const used = new Set([...text.matchAll(VARIABLE)].map((m) => m[1]!))
     const documented = new Set([...envExample.matchAll(/^(\w+)=/gm)].map((m) => m[1]!))
     expect([...used].filter((v) => !documented.has(v))).toEqual([])
     expect([...documented].filter((v) => !used.has(v))).toEqual([])
@@ -109,6 +134,16 @@ describe('compose.yaml', () => {
       expect(env.CONSUL_HTTP_ADDR).toBe('consul:8500')
       expect(env.KAFKA_BROKERS).toBe('kafka:9092')
       expect(env.NODE_ENV).toBe('production')
+      // What production mode requires is there (compose variables stand in for secrets).
+      const filled = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [
+          k,
+          String(v).replace(VARIABLE, (_, variable: string) => exampleValues[variable] || 'p'.repeat(32)),
+        ]),
+      )
+      expect(() =>
+        loadConfig(schema, filled, productionNeeds[name as keyof typeof ours]),
+      ).not.toThrow()
     }
     const kafka = compose.services.kafka!.environment!
     expect(String(kafka.KAFKA_ADVERTISED_LISTENERS)).toContain('INTERNAL://kafka:9092')
@@ -120,5 +155,42 @@ describe('compose.yaml', () => {
     expect(file).toStartWith('./secrets/')
     expect(await Bun.file(join(import.meta.dir, 'secrets', '.gitignore')).text()).toContain('*.pem')
     expect(text).not.toMatch(/PRIVATE KEY-----/)
+  })
+
+  test('no infrastructure port is published beyond the host loopback', () => {
+    for (const name of stateful) {
+      for (const port of compose.services[name]!.ports ?? []) {
+        expect({ name, port: port.startsWith('127.0.0.1:') }).toEqual({ name, port: true })
+      }
+    }
+    // The gateway is the one public entry point.
+    const published = Object.entries(compose.services).filter(([, s]) => s.ports?.length)
+    expect(published.map(([n]) => n).sort()).toEqual(['consul', 'gateway', 'kafka'])
+  })
+
+  test('Consul runs with ACLs denying by default, and each deployable has its own token', async () => {
+    const acl = compose.configs.consul_acl!.content
+    expect(acl).toMatch(/enabled\s*=\s*true/)
+    expect(acl).toMatch(/default_policy\s*=\s*"deny"/)
+    expect(compose.services.consul!.configs?.[0]?.target).toBe('/consul/config/acl.hcl')
+    const script = await Bun.file(join(import.meta.dir, 'consul', 'bootstrap-acl.sh')).text()
+    const tokens = new Set<string>()
+    for (const name of Object.keys(ours)) {
+      const variable = `${name.toUpperCase()}_CONSUL_TOKEN`
+      expect(String(compose.services[name]!.environment!.CONSUL_HTTP_TOKEN)).toBe(`\${${variable}}`)
+      expect(script).toContain(`ensure ${name} "$${variable}"`)
+      tokens.add(variable)
+    }
+    expect(tokens.size).toBe(Object.keys(ours).length)
+  })
+
+  test('.env.example holds no usable secret, and compose refuses to start without them', () => {
+    const secrets = [...envExample.matchAll(/^(\w*(?:PASSWORD|TOKEN)\w*)=(.*)$/gm)]
+    expect(secrets.length).toBeGreaterThanOrEqual(9)
+    for (const [, name, value] of secrets) {
+      expect({ name, value }).toEqual({ name, value: '' })
+      // Required secrets use ${VAR:?message}; the optional admin token defaults to empty.
+      if (name !== 'GATEWAY_ADMIN_TOKEN') expect(text).toContain(`\${${name}:?`)
+    }
   })
 })

@@ -1,5 +1,5 @@
 /** The gateway's environment, on top of the kit's base. */
-import { AccessTokenConfig, BaseConfig, Port } from '@civildiy/kit'
+import { AccessTokenConfig, BaseConfig, type LoadConfigOptions, Port } from '@civildiy/kit'
 import { type Static, Type as t } from '@sinclair/typebox'
 
 export const GatewayConfig = t.Composite([
@@ -54,3 +54,8 @@ export const GatewayConfig = t.Composite([
   }),
 ])
 export type GatewayConfig = Static<typeof GatewayConfig>
+
+/** What NODE_ENV=production requires on top of the schema (no embedded stand-ins, keys from configuration). */
+export const GatewayProductionNeeds: LoadConfigOptions = {
+  requiredInProduction: ['AUTH_JWKS_URL'],
+}

@@ -12,7 +12,7 @@ import {
   NoInstanceError,
 } from '@civildiy/kit'
 import { createGateway } from './app.ts'
-import { GatewayConfig } from './config.ts'
+import { GatewayConfig, GatewayProductionNeeds } from './config.ts'
 import { watchInstances } from './discovery/instance-directory.ts'
 import { createRetryBudget } from './proxy/retry-budget.ts'
 import { createSlidingWindowLimiter } from './rate-limit/sliding-window.ts'
@@ -21,9 +21,7 @@ import defaultRoutes from './routes/default-routes.ts'
 import { compileRoutes, loadRoutesFile, RouteConfigError } from './routes/route-table.ts'
 import { createBalancer } from './upstream/balancer.ts'
 
-const config = loadConfigOrExit(GatewayConfig, {
-  requiredInProduction: ['AUTH_JWKS_URL'],
-})
+const config = loadConfigOrExit(GatewayConfig, GatewayProductionNeeds)
 const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL })
 if (!config.CONSUL_HTTP_ADDR) {
   logger.fatal('set CONSUL_HTTP_ADDR: the gateway finds every service through Consul')

@@ -1,5 +1,5 @@
 /** The auth service's environment, on top of the kit's base. */
-import { BaseConfig, Port, PostgresConfig } from '@civildiy/kit'
+import { BaseConfig, type LoadConfigOptions, Port, PostgresConfig } from '@civildiy/kit'
 import { type Static, Type as t } from '@sinclair/typebox'
 
 export const AuthConfig = t.Composite([
@@ -63,3 +63,8 @@ export const AuthConfig = t.Composite([
   }),
 ])
 export type AuthConfig = Static<typeof AuthConfig>
+
+/** What NODE_ENV=production requires on top of the schema (no embedded stand-ins, keys from configuration). */
+export const AuthProductionNeeds: LoadConfigOptions = {
+  requiredInProduction: ['DATABASE_URL', 'KAFKA_BROKERS'],
+}

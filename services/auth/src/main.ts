@@ -8,16 +8,14 @@ import {
   startEventing,
 } from '@civildiy/kit'
 import { createApp } from './app.ts'
-import { AuthConfig } from './config.ts'
+import { AuthConfig, AuthProductionNeeds } from './config.ts'
 import { createMemoryThrottle } from './login-throttle/memory-throttle.ts'
 import { createRedisThrottle } from './login-throttle/redis-throttle.ts'
 import { migrations } from './migrations.ts'
 import { loadSigningKey, SigningKeyError } from './tokens/signing-key.ts'
 import { createPasswordHasher } from './users/password-hasher.ts'
 
-const config = loadConfigOrExit(AuthConfig, {
-  requiredInProduction: ['DATABASE_URL', 'KAFKA_BROKERS'],
-})
+const config = loadConfigOrExit(AuthConfig, AuthProductionNeeds)
 const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL })
 const production = config.NODE_ENV === 'production'
 const key = await loadSigningKey({

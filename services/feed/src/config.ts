@@ -1,5 +1,5 @@
 /** The feed service's environment, on top of the kit's base. */
-import { AccessTokenConfig, BaseConfig, Port } from '@civildiy/kit'
+import { AccessTokenConfig, BaseConfig, type LoadConfigOptions, Port } from '@civildiy/kit'
 import { type Static, Type as t } from '@sinclair/typebox'
 
 export const FeedConfig = t.Composite([
@@ -48,3 +48,8 @@ export const FeedConfig = t.Composite([
   }),
 ])
 export type FeedConfig = Static<typeof FeedConfig>
+
+/** What NODE_ENV=production requires on top of the schema (no embedded stand-ins, keys from configuration). */
+export const FeedProductionNeeds: LoadConfigOptions = {
+  requiredInProduction: [['REDIS_URL', 'UPSTASH_REDIS_REST_URL'], 'KAFKA_BROKERS', 'AUTH_JWKS_URL'],
+}

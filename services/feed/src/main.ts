@@ -12,14 +12,12 @@ import {
   Topics,
 } from '@civildiy/kit'
 import { createApp } from './app.ts'
-import { FeedConfig } from './config.ts'
+import { FeedConfig, FeedProductionNeeds } from './config.ts'
 import { feedKeys, READ_MODEL_FORMAT } from './feed/keys.ts'
 import { createProjector, defaultFeedSettings } from './feed/projector.ts'
 import { openFeedStore } from './store/open-store.ts'
 
-const config = loadConfigOrExit(FeedConfig, {
-  requiredInProduction: [['REDIS_URL', 'UPSTASH_REDIS_REST_URL'], 'KAFKA_BROKERS', 'AUTH_JWKS_URL'],
-})
+const config = loadConfigOrExit(FeedConfig, FeedProductionNeeds)
 const logger = createLogger({ service: 'feed', level: config.LOG_LEVEL })
 const keys = feedKeys(config.FEED_KEY_PREFIX)
 const { store, kind } = openFeedStore(config, logger)

@@ -1,5 +1,5 @@
 /** The posts service's environment, on top of the kit's base. */
-import { AccessTokenConfig, BaseConfig, Port } from '@civildiy/kit'
+import { AccessTokenConfig, BaseConfig, type LoadConfigOptions, Port } from '@civildiy/kit'
 import { type Static, Type as t } from '@sinclair/typebox'
 
 export const PostsConfig = t.Composite([
@@ -17,3 +17,8 @@ export const PostsConfig = t.Composite([
   }),
 ])
 export type PostsConfig = Static<typeof PostsConfig>
+
+/** What NODE_ENV=production requires on top of the schema (no embedded stand-ins, keys from configuration). */
+export const PostsProductionNeeds: LoadConfigOptions = {
+  requiredInProduction: ['MONGO_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL'],
+}

@@ -8,15 +8,13 @@ import {
   Topics,
 } from '@civildiy/kit'
 import { createApp } from './app.ts'
-import { PostsConfig } from './config.ts'
+import { PostsConfig, PostsProductionNeeds } from './config.ts'
 import { connectMongo } from './mongo.ts'
 import type { PostDoc } from './posts/model.ts'
 import { startPostOutboxRelay } from './posts/outbox-relay.ts'
 import { ensurePostIndexes } from './posts/service.ts'
 
-const config = loadConfigOrExit(PostsConfig, {
-  requiredInProduction: ['MONGO_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL'],
-})
+const config = loadConfigOrExit(PostsConfig, PostsProductionNeeds)
 const logger = createLogger({ service: 'posts', level: config.LOG_LEVEL })
 const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger })
 const posts = mongo.db.collection<PostDoc>('posts')

@@ -1,5 +1,11 @@
 /** The profile service's environment, on top of the kit's base. */
-import { AccessTokenConfig, BaseConfig, Port, PostgresConfig } from '@civildiy/kit'
+import {
+  AccessTokenConfig,
+  BaseConfig,
+  type LoadConfigOptions,
+  Port,
+  PostgresConfig,
+} from '@civildiy/kit'
 import { type Static, Type as t } from '@sinclair/typebox'
 
 export const ProfileConfig = t.Composite([
@@ -11,3 +17,8 @@ export const ProfileConfig = t.Composite([
   }),
 ])
 export type ProfileConfig = Static<typeof ProfileConfig>
+
+/** What NODE_ENV=production requires on top of the schema (no embedded stand-ins, keys from configuration). */
+export const ProfileProductionNeeds: LoadConfigOptions = {
+  requiredInProduction: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL'],
+}

@@ -11,12 +11,10 @@ import {
   UserRegistered,
 } from '@civildiy/kit'
 import { createApp } from './app.ts'
-import { ProfileConfig } from './config.ts'
+import { ProfileConfig, ProfileProductionNeeds } from './config.ts'
 import { migrations } from './migrations.ts'
 
-const config = loadConfigOrExit(ProfileConfig, {
-  requiredInProduction: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL'],
-})
+const config = loadConfigOrExit(ProfileConfig, ProfileProductionNeeds)
 const logger = createLogger({ service: 'profile', level: config.LOG_LEVEL })
 const db = await connectPostgres({
   url: config.DATABASE_URL,
