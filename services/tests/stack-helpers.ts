@@ -58,7 +58,11 @@ export interface RunningStack {
   stop(): Promise<void>
 }
 
-export async function startStack(services: string[]): Promise<RunningStack> {
+/** Starts the devstack and `services` against it; `env` adds to every service's environment. */
+export async function startStack(
+  services: string[],
+  env: Record<string, string> = {},
+): Promise<RunningStack> {
   const stack = await startDevstack({
     only: ['kafka', 'consul'],
     kafka: { port: 0, log: () => {} },
@@ -69,6 +73,7 @@ export async function startStack(services: string[]): Promise<RunningStack> {
     CONSUL_HTTP_ADDR: stack.url('consul')!,
     KAFKA_BROKERS: stack.url('kafka')!.replace('kafka://', ''),
     DATA_DIR: dataDir,
+    ...env,
   }
   const procs = Object.fromEntries(services.map((name) => [name, spawnService(name, common)]))
   return {
