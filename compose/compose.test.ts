@@ -138,7 +138,10 @@ describe('compose.yaml', () => {
       const filled = Object.fromEntries(
         Object.entries(env).map(([k, v]) => [
           k,
-          String(v).replace(VARIABLE, (_, variable: string) => exampleValues[variable] || 'p'.repeat(32)),
+          String(v).replace(
+            VARIABLE,
+            (_, variable: string) => exampleValues[variable] || 'p'.repeat(32),
+          ),
         ]),
       )
       expect(() =>

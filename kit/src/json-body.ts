@@ -67,7 +67,8 @@ function findControlCharacters(value: unknown, pointer: string, errors: FieldErr
     if (CONTROL.test(value))
       errors.push({ field: pointer || '/', message: 'must not contain control characters' })
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => findControlCharacters(v, `${pointer}/${i}`, errors))
+    for (let i = 0; i < value.length; i++)
+      findControlCharacters(value[i], `${pointer}/${i}`, errors)
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const key = k.replace(/~/g, '~0').replace(/\//g, '~1')
