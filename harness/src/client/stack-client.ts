@@ -1,7 +1,9 @@
 /**
  * The public API of a CivilDIY stack as the harness uses it, through the gateway.
- * 429 answers are waited out (Retry-After, bounded) so long replays survive rate
- * limits; every other non-success is an {@link ApiError} naming the call.
+ * 429 answers, and 503s that carry Retry-After (load shed on purpose, as auth's
+ * password hashing does under a sign-up burst), are waited out (Retry-After plus
+ * jitter, bounded) so long replays survive rate limits; every other non-success
+ * is an {@link ApiError} naming the call.
  */
 
 export class ApiError extends Error {
@@ -52,7 +54,7 @@ export interface StackClient {
 }
 
 /**
- * @param maxRateLimitWaitMs total time one call may spend waiting out 429s. Default 120,000.
+ * @param maxRateLimitWaitMs total time one call may spend waiting out 429s and shed 503s. Default 120,000.
  * @example const api = stackClient('http://127.0.0.1:8080'); const s = await api.signUp('a@example.com', 'long password 1')
  */
 export function stackClient(base: string, o: { maxRateLimitWaitMs?: number } = {}): StackClient {
@@ -62,9 +64,11 @@ export function stackClient(base: string, o: { maxRateLimitWaitMs?: number } = {
     let waited = 0
     for (;;) {
       const res = await fetch(root + path, init)
-      if (res.status === 429 && waited < maxWait) {
+      const shed = res.status === 503 && res.headers.has('retry-after')
+      if ((res.status === 429 || shed) && waited < maxWait) {
         const retryAfter = Number(res.headers.get('retry-after') ?? 1)
-        const ms = Math.min(maxWait - waited, Math.max(1, retryAfter) * 1000)
+        // Jitter spreads the retries of a burst that was refused together.
+        const ms = Math.min(maxWait - waited, Math.max(1, retryAfter) * 1000 * (1 + Math.random()))
         await res.arrayBuffer()
         await Bun.sleep(ms)
         waited += ms
