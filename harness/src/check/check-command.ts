@@ -12,6 +12,7 @@ const USAGE = `Usage: harness check [options]
 
   --gateway URL               the gateway (default: from .data/stack.json)
   --consul URL                the Consul HTTP API (default: from .data/stack.json)
+  --consul-token TOKEN        a Consul ACL token (default: CONSUL_HTTP_TOKEN)
   --services LIST             expected services (default auth,profile,posts,feed,gateway)
   --posts N                   posts to time (default 20)
   --rate N                    posts per second (default 10)
@@ -86,6 +87,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     {
       gateway: { type: 'string' },
       consul: { type: 'string' },
+      'consul-token': { type: 'string' },
       services: { type: 'string' },
       posts: { type: 'string' },
       rate: { type: 'string' },
@@ -112,6 +114,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     options = {
       gateway: gateway.replace(/\/+$/, ''),
       consul: (consul.includes('://') ? consul : `http://${consul}`).replace(/\/+$/, ''),
+      consulToken: (values['consul-token'] as string | undefined) ?? process.env.CONSUL_HTTP_TOKEN,
       services: (values.services as string | undefined)?.split(',').map((s) => s.trim()),
       posts: positiveNumber(values, 'posts', 20),
       ratePerSec: positiveNumber(values, 'rate', 10),

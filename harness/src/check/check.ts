@@ -18,6 +18,8 @@ export const expectedServices = ['auth', 'profile', 'posts', 'feed', 'gateway'] 
 export interface CheckOptions {
   gateway: string
   consul: string
+  /** A Consul ACL token for reading the catalog (a stack with ACLs on). */
+  consulToken?: string
   services?: readonly string[]
   posts: number
   ratePerSec: number
@@ -86,7 +88,9 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
   const api = stackClient(o.gateway, { maxRateLimitWaitMs: 10_000 })
 
   await step('discovery', async () => {
-    report.discovery = await checkDiscovery(o.consul, o.services ?? expectedServices)
+    report.discovery = await checkDiscovery(o.consul, o.services ?? expectedServices, {
+      token: o.consulToken,
+    })
     return report.discovery.failures
   })
 

@@ -58,3 +58,24 @@ test('an unreachable Consul is a failure, not a crash', async () => {
   expect(r.ok).toBe(false)
   expect(r.failures[0]).toContain('did not answer for auth')
 })
+
+test('a Consul with ACLs on needs the token: without it the failure says so', async () => {
+  const token = 'acl-token-for-the-check'
+  const guarded = await startConsul({ port: 0, aclTokens: [token] })
+  try {
+    const healthy = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('ok') })
+    servers.push(healthy)
+    await consulClient(guarded.url, token).agent.service.register({
+      id: 'auth-1',
+      name: 'auth',
+      address: '127.0.0.1',
+      port: healthy.port!,
+    } as { name: string })
+    const without = await checkDiscovery(guarded.url, ['auth'])
+    expect(without.failures[0]).toContain('--consul-token')
+    const withToken = await checkDiscovery(guarded.url, ['auth'], { token })
+    expect(withToken.instances.map((i) => i.id)).toEqual(['auth-1'])
+  } finally {
+    await guarded.stop()
+  }
+})

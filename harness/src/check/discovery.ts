@@ -41,7 +41,7 @@ function aggregate(checks: { Status: string }[]): string {
 export async function checkDiscovery(
   consul: string,
   services: readonly string[],
-  o: { timeoutMs?: number } = {},
+  o: { timeoutMs?: number; token?: string } = {},
 ): Promise<DiscoveryReport> {
   const failures: string[] = []
   const instances: InstanceReport[] = []
@@ -51,7 +51,12 @@ export async function checkDiscovery(
       try {
         const res = await fetch(`${consul}/v1/health/service/${service}`, {
           signal: AbortSignal.timeout(o.timeoutMs ?? 3_000),
+          headers: o.token ? { 'x-consul-token': o.token } : {},
         })
+        if (res.status === 403)
+          throw new Error(
+            '403 from Consul: ACLs are on; pass --consul-token or set CONSUL_HTTP_TOKEN',
+          )
         entries = (await res.json()) as HealthEntry[]
       } catch (err) {
         failures.push(
