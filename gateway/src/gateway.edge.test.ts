@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { type ConsulServer, startConsul } from '@civildiy/devstack'
-import { consulClient, createService, type RunningService, registerWithConsul } from '@civildiy/kit'
-import { createTestIssuer, rawRequest, silentLogger } from '@civildiy/kit/testing'
+import { consulClient, type RunningService, registerWithConsul } from '@civildiy/kit'
+import { createTestIssuer, rawRequest, serveForTest, silentLogger } from '@civildiy/kit/testing'
 import { createGateway } from './app.ts'
 import { type InstanceDirectory, watchInstances } from './discovery/instance-directory.ts'
 import { createRetryBudget } from './proxy/retry-budget.ts'
@@ -65,9 +65,9 @@ beforeAll(async () => {
   const deadline = Date.now() + 5_000
   while (directory.instances('svc').length === 0 && Date.now() < deadline) await Bun.sleep(25)
   const issuer = await createTestIssuer()
-  gateway = await createService({
-    name: 'gateway',
-    app: createGateway({
+  gateway = await serveForTest(
+    'gateway',
+    createGateway({
       table,
       directory,
       balancer: createBalancer('round-robin', { onEvent: (e) => events.push(e) }),
@@ -77,16 +77,7 @@ beforeAll(async () => {
       logger: silentLogger(),
       production: true,
     }),
-    config: {
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: 0,
-      LOG_LEVEL: 'silent',
-      SHUTDOWN_TIMEOUT_MS: 500,
-    },
-    logger: silentLogger(),
-    handleSignals: false,
-  })
+  )
 })
 
 afterAll(async () => {

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startPglite } from '@civildiy/devstack'
 import { Elysia, t } from 'elysia'
 import postgres from 'postgres'
-import { baseApp, createService, type RunningService } from './service.ts'
-import { rawRequest, silentLogger } from './testing/index.ts'
+import { baseApp, type RunningService } from './service.ts'
+import { rawRequest, serveForTest, silentLogger } from './testing/index.ts'
 
 let sql: ReturnType<typeof postgres>
 let stopPg: () => Promise<void>
@@ -37,19 +37,7 @@ beforeAll(async () => {
       throw new Error('secret internal detail at 10.0.0.9')
     })
   const app = baseApp({ name: 'edge', logger: silentLogger(), production: true }).use(routes)
-  service = await createService({
-    name: 'edge',
-    app,
-    config: {
-      NODE_ENV: 'development',
-      HOST: '127.0.0.1',
-      PORT: 0,
-      LOG_LEVEL: 'silent',
-      SHUTDOWN_TIMEOUT_MS: 500,
-    },
-    logger: silentLogger(),
-    handleSignals: false,
-  })
+  service = await serveForTest('edge', app, { NODE_ENV: 'development' })
 })
 
 afterAll(async () => {

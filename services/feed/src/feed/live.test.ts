@@ -1,7 +1,12 @@
 /** The live stream's per-user cap, over real connections to the served app. */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { createService, type RunningService } from '@civildiy/kit'
-import { createTestIssuer, silentLogger, type TestIssuer } from '@civildiy/kit/testing'
+import type { RunningService } from '@civildiy/kit'
+import {
+  createTestIssuer,
+  serveForTest,
+  silentLogger,
+  type TestIssuer,
+} from '@civildiy/kit/testing'
 import { createApp } from '../app.ts'
 import { createMemoryStore } from '../store/memory-store.ts'
 import { feedKeys } from './keys.ts'
@@ -11,9 +16,9 @@ let issuer: TestIssuer
 
 beforeAll(async () => {
   issuer = await createTestIssuer()
-  service = await createService({
-    name: 'feed',
-    app: createApp({
+  service = await serveForTest(
+    'feed',
+    createApp({
       store: createMemoryStore(),
       keys: feedKeys(),
       verify: issuer.verify,
@@ -21,16 +26,7 @@ beforeAll(async () => {
       production: true,
       live: { maxStreamsPerUser: 3, pollMs: 20 },
     }),
-    config: {
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: 0,
-      LOG_LEVEL: 'silent',
-      SHUTDOWN_TIMEOUT_MS: 200,
-    },
-    logger: silentLogger(),
-    handleSignals: false,
-  })
+  )
 })
 afterAll(() => service?.stop())
 
