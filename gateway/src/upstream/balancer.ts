@@ -90,11 +90,21 @@ export function createBalancer(
   const report = (i: Instance, route: string | undefined, t: HealthTransition | undefined) => {
     if (t) emit({ ...t, service: i.service, instance: i.id, route })
   }
-  const mayEject = (service: string, now: number) => () => {
-    const total = sizes.get(service) ?? 1
-    let ejected = 0
-    for (const h of byService(service).values()) if (h.isEjected(now)) ejected++
-    return ejected + 1 < total && (ejected + 1) * 100 <= s.maxEjectionPercent * total
+  // One veto function per service, made once: settle() runs on every request.
+  const vetoes = new Map<string, () => boolean>()
+  const mayEject = (service: string) => {
+    let veto = vetoes.get(service)
+    if (!veto) {
+      veto = () => {
+        const now = clock()
+        const total = sizes.get(service) ?? 1
+        let ejected = 0
+        for (const h of byService(service).values()) if (h.isEjected(now)) ejected++
+        return ejected + 1 < total && (ejected + 1) * 100 <= s.maxEjectionPercent * total
+      }
+      vetoes.set(service, veto)
+    }
+    return veto
   }
   const setPanic = (service: string, on: boolean, available: number, n: number, route?: string) => {
     if (on === panicking.has(service)) return
@@ -137,7 +147,7 @@ export function createBalancer(
     },
     settle(instance, outcome, route) {
       const now = clock()
-      const transitions = stateOf(instance).settled(outcome, now, mayEject(instance.service, now))
+      const transitions = stateOf(instance).settled(outcome, now, mayEject(instance.service))
       for (const t of transitions) report(instance, route, t)
     },
     health: (instance) => stateOf(instance).snapshot(clock()),

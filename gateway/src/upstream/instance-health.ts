@@ -72,6 +72,8 @@ export interface InstanceHealthSnapshot {
   lastFailureReason?: string
 }
 
+const NO_TRANSITIONS: readonly HealthTransition[] = Object.freeze([])
+
 export class InstanceHealth {
   /** Requests sent and not yet answered (headers), for least-outstanding balancing. */
   outstanding = 0
@@ -125,21 +127,25 @@ export class InstanceHealth {
    * The outcome of a request sent to this instance. `mayEject` is asked only when
    * this failure would eject it.
    */
-  settled(outcome: Outcome, now: number, mayEject: () => boolean): HealthTransition[] {
+  settled(
+    outcome: Outcome,
+    now: number,
+    mayEject: () => boolean,
+  ): readonly HealthTransition[] {
     this.outstanding = Math.max(0, this.outstanding - 1)
     if (outcome.kind === 'neutral') {
       // A probe that said nothing leaves the breaker half-open for the next one.
       if (this.breaker === 'half-open') this.probing = false
-      return []
+      return NO_TRANSITIONS
     }
     const ok = outcome.kind === 'success'
-    const out: HealthTransition[] = []
     const breaker = this.breakerSettled(ok, now)
-    if (breaker) out.push(breaker)
     if (ok) {
       this.consecutive = 0
-      return out
+      // The common case allocates nothing.
+      return breaker ? [breaker] : NO_TRANSITIONS
     }
+    const out: HealthTransition[] = breaker ? [breaker] : []
     this.lastReason = outcome.reason
     if (++this.consecutive < this.s.consecutiveFailures) return out
     this.consecutive = 0
