@@ -127,11 +127,7 @@ export class InstanceHealth {
    * The outcome of a request sent to this instance. `mayEject` is asked only when
    * this failure would eject it.
    */
-  settled(
-    outcome: Outcome,
-    now: number,
-    mayEject: () => boolean,
-  ): readonly HealthTransition[] {
+  settled(outcome: Outcome, now: number, mayEject: () => boolean): readonly HealthTransition[] {
     this.outstanding = Math.max(0, this.outstanding - 1)
     if (outcome.kind === 'neutral') {
       // A probe that said nothing leaves the breaker half-open for the next one.
