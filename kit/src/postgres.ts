@@ -69,22 +69,31 @@ export interface Migration {
 }
 
 /**
+ * The advisory lock every migration run takes: one per database, whichever
+ * service runs it, since services that share a database (one DATABASE_URL for
+ * auth and profile) share `schema_migrations` too. A lock per service let two
+ * services create that table at once, and one failed on `pg_type`'s unique index.
+ */
+const MIGRATIONS_LOCK = 'civildiy:schema_migrations'
+
+/**
  * Applies the migrations not yet recorded in `schema_migrations`, in order, each
- * in its own transaction, holding a Postgres advisory lock so concurrent instances
- * starting together do not race.
+ * in its own transaction, holding the database's one migrations advisory lock so
+ * concurrent instances, and other services on the same database, do not race.
  *
+ * @param service who is migrating, for the log lines.
  * @throws when a migration fails (it is rolled back; later ones are not applied).
  * @example await migrate(db.sql, 'auth', [OUTBOX_MIGRATION, { id: '0001-users', sql: 'create table users (...)' }])
  */
 export async function migrate(
   sql: Sql,
-  lockName: string,
+  service: string,
   migrations: Migration[],
   logger?: Logger,
 ): Promise<string[]> {
   const conn = await sql.reserve()
   try {
-    await conn`select pg_advisory_lock(hashtext(${`migrations:${lockName}`}))`
+    await conn`select pg_advisory_lock(hashtext(${MIGRATIONS_LOCK}))`
     try {
       await conn`create table if not exists schema_migrations (id text primary key, applied_at timestamptz not null default now())`
       const done = new Set(
@@ -103,11 +112,11 @@ export async function migrate(
           throw new Error(`migration ${m.id} failed: ${(err as Error).message}`)
         }
         applied.push(m.id)
-        logger?.info({ migration: m.id }, 'migration applied')
+        logger?.info({ migration: m.id, service }, 'migration applied')
       }
       return applied
     } finally {
-      await conn`select pg_advisory_unlock(hashtext(${`migrations:${lockName}`}))`
+      await conn`select pg_advisory_unlock(hashtext(${MIGRATIONS_LOCK}))`
     }
   } finally {
     conn.release()
