@@ -135,6 +135,13 @@ export const BaseConfig = t.Object({
       description: "a Consul ACL token (secret id) with this service's policy",
     }),
   ),
+  CONSUL_DEREGISTER_AFTER: t.Optional(
+    t.String({
+      pattern: '^\\d+(ms|s|m|h)$',
+      description:
+        "a Go duration (e.g. 90s, 1m): Consul deregisters an instance whose check stays critical this long (default 1m, Consul's minimum)",
+    }),
+  ),
   KAFKA_BROKERS: t.Optional(HostPortList('a comma-separated host:port list')),
   LOG_LEVEL: t.Union(
     [

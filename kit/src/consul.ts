@@ -38,6 +38,8 @@ export function defaultAdvertiseAddress(): string {
 }
 
 export interface ConsulRegistration {
+  /** The instance's service id. Default `<name>-<8 random hex digits>`. */
+  id?: string
   name: string
   address: string
   port: number
@@ -72,7 +74,7 @@ export async function registerWithConsul(
   r: ConsulRegistration,
   logger: Logger,
 ): Promise<RegisteredService> {
-  const id = `${r.name}-${randomUUID().slice(0, 8)}`
+  const id = r.id ?? `${r.name}-${randomUUID().slice(0, 8)}`
   const host = r.address.includes(':') ? `[${r.address}]` : r.address
   const definition = {
     id,

@@ -3,7 +3,9 @@
  * runs; `/health/ready` runs every dependency check (database ping, broker
  * connected...) with a timeout and answers 200 only when all pass, 503 otherwise,
  * with each check's status and duration in ms. Consul's HTTP check points at
- * `/health/ready`, so an instance whose database is down leaves discovery.
+ * `/health/ready?instance=<service id>`, so an instance whose database is down
+ * leaves discovery, and so does a registration whose process died: the process
+ * that reuses its port answers 503 for an id that is not its own.
  */
 import { Elysia } from 'elysia'
 
@@ -78,15 +80,23 @@ function round(ms: number): number {
 export function healthRoutes(
   checks: () => HealthCheck[],
   isShuttingDown: () => boolean = () => false,
+  instanceId: () => string | undefined = () => undefined,
 ) {
   return new Elysia({ name: '@civildiy/kit/health' })
     .get('/health/live', () => ({ status: 'pass' }), { detail: { hide: true } })
     .get(
       '/health/ready',
-      async ({ set }) => {
+      async ({ set, query }) => {
         if (isShuttingDown()) {
           set.status = 503
           return { status: 'fail', reason: 'shutting down', checks: {} }
+        }
+        const own = instanceId()
+        const asked = (query as Record<string, string | undefined>).instance
+        if (asked && own && asked !== own) {
+          // Consul checking a registration of a process that is gone, on the port we reuse.
+          set.status = 503
+          return { status: 'fail', reason: `this is instance ${own}, not ${asked}`, checks: {} }
         }
         const result = await runChecks(checks())
         set.status = result.status === 'pass' ? 200 : 503

@@ -10,6 +10,7 @@
  *   in-flight requests (bounded by `SHUTDOWN_TIMEOUT_MS`), closes resources in
  *   reverse order (consumers, relays, producers, pools) and exits 0.
  */
+import { randomUUID } from 'node:crypto'
 import { openapi } from '@elysiajs/openapi'
 import { type AnyElysia, Elysia } from 'elysia'
 import type { ServiceConfig } from './config.ts'
@@ -25,9 +26,15 @@ import { type HealthCheck, healthRoutes } from './health.ts'
 import { httpDefaults, requestIdOf } from './http.ts'
 import type { Logger } from './logger.ts'
 
-/** Shared between the app (readiness) and the runner (shutdown). */
+/** Shared between the app (readiness) and the runner (shutdown, registration). */
 export interface Lifecycle {
   shuttingDown: boolean
+  /**
+   * This process's Consul service id, set by the runner before it registers. The
+   * readiness check answers 503 to a check for another id: a registration left by
+   * a killed process must not pass on its successor that reuses the port.
+   */
+  instanceId?: string
 }
 
 export interface BaseAppOptions {
@@ -60,7 +67,13 @@ export function baseApp(o: BaseAppOptions) {
         exclude: { paths: ['/health/live', '/health/ready'] },
       }),
     )
-    .use(healthRoutes(o.checks ?? (() => []), () => lifecycle.shuttingDown))
+    .use(
+      healthRoutes(
+        o.checks ?? (() => []),
+        () => lifecycle.shuttingDown,
+        () => lifecycle.instanceId,
+      ),
+    )
 }
 
 /** RFC 9112 §3.2: a request without a Host is answered 400. */
@@ -144,14 +157,19 @@ export async function createService(o: ServiceOptions): Promise<RunningService> 
   o.logger.info({ url }, `${o.name} listening`)
   let registration: RegisteredService | undefined
   if (o.config.CONSUL_HTTP_ADDR) {
+    const id = `${o.name}-${randomUUID().slice(0, 8)}`
+    lifecycle.instanceId = id
     try {
       registration = await registerWithConsul(
         consulClient(o.config.CONSUL_HTTP_ADDR, o.config.CONSUL_HTTP_TOKEN),
         {
+          id,
           name: o.name,
           address: o.config.ADVERTISE_ADDRESS ?? defaultAdvertiseAddress(),
           port,
           tags: o.tags,
+          checkPath: `/health/ready?instance=${id}`,
+          deregisterCriticalServiceAfter: o.config.CONSUL_DEREGISTER_AFTER,
         },
         o.logger,
       )
