@@ -1,15 +1,21 @@
 /**
  * Liveness and readiness endpoints. `/health/live` answers 200 while the process
  * runs; `/health/ready` runs every dependency check (database ping, broker
- * connected...) with a timeout and answers 200 only when all pass, 503 otherwise,
- * with each check's status and duration in ms. Consul's HTTP check points at
+ * connected...) with a timeout and answers 503 when one fails, else 200 with
+ * status `pass`, or `degraded` when a check says what the service cannot do now
+ * (the feed with its broker down still serves reads), with each check's status
+ * and duration in ms. Consul's HTTP check points at
  * `/health/ready?instance=<service id>`, so an instance whose database is down
  * leaves discovery, and so does a registration whose process died: the process
  * that reuses its port answers 503 for an id that is not its own.
  */
 import { Elysia } from 'elysia'
 
-/** A dependency check: resolves when healthy, throws (or times out) when not. May return details. */
+/**
+ * A dependency check: resolves when healthy, throws (or times out) when not. May
+ * return details; details with a `degraded` reason mark it `degraded`: the service
+ * still serves (readiness stays 200) but says what it cannot do right now.
+ */
 export interface HealthCheck {
   name: string
   check: () => Promise<void | Record<string, unknown>>
@@ -18,7 +24,7 @@ export interface HealthCheck {
 }
 
 export interface CheckResult {
-  status: 'pass' | 'fail'
+  status: 'pass' | 'degraded' | 'fail'
   durationMs: number
   error?: string
   details?: Record<string, unknown>
@@ -27,7 +33,7 @@ export interface CheckResult {
 /** Runs every check in parallel. */
 export async function runChecks(
   checks: HealthCheck[],
-): Promise<{ status: 'pass' | 'fail'; checks: Record<string, CheckResult> }> {
+): Promise<{ status: 'pass' | 'degraded' | 'fail'; checks: Record<string, CheckResult> }> {
   const results = await Promise.all(
     checks.map(async (c): Promise<[string, CheckResult]> => {
       const t0 = performance.now()
@@ -45,7 +51,7 @@ export async function runChecks(
         return [
           c.name,
           {
-            status: 'pass',
+            status: details && 'degraded' in details ? 'degraded' : 'pass',
             durationMs: round(performance.now() - t0),
             ...(details ? { details } : {}),
           },
@@ -65,7 +71,11 @@ export async function runChecks(
     }),
   )
   return {
-    status: results.every(([, r]) => r.status === 'pass') ? 'pass' : 'fail',
+    status: results.some(([, r]) => r.status === 'fail')
+      ? 'fail'
+      : results.some(([, r]) => r.status === 'degraded')
+        ? 'degraded'
+        : 'pass',
     checks: Object.fromEntries(results),
   }
 }
@@ -99,7 +109,7 @@ export function healthRoutes(
           return { status: 'fail', reason: `this is instance ${own}, not ${asked}`, checks: {} }
         }
         const result = await runChecks(checks())
-        set.status = result.status === 'pass' ? 200 : 503
+        set.status = result.status === 'fail' ? 503 : 200
         return result
       },
       { detail: { hide: true } },

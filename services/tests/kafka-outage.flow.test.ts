@@ -20,6 +20,8 @@ let issuer: TestIssuer
 let jwks: ReturnType<typeof Bun.serve>
 const procs: Subprocess[] = []
 const url: Record<'posts' | 'feed', string> = { posts: '', feed: '' }
+/** Both services' log lines. */
+const logs: string[] = []
 
 const startBroker = () =>
   startKafkaBroker({ port: kafkaPort, host: '127.0.0.1', dataDir: kafkaDir, log: () => {} })
@@ -33,12 +35,16 @@ beforeAll(async () => {
   for (const name of ['posts', 'feed'] as const) {
     const port = await freePort()
     procs.push(
-      spawnService(name, {
-        PORT: String(port),
-        CONSUL_HTTP_ADDR: '',
-        KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
-        AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
-      }),
+      spawnService(
+        name,
+        {
+          PORT: String(port),
+          CONSUL_HTTP_ADDR: '',
+          KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
+          AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
+        },
+        logs,
+      ),
     )
     url[name] = `http://127.0.0.1:${port}`
     await until(
@@ -84,9 +90,24 @@ test('posts written while Kafka is down are accepted and all reach the feed, onc
   )
 
   await broker.stop()
+  const logsBefore = logs.length
   const during: string[] = []
-  for (let i = 0; i < 10; i++) during.push(await post(`during the outage ${i}`))
-  await Bun.sleep(1_000)
+  const ready: { status: number; body: { status: string } }[] = []
+  const reads: number[] = []
+  // Six seconds without a broker: writes accepted, reads and readiness unaffected.
+  for (let i = 0; i < 30; i++) {
+    if (i % 3 === 0) during.push(await post(`during the outage ${i}`))
+    const r = await fetch(`${url.feed}/health/ready`)
+    ready.push({ status: r.status, body: (await r.json()) as { status: string } })
+    reads.push((await fetch(`${url.feed}/feed/global`)).status)
+    await Bun.sleep(200)
+  }
+  expect(ready.filter((r) => r.status !== 200)).toEqual([])
+  expect(reads.filter((s) => s !== 200)).toEqual([])
+  expect(ready.some((r) => r.body.status === 'degraded')).toBe(true)
+  // Once per change of state, not once per retry: a handful of lines, not hundreds.
+  const outageLines = logs.slice(logsBefore).filter((l) => /kafka|broker|connect/i.test(l))
+  expect(outageLines.length).toBeLessThanOrEqual(8)
   // With no broker nothing can reach the feed: the events wait in the outbox.
   const meanwhile = await global()
   expect(during.filter((id) => meanwhile.some((i) => i.id === id))).toEqual([])

@@ -14,9 +14,16 @@ export function mainOf(name: string): string {
     : join(root, 'services', name, 'src', 'main.ts')
 }
 
-/** Spawns a service (or the gateway) on a free port, advertising loopback. */
-export function spawnService(name: string, env: Record<string, string>): Subprocess {
-  return Bun.spawn([process.execPath, mainOf(name)], {
+/**
+ * Spawns a service (or the gateway) on a free port, advertising loopback. With
+ * `lines`, its output (stdout and stderr) is collected there instead of printed.
+ */
+export function spawnService(
+  name: string,
+  env: Record<string, string>,
+  lines?: string[],
+): Subprocess {
+  const proc = Bun.spawn([process.execPath, mainOf(name)], {
     env: {
       ...process.env,
       PORT: '0',
@@ -29,9 +36,23 @@ export function spawnService(name: string, env: Record<string, string>): Subproc
       REDIS_URL: '',
       ...env,
     },
-    stdout: 'inherit',
-    stderr: 'inherit',
+    stdout: lines ? 'pipe' : 'inherit',
+    stderr: lines ? 'pipe' : 'inherit',
   })
+  if (lines) {
+    for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
+      void (async () => {
+        let pending = ''
+        const decoder = new TextDecoder()
+        for await (const chunk of stream) {
+          const parts = (pending + decoder.decode(chunk, { stream: true })).split('\n')
+          pending = parts.pop()!
+          lines.push(...parts)
+        }
+      })()
+    }
+  }
+  return proc
 }
 
 /** Polls `read` until `ok` holds; errors count as "not yet". */

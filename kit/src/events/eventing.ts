@@ -3,11 +3,17 @@
  * publisher and (optionally) a consumer group member, connected to Kafka in the
  * background with retries, so the service serves requests (and fills its outbox)
  * while Kafka is down. Gives back a readiness check and the resources to close.
+ *
+ * Kafka alone never makes the service unready: the check answers at once (it
+ * never waits on a broker that does not answer) and reports `degraded` with the
+ * producer's and consumer's state while the broker is unreachable. Broker errors
+ * are logged once per change of state (see `broker-log.ts`).
  */
 import type { Sql } from 'postgres'
 import type { HealthCheck } from '../health.ts'
 import type { Logger } from '../logger.ts'
 import type { Resource } from '../service.ts'
+import { createBrokerLog } from './broker-log.ts'
 import {
   createEventPublisher,
   type EventConsumer,
@@ -32,11 +38,13 @@ export interface EventingOptions {
   consumer?: Omit<EventConsumerOptions, 'kafka' | 'logger'>
   /** Pause between connection attempts, ms. Default 2000. */
   retryMs?: number
+  /** How long readiness waits for the consumer's lag from the broker, ms. Default 250. */
+  statusTimeoutMs?: number
 }
 
 export interface Eventing {
   relay: OutboxRelay
-  /** Readiness details: producer connected, consumer joined, outbox backlog. Never fails on Kafka alone. */
+  /** Readiness details: producer connected, consumer joined, outbox backlog; `degraded` while the broker is unreachable. Never fails on Kafka alone. */
   check: HealthCheck
   /** Close in this order: relay, consumer, producer (createService closes in reverse). */
   resources: Resource[]
@@ -53,6 +61,8 @@ export function startEventing(o: EventingOptions): Eventing {
   let stopped = false
   if (!o.brokers)
     o.logger.warn('KAFKA_BROKERS is not set: events wait in the outbox and no events are consumed')
+  const brokerLog = createBrokerLog(o.logger)
+  const reachable = () => brokerLog.reachable()
   const current = () => publisher
   // A pure consumer (no outbox) publishes nothing: no relay work and no producer connection.
   const publishes = Boolean(o.relay || o.sql)
@@ -65,21 +75,24 @@ export function startEventing(o: EventingOptions): Eventing {
     while (o.brokers && !stopped && ((publishes && !publisher) || (o.consumer && !consumer))) {
       try {
         if (publishes)
-          publisher ??= await createEventPublisher(kafkaClient(o.brokers, o.service, o.logger))
+          publisher ??= await createEventPublisher(
+            kafkaClient(o.brokers, o.service, o.logger, brokerLog),
+            reachable,
+          )
         if (o.consumer && !consumer) {
           // Its own client: see kafkaClient's note on consumers after broker restarts.
           consumer = await startEventConsumer({
             ...o.consumer,
-            kafka: kafkaClient(o.brokers, `${o.service}-consumer`, o.logger),
+            kafka: kafkaClient(o.brokers, `${o.service}-consumer`, o.logger, brokerLog),
             logger: o.logger,
+            onJoined: reachable,
           })
         }
         relay.kick()
       } catch (err) {
-        o.logger.warn(
-          { err: (err as Error).message },
-          `kafka unavailable; retrying in ${o.retryMs ?? 2_000} ms`,
-        )
+        brokerLog.failure(`connecting: ${(err as Error).message}`, {
+          retryInMs: o.retryMs ?? 2_000,
+        })
         await Bun.sleep(o.retryMs ?? 2_000)
       }
     }
@@ -89,20 +102,22 @@ export function startEventing(o: EventingOptions): Eventing {
     relay,
     check: {
       name: 'events',
-      check: async () => ({
-        ...(publishes ? { producer: publisher?.connected() ?? false } : {}),
-        ...(o.consumer
-          ? {
-              consumer: consumer
-                ? await consumer.status().catch((err: Error) => ({
-                    joined: consumer?.joined() ?? false,
-                    error: err.message,
-                  }))
-                : { joined: false },
-            }
-          : {}),
-        outboxPending: await relay.pending(),
-      }),
+      check: async () => {
+        const consumerState = o.consumer ? await consumerStatus(consumer, o.statusTimeoutMs) : {}
+        const details = {
+          ...(publishes ? { producer: publisher?.connected() ?? false } : {}),
+          ...(o.consumer ? { consumer: consumerState } : {}),
+          outboxPending: await relay.pending(),
+        }
+        const down =
+          Boolean(o.brokers) &&
+          (brokerLog.isDown() ||
+            (publishes && !publisher?.connected()) ||
+            (o.consumer !== undefined && !consumer?.joined()))
+        return down
+          ? { degraded: 'kafka unreachable: events wait and are consumed later', ...details }
+          : details
+      },
     },
     resources: [
       { name: 'kafka producer', close: async () => publisher?.close() },
@@ -115,5 +130,31 @@ export function startEventing(o: EventingOptions): Eventing {
         },
       },
     ],
+  }
+}
+
+/** The consumer's status, or what is known without the broker when it does not answer in time. */
+async function consumerStatus(
+  consumer: EventConsumer | null,
+  timeoutMs = 250,
+): Promise<Record<string, unknown>> {
+  if (!consumer) return { joined: false }
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<Record<string, unknown>>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ joined: consumer.joined(), lag: 'unknown: the broker did not answer' }),
+      timeoutMs,
+    )
+  })
+  try {
+    return await Promise.race([
+      consumer
+        .status()
+        .then((s) => ({ ...s }))
+        .catch((err: Error) => ({ joined: consumer.joined(), error: err.message })),
+      late,
+    ])
+  } finally {
+    clearTimeout(timer)
   }
 }

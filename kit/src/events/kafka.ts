@@ -15,6 +15,7 @@ import {
 } from 'kafkajs'
 import { currentRequestId, requestContext } from '../context.ts'
 import type { Logger } from '../logger.ts'
+import type { BrokerLog } from './broker-log.ts'
 import { type CloudEvent, InvalidEventError, parseEvent } from './envelope.ts'
 import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix.ts'
 import { runKeyOrdered } from './key-ordered.ts'
@@ -23,12 +24,19 @@ import { runKeyOrdered } from './key-ordered.ts'
 class BatchAbandoned extends Error {}
 
 /**
- * A Kafka client for `KAFKA_BROKERS` with kafkajs logs routed to our logger.
- * Give consumers a client of their own, separate from the publisher's: after a
- * broker restart, a consumer created from the producer's kafkajs instance was seen
- * to join its group yet fetch nothing. Also applies `fixKafkajsIdleLoop()`.
+ * A Kafka client for `KAFKA_BROKERS` with kafkajs logs routed to our logger
+ * (errors through `brokerLog`, when given, so an outage is logged once per change
+ * of state rather than once per retry). Give consumers a client of their own,
+ * separate from the publisher's: after a broker restart, a consumer created from
+ * the producer's kafkajs instance was seen to join its group yet fetch nothing.
+ * Also applies `fixKafkajsIdleLoop()`.
  */
-export function kafkaClient(brokers: string[], clientId: string, logger: Logger): Kafka {
+export function kafkaClient(
+  brokers: string[],
+  clientId: string,
+  logger: Logger,
+  brokerLog?: BrokerLog,
+): Kafka {
   fixKafkajsIdleLoop()
   return new Kafka({
     clientId,
@@ -39,6 +47,10 @@ export function kafkaClient(brokers: string[], clientId: string, logger: Logger)
     retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
     logCreator: () => (entry) => {
       const { message, ...rest } = entry.log
+      if (brokerLog && entry.level <= logLevel.ERROR) {
+        brokerLog.failure(message, { namespace: entry.namespace, broker: rest.broker })
+        return
+      }
       logger[entry.level <= logLevel.ERROR ? 'error' : 'warn'](
         { kafka: rest, namespace: entry.namespace },
         message,
@@ -70,7 +82,10 @@ export interface EventPublisher {
  * const events = await createEventPublisher(kafka)
  * await events.publish([{ topic: 'users', key: userId, event }])
  */
-export async function createEventPublisher(kafka: Kafka): Promise<EventPublisher> {
+export async function createEventPublisher(
+  kafka: Kafka,
+  onConnected?: () => void,
+): Promise<EventPublisher> {
   const producer: Producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     idempotent: true,
@@ -80,6 +95,7 @@ export async function createEventPublisher(kafka: Kafka): Promise<EventPublisher
   let isConnected = false
   producer.on(producer.events.CONNECT, () => {
     isConnected = true
+    onConnected?.()
   })
   producer.on(producer.events.DISCONNECT, () => {
     isConnected = false
@@ -141,6 +157,8 @@ export interface EventConsumerOptions {
   concurrency?: number
   /** What must stay in order when `concurrency` > 1; default: the message key (Kafka's own ordering unit). */
   orderingKey?: (event: CloudEvent) => string
+  /** Called each time the member joins its group (the broker is reachable). */
+  onJoined?: () => void
 }
 
 /** Where a consumer stands: per-partition lag (high watermark minus committed offset) and its last event. */
@@ -187,6 +205,7 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
   let adminConnected: Promise<void> | null = null
   consumer.on(consumer.events.GROUP_JOIN, () => {
     isJoined = true
+    o.onJoined?.()
   })
   consumer.on(consumer.events.STOP, () => {
     isJoined = false
