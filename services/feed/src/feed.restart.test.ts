@@ -190,3 +190,76 @@ test.skipIf(!redis)(
   },
   60_000,
 )
+
+test.skipIf(!redis)(
+  'a read model lost while running (its keys flushed) is noticed and rebuilt without a restart',
+  async () => {
+    const broker = await startKafkaBroker({ port: 0, log: () => {} })
+    cleanup.push(() => broker.stop())
+    const prefix = `loss-${randomUUID().slice(0, 8)}:`
+    const keys = feedKeys(prefix)
+    const store = createRedisStore(redis!.url)
+    cleanup.push(() => store.close())
+    const publisher = await createEventPublisher(
+      kafkaClient(broker.brokers, 'loss-test', silentLogger()),
+    )
+    cleanup.push(() => publisher.close())
+    const author = randomUUID()
+    const ids: string[] = []
+    for (let i = 0; i < 40; i++) {
+      const postId = Bun.randomUUIDv7()
+      ids.push(postId)
+      await publisher.publish([
+        {
+          topic: Topics.posts,
+          key: author,
+          event: createEvent(PostCreated, {
+            source: '/t',
+            data: {
+              postId,
+              authorId: author,
+              version: 1,
+              body: `post ${i}`,
+              createdAt: new Date(Date.parse('2026-06-01T00:00:00Z') + i * 1000).toISOString(),
+            },
+          }),
+        },
+      ])
+    }
+    const port = await freePort()
+    const proc = spawnFeed({ port, prefix, brokers: broker.brokers })
+    cleanup.push(async () => {
+      proc.kill('SIGTERM')
+      await proc.exited
+    })
+    const globalIds = async () =>
+      (await store.latest(keys.global, 1000)).map((g) => g.member).sort()
+    const ready = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null)
+      const body = (await res?.json().catch(() => null)) as {
+        checks?: Record<string, { details?: { rebuilds?: number } }>
+      } | null
+      return {
+        status: res?.status ?? 0,
+        rebuilds: body?.checks?.['read model (redis)']?.details?.rebuilds,
+      }
+    }
+    const deadline = Date.now() + 30_000
+    while ((await globalIds()).length < ids.length && Date.now() < deadline) await Bun.sleep(20)
+    expect(await globalIds()).toEqual([...ids].sort())
+    expect((await ready()).rebuilds).toBe(0)
+
+    // What FLUSHALL (or a restart without persistence) does to this model.
+    await store.clear(prefix)
+    expect(await globalIds()).toEqual([])
+    let state = await ready()
+    while (!(state.status === 200 && state.rebuilds === 1) && Date.now() < deadline + 30_000) {
+      await Bun.sleep(50)
+      state = await ready()
+    }
+    expect(state).toEqual({ status: 200, rebuilds: 1 })
+    expect(await globalIds()).toEqual([...ids].sort())
+    expect(proc.exitCode).toBeNull()
+  },
+  90_000,
+)
