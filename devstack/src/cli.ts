@@ -26,6 +26,7 @@ Options:
   --upstash-port N           default 8079      --upstash-redis URL   --upstash-token TOKEN
   --data-dir DIR             default .data/devstack
   --in-memory                keep no data on disk
+  --quiet                    no per-connection logs from kafka and mongo
   -h, --help
 
 A port of 0 picks a free one; a standard port that is taken falls back to a free one.`
@@ -56,6 +57,7 @@ const spec = {
   'upstash-token': { type: 'string' },
   'data-dir': { type: 'string' },
   'in-memory': { type: 'boolean' },
+  quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -87,8 +89,12 @@ const stack = await startDevstack({
   kafka: {
     port: port(args['kafka-port'], '--kafka-port'),
     advertisedHost: args['kafka-advertised-host'],
+    ...(args.quiet ? { log: () => {} } : {}),
   },
-  mongo: { port: port(args['mongo-port'], '--mongo-port') },
+  mongo: {
+    port: port(args['mongo-port'], '--mongo-port'),
+    ...(args.quiet ? { log: () => {} } : {}),
+  },
   consul: { port: port(args['consul-port'], '--consul-port') },
   pg: { port: port(args['pg-port'], '--pg-port') },
   upstash: {

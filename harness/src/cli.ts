@@ -5,17 +5,22 @@
  *   harness check  [options]   discovery, auth, event propagation and feed latency checks
  *   harness replay [options]   the real-input workload (SNAP graph, SMS texts)
  *   harness doctor [options]   network diagnostics for a deployed stack
+ *   harness status             the processes of the running stack
+ *   harness stop|start|restart|kill NAME   act on one of them
  * `harness <command> --help` lists a command's options.
  */
 export {}
 
 const [command, ...rest] = process.argv.slice(2)
-const USAGE = `Usage: harness <up|check|replay|doctor> [options]
+const USAGE = `Usage: harness <up|check|replay|doctor|drill|status|stop|start|restart|kill> [options]
 
   up       start devstack, auth, profile, posts, feed and the gateway; Ctrl-C stops them
   check    check a running stack end to end (defaults from .data/stack.json)
   replay   drive a running stack with the real social graph and texts in ../shared/data
   doctor   diagnose DNS, reachability, Kafka listeners, MTU and clock skew
+  drill    inject faults into the running stack and measure what they cost
+  status   the processes of the running stack: state, pid, restarts
+  stop|start|restart NAME   one process of the running stack (kill NAME: as a crash)
 
 Run \`harness <command> --help\` for its options.`
 
@@ -38,6 +43,20 @@ switch (command) {
   case 'doctor': {
     const { doctorCommand } = await import('./doctor/doctor-command.ts')
     process.exit(await doctorCommand(rest))
+    break
+  }
+  case 'status':
+  case 'stop':
+  case 'start':
+  case 'restart':
+  case 'kill': {
+    const { processCommand } = await import('./up/process-command.ts')
+    process.exit(await processCommand(command, rest))
+    break
+  }
+  case 'drill': {
+    const { drillCommand } = await import('./drill/drill-command.ts')
+    process.exit(await drillCommand(rest))
     break
   }
   case undefined:

@@ -13,6 +13,8 @@ export const StackInfo = t.Object({
   pid: t.Integer(),
   gateway: t.String(),
   consul: t.String(),
+  /** The control socket of `harness up` (status, stop, start, restart, kill). */
+  control: t.Optional(t.String()),
   services: t.Record(t.String(), t.String()),
   /** Connection URLs of the servers (embedded or real). */
   servers: t.Record(t.String(), t.String()),

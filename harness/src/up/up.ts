@@ -1,30 +1,27 @@
 /**
- * `harness up`: the whole stack on one machine. Starts the embedded servers it
- * needs (or uses the real ones named in the environment), then auth, profile,
- * posts, feed and the gateway as separate processes, waits until each is passing
- * in Consul, prints where everything is, writes `.data/stack.json`, and on Ctrl-C
- * stops the services (they deregister) and then the servers.
+ * `harness up`: the whole stack on one machine, supervised. Each embedded server
+ * it needs (Kafka, MongoDB, Consul; real ones named in the environment are used
+ * instead) and each deployable (auth, profile, posts, feed, gateway) is a child
+ * process of its own. Once everything is passing in Consul it prints where
+ * everything is, writes `.data/stack.json`, opens the control socket
+ * (`.data/harness.sock`: `harness status|stop|start|restart|kill NAME`), and
+ * from then on restarts any child that exits with capped exponential backoff
+ * (see supervisor.ts). Ctrl-C stops the services (they deregister), then the servers.
  */
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
-import { type ComponentName, type Devstack, freePort, startDevstack } from '@civildiy/devstack'
+import { freePort } from '@civildiy/devstack'
 import { ConfigError, loadConfig } from '@civildiy/kit'
 import type { Static } from '@sinclair/typebox'
 import { markdownTable } from '../report/stats.ts'
 import { removeStackFile, type StackInfo, writeStackFile } from '../stack-file.ts'
-import { type ChildProcess, startChild } from './child-process.ts'
+import { serveControl } from './control.ts'
 import { HarnessConfig } from './harness-config.ts'
+import { deployables, embeddedServers, serverSpec, serviceSpec } from './stack-plan.ts'
+import { createSupervisor, StartFailed, type Supervisor } from './supervisor.ts'
 
 const root = resolve(import.meta.dir, '..', '..', '..')
-
-/** The deployables in start order, with their standard ports. */
-export const deployables = [
-  { name: 'auth', port: 3001, portVar: 'AUTH_PORT', main: 'services/auth/src/main.ts' },
-  { name: 'profile', port: 3002, portVar: 'PROFILE_PORT', main: 'services/profile/src/main.ts' },
-  { name: 'posts', port: 3003, portVar: 'POSTS_PORT', main: 'services/posts/src/main.ts' },
-  { name: 'feed', port: 3004, portVar: 'FEED_PORT', main: 'services/feed/src/main.ts' },
-  { name: 'gateway', port: 8080, portVar: 'GATEWAY_PORT', main: 'gateway/src/main.ts' },
-] as const
+type Config = Static<typeof HarnessConfig>
 
 async function portIsFree(port: number, host: string): Promise<boolean> {
   return new Promise((ok) => {
@@ -35,109 +32,67 @@ async function portIsFree(port: number, host: string): Promise<boolean> {
 }
 
 /** The given port; else the standard one when free; else any free port (with a note). */
-async function choosePort(
-  given: number | undefined,
-  standard: number,
-  host: string,
-): Promise<{ port: number; note?: string }> {
-  if (given !== undefined) return { port: given }
-  if (await portIsFree(standard, host)) return { port: standard }
+async function choosePort(given: number | undefined, standard: number, host: string, name: string) {
+  if (given !== undefined) return given
+  if (await portIsFree(standard, host)) return standard
   const port = await freePort()
-  return { port, note: `port ${standard} is taken; using ${port}` }
+  console.log(`${name.padEnd(8)}| port ${standard} is taken; using ${port}`)
+  return port
 }
 
-interface Started {
-  name: string
-  child: ChildProcess
-  url: string
-  readyMs: number
-  passingMs: number
-}
-
-async function waitFor(
-  what: string,
-  probe: () => Promise<boolean>,
-  child: ChildProcess,
-  deadline: number,
-): Promise<void> {
-  for (;;) {
-    if (child.proc.exitCode !== null || child.proc.signalCode)
-      throw new StartError(
-        child,
-        `exited (${child.proc.exitCode ?? child.proc.signalCode}) before ${what}`,
-      )
-    if (await probe().catch(() => false)) return
-    if (Date.now() > deadline) throw new StartError(child, `did not reach "${what}" in time`)
-    await Bun.sleep(25)
+/** Adds the embedded servers the environment does not replace; returns the addresses services use. */
+async function planServers(
+  sup: Supervisor,
+  config: Config,
+  env: Record<string, string | undefined>,
+) {
+  const dataDir = join(resolve(root, config.DATA_DIR), 'devstack')
+  const urls: Record<string, string> = {}
+  const given = {
+    kafka: config.KAFKA_BROKERS,
+    mongo: config.MONGO_URL,
+    consul: config.CONSUL_HTTP_ADDR,
+  }
+  for (const s of embeddedServers) {
+    if (given[s.name]) continue
+    const port = await choosePort(config[s.portVar], s.port, config.HOST, s.name)
+    const spec = serverSpec(root, s.name, config.HOST, port, dataDir, env)
+    sup.add(spec)
+    urls[s.name] = spec.url
+  }
+  const consul = config.CONSUL_HTTP_ADDR ?? urls.consul!
+  return {
+    consul: consul.includes('://') ? consul : `http://${consul}`,
+    kafka: config.KAFKA_BROKERS ?? urls.kafka!,
+    mongo: config.MONGO_URL ?? urls.mongo!,
   }
 }
 
-class StartError extends Error {
-  constructor(
-    readonly child: ChildProcess,
-    reason: string,
-  ) {
-    super(`${child.name} ${reason}`)
-  }
-}
-
-/**
- * Runs until SIGINT/SIGTERM; resolves with the exit code.
- * @example process.exit(await up())
- */
-export async function up(env: Record<string, string | undefined> = process.env): Promise<number> {
-  let config: Static<typeof HarnessConfig>
-  try {
-    config = loadConfig(HarnessConfig, env)
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    console.error(err.message)
-    return 78
-  }
-  const host = config.HOST
+/** Adds the five deployables with the environment that points them at the servers. */
+async function planServices(
+  sup: Supervisor,
+  config: Config,
+  env: Record<string, string | undefined>,
+  servers: { consul: string; kafka: string; mongo: string },
+) {
   const dataDir = resolve(root, config.DATA_DIR)
-  const t0 = performance.now()
-  const embedded: ComponentName[] = []
-  if (!config.KAFKA_BROKERS) embedded.push('kafka')
-  if (!config.MONGO_URL) embedded.push('mongo')
-  if (!config.CONSUL_HTTP_ADDR) embedded.push('consul')
-  let devstack: Devstack | undefined
-  if (embedded.length) {
-    devstack = await startDevstack({
-      only: embedded,
-      host,
-      dataDir: join(dataDir, 'devstack'),
-      kafka: { port: config.KAFKA_PORT, log: () => {} },
-      mongo: { port: config.MONGO_PORT },
-      consul: { port: config.CONSUL_PORT },
-    })
-    for (const c of devstack.components) {
-      console.log(
-        `devstack| ${c.name.padEnd(7)} ${c.url.padEnd(34)} ready in ${c.readyMs.toFixed(0)} ms${c.note ? ` (${c.note})` : ''}`,
-      )
-    }
-  }
-  const consul = config.CONSUL_HTTP_ADDR ?? devstack!.url('consul')!
-  const consulUrl = consul.includes('://') ? consul : `http://${consul}`
-  const kafka = config.KAFKA_BROKERS ?? devstack!.url('kafka')!.replace('kafka://', '')
-  const mongo = config.MONGO_URL ?? devstack!.url('mongo')!
-  const common: Record<string, string | undefined> = {
+  const common = {
     ...env,
-    HOST: host,
+    HOST: config.HOST,
     ADVERTISE_ADDRESS: config.ADVERTISE_ADDRESS,
-    CONSUL_HTTP_ADDR: consul,
-    KAFKA_BROKERS: kafka,
+    CONSUL_HTTP_ADDR: servers.consul,
+    KAFKA_BROKERS: servers.kafka,
     LOG_LEVEL: config.LOG_LEVEL,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   }
+  const pg = (name: string) =>
+    config.DATABASE_URL
+      ? { DATABASE_URL: config.DATABASE_URL }
+      : { PGLITE_DATA_DIR: join(dataDir, name, 'pg') }
   const perService: Record<string, Record<string, string | undefined>> = {
-    auth: config.DATABASE_URL
-      ? { DATABASE_URL: config.DATABASE_URL }
-      : { PGLITE_DATA_DIR: join(dataDir, 'auth', 'pg') },
-    profile: config.DATABASE_URL
-      ? { DATABASE_URL: config.DATABASE_URL }
-      : { PGLITE_DATA_DIR: join(dataDir, 'profile', 'pg') },
-    posts: { MONGO_URL: mongo },
+    auth: pg('auth'),
+    profile: pg('profile'),
+    posts: { MONGO_URL: servers.mongo },
     feed: { REDIS_URL: config.REDIS_URL },
     gateway: {
       // Generous development limits so `harness replay` can sign up hundreds of users
@@ -146,117 +101,148 @@ export async function up(env: Record<string, string | undefined> = process.env):
       RATE_LIMIT_WRITES_PER_MIN: env.RATE_LIMIT_WRITES_PER_MIN ?? '100000',
     },
   }
-  const children: ChildProcess[] = []
-  let stopping = false
-  const stopAll = async () => {
-    for (const c of children.toReversed()) await c.stop()
-    await devstack?.stop()
-    removeStackFile()
-  }
-  const print = (line: string) => {
-    if (!stopping) console.log(line)
-  }
-  const deadline = Date.now() + config.STARTUP_TIMEOUT_MS
-  let started: Started[]
-  try {
-    started = await Promise.all(
-      deployables.map(async (d) => {
-        const { port, note } = await choosePort(
-          config[d.portVar as keyof typeof config] as number | undefined,
-          d.port,
-          host,
-        )
-        if (note) console.log(`${d.name.padEnd(8)}| ${note}`)
-        const spawnedAt = performance.now()
-        const child = startChild(
-          d.name,
-          [process.execPath, join(root, d.main)],
-          {
-            ...common,
-            ...perService[d.name],
-            PORT: String(port),
-            DATA_DIR: join(dataDir, d.name),
-          },
-          print,
-        )
-        children.push(child)
-        const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
-        await waitFor('ready', async () => (await fetch(`${url}/health/ready`)).ok, child, deadline)
-        const readyMs = performance.now() - spawnedAt
-        await waitFor(
-          'passing in Consul',
-          async () => {
-            const res = await fetch(`${consulUrl}/v1/health/service/${d.name}?passing`)
-            const entries = (await res.json()) as { Service: { Port: number } }[]
-            return entries.some((e) => e.Service.Port === port)
-          },
-          child,
-          deadline,
-        )
-        return { name: d.name, child, url, readyMs, passingMs: performance.now() - spawnedAt }
+  for (const d of deployables) {
+    const port = await choosePort(config[d.portVar], d.port, config.HOST, d.name)
+    sup.add(
+      serviceSpec(root, d, config.HOST, port, {
+        ...common,
+        ...perService[d.name],
+        DATA_DIR: join(dataDir, d.name),
       }),
     )
+  }
+}
+
+/** Ms until each service passes in Consul (on the port it was given). */
+async function passingTimes(sup: Supervisor, consul: string, deadline: number) {
+  const times: Record<string, number> = {}
+  const t0 = performance.now()
+  await Promise.all(
+    sup
+      .status()
+      .filter((s) => s.kind === 'service')
+      .map(async (s) => {
+        const port = Number(new URL(s.url).port)
+        for (;;) {
+          const res = await fetch(`${consul}/v1/health/service/${s.name}?passing`).catch(() => null)
+          const entries = ((await res?.json().catch(() => [])) ?? []) as {
+            Service: { Port: number }
+          }[]
+          if (entries.some((e) => e.Service.Port === port)) break
+          if (Date.now() > deadline) throw new Error(`${s.name} is not passing in Consul in time`)
+          await Bun.sleep(25)
+        }
+        times[s.name] = Math.round(performance.now() - t0 + (s.readyMs ?? 0))
+      }),
+  )
+  return times
+}
+
+/**
+ * Runs until SIGINT/SIGTERM; resolves with the exit code.
+ * @example process.exit(await up())
+ */
+export async function up(env: Record<string, string | undefined> = process.env): Promise<number> {
+  let config: Config
+  try {
+    config = loadConfig(HarnessConfig, env)
   } catch (err) {
-    stopping = true
-    if (err instanceof StartError) {
-      console.error(`\nharness: ${err.message}. Its last output:`)
-      for (const line of err.child.tail()) console.error(`  ${line}`)
-    } else {
-      console.error(`\nharness: ${(err as Error).message}`)
+    if (!(err instanceof ConfigError)) throw err
+    console.error(err.message)
+    return 78
+  }
+  const t0 = performance.now()
+  let quiet = false
+  const sup = createSupervisor((line) => {
+    if (!quiet) console.log(line)
+  })
+  const servers = await planServers(sup, config, env)
+  await planServices(sup, config, env, servers)
+  const names = sup.status()
+  const serverNames = names.filter((s) => s.kind === 'server').map((s) => s.name)
+  const serviceNames = names.filter((s) => s.kind === 'service').map((s) => s.name)
+  const stopAll = () => sup.stopAll([...serviceNames.toReversed(), ...serverNames.toReversed()])
+  const deadline = Date.now() + config.STARTUP_TIMEOUT_MS
+  let passing: Record<string, number>
+  try {
+    await Promise.all(serverNames.map((n) => sup.start(n, deadline - Date.now())))
+    await Promise.all(serviceNames.map((n) => sup.start(n, deadline - Date.now())))
+    passing = await passingTimes(sup, servers.consul, deadline)
+  } catch (err) {
+    quiet = true
+    console.error(`\nharness: ${(err as Error).message}.`)
+    if (err instanceof StartFailed) {
+      console.error('Its last output:')
+      for (const line of err.tail) console.error(`  ${line}`)
     }
     await stopAll()
     return 1
   }
+  const socket = join(resolve(root, config.DATA_DIR), 'harness.sock')
+  const stackFile = join(resolve(root, config.DATA_DIR), 'stack.json')
+  const closeControl = serveControl(sup, socket)
+  sup.supervise()
+  await announce(sup, servers, passing, { socket, stackFile }, t0, config)
+  return new Promise<number>((done) => {
+    let stopping = false
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, async () => {
+        if (stopping) return
+        stopping = true
+        console.log(`\nharness: ${signal}; stopping the stack`)
+        await stopAll()
+        closeControl()
+        removeStackFile(stackFile)
+        done(0)
+      })
+    }
+  })
+}
 
-  const gateway = started.find((s) => s.name === 'gateway')!
+/** Prints the table of processes and writes `.data/stack.json`. */
+async function announce(
+  sup: Supervisor,
+  servers: { consul: string; kafka: string; mongo: string },
+  passing: Record<string, number>,
+  files: { socket: string; stackFile: string },
+  t0: number,
+  config: Config,
+) {
+  const status = sup.status()
   console.log(
     `\n${markdownTable(
       ['service', 'pid', 'url', 'ms to ready', 'ms to passing in Consul'],
-      started.map((s) => [
-        s.name,
-        String(s.child.proc.pid),
+      status.map((s) => [
+        s.kind === 'server' ? `${s.name} (embedded)` : s.name,
+        String(s.pid),
         s.url,
-        s.readyMs.toFixed(0),
-        s.passingMs.toFixed(0),
+        String(s.readyMs ?? '-'),
+        s.kind === 'service' ? String(passing[s.name]) : '-',
       ]),
     )}\n`,
   )
+  const services = status.filter((s) => s.kind === 'service')
+  const gateway = services.find((s) => s.name === 'gateway')!
   const info: StackInfo = {
     startedAt: new Date().toISOString(),
     pid: process.pid,
     gateway: gateway.url,
-    consul: consulUrl,
-    services: Object.fromEntries(started.map((s) => [s.name, s.url])),
+    consul: servers.consul,
+    control: files.socket,
+    services: Object.fromEntries(services.map((s) => [s.name, s.url])),
     servers: {
-      consul: consulUrl,
-      kafka,
-      mongo,
+      consul: servers.consul,
+      kafka: servers.kafka,
+      mongo: servers.mongo,
       postgres: config.DATABASE_URL ?? 'embedded PGlite per service (PGLITE_DATA_DIR)',
       redis: config.REDIS_URL ?? 'in-process read model in the feed service',
     },
   }
-  await writeStackFile(info)
+  await writeStackFile(info, files.stackFile)
   console.log(`stack up in ${(performance.now() - t0).toFixed(0)} ms; details in .data/stack.json`)
-  console.log(`OpenAPI: ${started.map((s) => `${s.url}/openapi`).join('  ')}`)
+  console.log(
+    'each process is restarted when it exits; `npm run harness -- status|stop|start|restart|kill NAME` acts on one',
+  )
+  console.log(`OpenAPI: ${services.map((s) => `${s.url}/openapi`).join('  ')}`)
   console.log(`gateway ready at ${gateway.url}`)
-
-  return new Promise<number>((done) => {
-    const shutdown = async (why: string, code: number) => {
-      if (stopping) return
-      stopping = true
-      console.log(`\nharness: ${why}; stopping the stack`)
-      await stopAll()
-      done(code)
-    }
-    for (const signal of ['SIGINT', 'SIGTERM'] as const)
-      process.on(signal, () => void shutdown(signal, 0))
-    for (const s of started) {
-      void s.child.proc.exited.then((code) => {
-        if (stopping) return
-        console.error(`harness: ${s.name} exited (${code}). Its last output:`)
-        for (const line of s.child.tail()) console.error(`  ${line}`)
-        void shutdown(`${s.name} stopped`, 1)
-      })
-    }
-  })
 }

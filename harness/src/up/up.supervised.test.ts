@@ -1,0 +1,105 @@
+/**
+ * `harness up` as a real process on free ports: each of its children (the five
+ * deployables and the embedded Kafka, MongoDB and Consul) is killed with SIGKILL
+ * in turn through the control socket, comes back on its own, and the stack then
+ * passes `harness check`.
+ */
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '@civildiy/devstack'
+import type { Subprocess } from 'bun'
+import { runCheck } from '../check/check.ts'
+import { readStackFile, type StackInfo } from '../stack-file.ts'
+import { type ControlClient, controlClient } from './control.ts'
+
+const cli = join(import.meta.dir, '..', 'cli.ts')
+let dataDir: string
+let proc: Subprocess
+let stack: StackInfo
+let control: ControlClient
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'harness-up-'))
+  const ports: Record<string, string> = {}
+  for (const v of ['GATEWAY', 'AUTH', 'PROFILE', 'POSTS', 'FEED', 'KAFKA', 'MONGO', 'CONSUL'])
+    ports[`${v}_PORT`] = String(await freePort())
+  proc = Bun.spawn([process.execPath, cli, 'up'], {
+    env: {
+      ...process.env,
+      ...ports,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+      DATABASE_URL: '',
+      MONGO_URL: '',
+      KAFKA_BROKERS: '',
+      CONSUL_HTTP_ADDR: '',
+      REDIS_URL: '',
+    },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  const deadline = Date.now() + 90_000
+  for (;;) {
+    const found = await readStackFile(join(dataDir, 'stack.json')).catch(() => null)
+    if (found) {
+      stack = found
+      break
+    }
+    if (proc.exitCode !== null) throw new Error(`harness up exited (${proc.exitCode})`)
+    if (Date.now() > deadline) throw new Error('harness up did not start in 90 s')
+    await Bun.sleep(100)
+  }
+  control = controlClient(stack.control!)
+}, 120_000)
+
+afterAll(async () => {
+  proc?.kill('SIGINT')
+  await proc?.exited
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+test('every child killed in turn comes back, and the stack then passes harness check', async () => {
+  const names = (await control.status()).map((s) => s.name)
+  expect(names.sort()).toEqual(
+    ['auth', 'consul', 'feed', 'gateway', 'kafka', 'mongo', 'posts', 'profile'].sort(),
+  )
+  for (const name of names) {
+    const before = (await control.status()).find((s) => s.name === name)!
+    await control.kill(name, 'SIGKILL')
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const s = (await control.status()).find((x) => x.name === name)!
+      if (s.state === 'running' && s.restarts === before.restarts + 1) {
+        expect(s.pid).not.toBe(before.pid)
+        expect(s.lastExit).toBe('signal SIGKILL')
+        break
+      }
+      if (Date.now() > deadline) throw new Error(`${name} did not come back: ${JSON.stringify(s)}`)
+      await Bun.sleep(50)
+    }
+  }
+  // Consul came back empty: give the services' reconcile loops (5 s) time to register again.
+  let report = await runCheck(checkOptions())
+  for (let i = 0; i < 10 && !report.ok; i++) {
+    await Bun.sleep(2_000)
+    report = await runCheck(checkOptions())
+  }
+  expect(
+    report.steps.filter((s) => !s.ok).map((s) => `${s.name}: ${s.failures.join('; ')}`),
+  ).toEqual([])
+}, 240_000)
+
+function checkOptions() {
+  return {
+    gateway: stack.gateway,
+    consul: stack.consul,
+    posts: 5,
+    ratePerSec: 10,
+    feedReads: 20,
+    timeoutMs: 15_000,
+    propagationP99Ms: 15_000,
+    feedP99Ms: 5_000,
+  }
+}
