@@ -1,7 +1,7 @@
 /** The drill results as one self-contained HTML page (no scripts, no external assets). */
 import type { DrillResult } from './drills.ts'
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+const html = Bun.escapeHTML
 
 /**
  * @example writeFileSync('drills.html', drillReportHtml(results, new Date()))
@@ -23,9 +23,9 @@ export function drillReportHtml(results: DrillResult[], at: Date): string {
         r.skipped ?? (r.pass ? 'pass' : r.failures.join('; ')),
       ]
       const details = [...r.thresholds.map((t) => `threshold: ${t}`), ...r.notes]
-      return `<tr class="${verdict}">${cells.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>${
+      return `<tr class="${verdict}">${cells.map((c) => `<td>${html(c)}</td>`).join('')}</tr>${
         details.length
-          ? `<tr class="details"><td colspan="10">${details.map(escape).join('<br>')}</td></tr>`
+          ? `<tr class="details"><td colspan="10">${details.map(html).join('<br>')}</td></tr>`
           : ''
       }`
     })
@@ -39,7 +39,7 @@ tr.pass td:last-child { color: #176f2c } tr.fail td:last-child { color: #b00020;
 tr.skipped td:last-child { color: #777 } tr.details td { color: #555; font-size: 12px }
 </style></head><body>
 <h1>Fault drills</h1>
-<p>${escape(at.toISOString())}: ${results.filter((r) => r.pass).length} of ${results.length} passed.</p>
+<p>${html(at.toISOString())}: ${results.filter((r) => r.pass).length} of ${results.length} passed.</p>
 <table><thead><tr><th>drill</th><th>fault</th><th>load</th><th>GET failed</th><th>POST failed</th><th>accepted</th><th>lost</th><th>duplicates</th><th>recovery</th><th>result</th></tr></thead>
 <tbody>
 ${rows}
