@@ -15,6 +15,7 @@ import {
   type EventPublisher,
   kafkaClient,
   parseEvent,
+  requestContext,
   Topics,
 } from '@civildiy/kit'
 import { createTestIssuer, silentLogger, type TestIssuer } from '@civildiy/kit/testing'
@@ -281,6 +282,61 @@ describe('post outbox relay', () => {
       { key: author, type: 'post.liked', version: 3 },
       { key: author, type: 'post.deleted', version: 4 },
     ])
+    await db.dropDatabase()
+  }, 30_000)
+
+  test('events from different requests relayed in one batch reach Kafka with their own request ids', async () => {
+    const { db, relayPosts, send } = await relayFixture('relay3')
+    const author = randomUUID()
+    const ids: Record<string, string> = {}
+    for (const requestId of ['request-a', 'request-b']) {
+      const res = await requestContext.run({ requestId }, () =>
+        send('POST', '/posts', author, { body: `from ${requestId}` }),
+      )
+      ids[((await res.json()) as { id: string }).id] = requestId
+    }
+    const seen: Record<string, string | undefined> = {}
+    const batches: number[] = []
+    const recording: EventPublisher = {
+      connected: () => true,
+      close: async () => {},
+      async publish(events) {
+        batches.push(events.length)
+        await publisher.publish(events)
+      },
+    }
+    // The relay runs inside a third request's context: it must not lend it to either event.
+    const relay = await requestContext.run({ requestId: 'request-that-woke-the-relay' }, async () =>
+      startPostOutboxRelay({
+        posts: relayPosts,
+        topic: 'posts-request-ids',
+        publisher: () => recording,
+        logger: silentLogger(),
+        pollIntervalMs: 50,
+      }),
+    )
+    try {
+      await drained(relay)
+    } finally {
+      await relay.stop()
+    }
+    expect(batches).toEqual([2])
+    const consumer = kafkaClient(broker.brokers, 'posts-ids-reader', silentLogger()).consumer({
+      groupId: 'posts-ids-reader',
+      maxWaitTimeInMs: 100,
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topic: 'posts-request-ids', fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const postId = (parseEvent(message.value).data as { postId: string }).postId
+        seen[postId] = message.headers?.['x-request-id']?.toString()
+      },
+    })
+    const deadline = Date.now() + 10_000
+    while (Object.keys(seen).length < 2 && Date.now() < deadline) await Bun.sleep(20)
+    await consumer.disconnect()
+    expect(seen).toEqual(ids)
     await db.dropDatabase()
   }, 30_000)
 

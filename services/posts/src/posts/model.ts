@@ -1,5 +1,5 @@
 /** Shapes of the post endpoints and the stored document. */
-import { type CloudEvent, JsonInteger } from '@civildiy/kit'
+import { type CloudEvent, currentRequestId, JsonInteger } from '@civildiy/kit'
 import { t } from 'elysia'
 
 /** Body limits, checked after trimming. */
@@ -58,6 +58,23 @@ export interface PostDoc {
   /** `<authorId>:<Idempotency-Key>`, unique. */
   idempotencyKey?: string
   deletedAt?: Date
-  outbox: CloudEvent[]
+  outbox: OutboxEntry[]
   outboxPending?: true
+}
+
+/** The context of the request that wrote an event, published with it (not part of the envelope). */
+export interface EventContext {
+  requestId?: string
+}
+
+/** An outbox entry: the event as it will be published, and its own request's context. */
+export type OutboxEntry = CloudEvent & { context?: EventContext }
+
+/**
+ * The outbox entry for `event`, carrying the current request's id, so the relay
+ * publishes each event with the request that wrote it, whatever batch it goes in.
+ */
+export function outboxEntry(event: CloudEvent): OutboxEntry {
+  const requestId = currentRequestId()
+  return requestId ? { ...event, context: { requestId } } : event
 }

@@ -32,7 +32,15 @@ export function startPostOutboxRelay(o: {
         .toArray()
       if (docs.length === 0) return
       await publisher.publish(
-        docs.flatMap((d) => d.outbox.map((event) => ({ topic: o.topic, key: d.authorId, event }))),
+        docs.flatMap((d) =>
+          d.outbox.map(({ context, ...event }) => ({
+            topic: o.topic,
+            key: d.authorId,
+            event,
+            // Each event's own request, never the one that happened to wake the relay.
+            requestId: context?.requestId ?? '',
+          })),
+        ),
       )
       // One ordered bulk write (a round trip or two, not two per post): each post's
       // pull runs before its clean-up, which only applies if nothing new was queued.

@@ -21,7 +21,7 @@ import {
   ValidationError,
 } from '@civildiy/kit'
 import { type Collection, type Filter, MongoServerError } from 'mongodb'
-import { BODY_MAX, BODY_MIN, type Post, type PostDoc, type PostPage } from './model.ts'
+import { BODY_MAX, BODY_MIN, outboxEntry, type Post, type PostDoc, type PostPage } from './model.ts'
 
 export interface PostService {
   /**
@@ -136,7 +136,7 @@ export function createPostService(d: PostServiceDeps): PostService {
         { _id: id, version: doc.version, ...live },
         {
           $set: { ...result.set, version: doc.version + 1, outboxPending: true },
-          $push: { outbox: result.event },
+          $push: { outbox: outboxEntry(result.event) },
         },
         { returnDocument: 'after' },
       )
@@ -167,7 +167,7 @@ export function createPostService(d: PostServiceDeps): PostService {
         version: 1,
         likeCount: 0,
         likedBy: [],
-        outbox: [event],
+        outbox: [outboxEntry(event)],
         outboxPending: true,
       }
       if (key) doc.idempotencyKey = `${authorId}:${key}`
@@ -277,7 +277,7 @@ export function createPostService(d: PostServiceDeps): PostService {
               outboxPending: true,
             },
           },
-          { $set: { outbox: { $concatArrays: ['$outbox', [event]] } } },
+          { $set: { outbox: { $concatArrays: ['$outbox', [outboxEntry(event)]] } } },
         ],
         { returnDocument: 'after' },
       )
