@@ -38,7 +38,7 @@ const procs: ReturnType<typeof Bun.spawn>[] = []
 
 // Its own process, as `npm start` runs it: the poller and the posting loop below
 // would otherwise share the broker's event loop.
-const broker = await spawnDevstack(['kafka'])
+const broker = await spawnDevstack(['kafka', 'mongo'])
 const redis = await startTestRedis()
 const redisInfo = redis ? new Bun.RedisClient(redis.url) : null
 const issuer = await createTestIssuer()
@@ -70,7 +70,7 @@ try {
   }
   const postsUrl = await spawn([process.execPath, join(root, 'services/posts/src/main.ts')], {
     ...common,
-    MONGO_URL: '',
+    MONGO_URL: broker.url('mongo'),
   })
   const startFeed = (threshold: number) =>
     spawn([process.execPath, join(root, 'services/feed/src/main.ts')], {

@@ -145,25 +145,14 @@ for (const service of deployables) {
 }
 for (const service of deployables)
   for (const variant of variants) {
-    if (
-      dbKind === 'pglite' &&
-      variant.label === 'production build' &&
-      (service === 'auth' || service === 'profile')
-    ) {
-      // PGlite's WASM is not bundled into single executables: builds need a real Postgres.
-      console.error(
-        `bench: skipping ${service}, production build: set DATABASE_URL (bash .ci/start-postgres.sh)`,
-      )
-      continue
-    }
     const ready: number[] = []
     const passing: number[] = []
     let rss: number | null = null
     let idleCpu: number | null = null
+    // Postgres services are given a database: a throwaway one on the real server, or
+    // a PGlite server of their own (the services never start one themselves).
     const db: TestDatabase | null =
-      dbKind === 'postgresql' && (service === 'auth' || service === 'profile')
-        ? await createTestDatabase('postgresql')
-        : null
+      service === 'auth' || service === 'profile' ? await createTestDatabase(dbKind) : null
     for (let i = 0; i < runs; i++) {
       const r = await measure(
         variant.cmd(service),

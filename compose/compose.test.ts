@@ -125,7 +125,11 @@ describe('compose.yaml', () => {
     for (const [name, schema] of Object.entries(ours)) {
       const s = compose.services[name]!
       const env = s.environment!
-      const defaults = loadConfig(schema, {}) as { PORT: number }
+      // The servers' URLs have no default: they always come from outside.
+      const defaults = loadConfig(schema, {
+        DATABASE_URL: 'postgres://u@db/x',
+        MONGO_URL: 'mongodb://db',
+      }) as { PORT: number }
       expect({ name, port: Number(env.PORT) }).toEqual({ name, port: defaults.PORT })
       const target = dockerfile.slice(dockerfile.indexOf(`FROM runtime AS ${name}\n`))
       expect(/ENV PORT=(\d+)/.exec(target)?.[1]).toBe(String(defaults.PORT))

@@ -205,20 +205,14 @@ export const AccessTokenConfig = {
 }
 
 /**
- * Settings of a service with a Postgres database: where it is, and, with none, where
- * the embedded PGlite keeps its data. Spread into a service's config schema.
+ * Settings of a service with a Postgres database: where it is. Always given from
+ * outside; in development `npm start` or `bun run dev` serves an embedded PGlite
+ * and passes its URL. Spread into a service's config schema.
  */
 export const PostgresConfig = {
-  DATABASE_URL: t.Optional(
-    t.String({
-      pattern: '^postgres(ql)?://',
-      description: 'a postgres:// URL (unset: in-process PGlite, development only)',
-    }),
-  ),
-  PGLITE_DATA_DIR: t.Optional(
-    t.String({
-      minLength: 1,
-      description: 'with no DATABASE_URL, a directory for the embedded PGlite (unset: in memory)',
-    }),
-  ),
+  DATABASE_URL: t.String({
+    pattern: '^postgres(ql)?://',
+    description:
+      'a postgres:// URL (in development `npm start`, or `bun run dev` in the service folder, serves an embedded PGlite)',
+  }),
 }

@@ -1,10 +1,11 @@
 /**
  * Postgres connections (`postgres` client) and schema migrations.
  *
- * With no DATABASE_URL, an in-process PGlite from `@civildiy/devstack` is served
- * over the wire protocol, so a service runs with nothing installed (development
- * only). PGlite is a single session, so its pool is one connection: concurrent
- * transactions on several connections would interleave in that one session.
+ * The URL always comes from outside: a real PostgreSQL, or in development an
+ * embedded PGlite that `harness up` (or `bun run dev`) serves over the wire
+ * protocol. A PGlite server is a single session, so its pool is one connection:
+ * concurrent transactions on several connections would interleave in that one
+ * session.
  */
 import postgres, { type Sql } from 'postgres'
 import type { Logger } from './logger.ts'
@@ -12,18 +13,16 @@ import type { Logger } from './logger.ts'
 export interface Database {
   sql: Sql
   url: string
-  /** True when talking to PGlite (embedded default or the devstack's). */
+  /** True when talking to a PGlite server (development). */
   pglite: boolean
   close(): Promise<void>
 }
 
 export interface ConnectOptions {
-  url?: string
+  url: string
   logger: Logger
   /** Pool size for a real PostgreSQL. Default 10. */
   max?: number
-  /** PGlite data directory when starting one; unset: in memory. */
-  pgliteDataDir?: string
 }
 
 /**
@@ -31,18 +30,7 @@ export interface ConnectOptions {
  * @example const db = await connectPostgres({ url: config.DATABASE_URL, logger })
  */
 export async function connectPostgres(o: ConnectOptions): Promise<Database> {
-  let url = o.url
-  let stopEmbedded: (() => Promise<void>) | null = null
-  if (!url) {
-    const { startPglite } = await import('@civildiy/devstack')
-    const pg = await startPglite({ port: 0, dataDir: o.pgliteDataDir ?? null })
-    url = pg.url
-    stopEmbedded = pg.stop
-    o.logger.warn(
-      { url },
-      'DATABASE_URL is not set: using an in-process PGlite (development only; data is not shared with other instances)',
-    )
-  }
+  const url = o.url
   const onnotice = () => {}
   let sql = postgres(url, { max: o.max ?? 10, onnotice, connect_timeout: 10 })
   const [row] = await sql<{ version: string }[]>`select version()`
@@ -57,7 +45,6 @@ export async function connectPostgres(o: ConnectOptions): Promise<Database> {
     pglite,
     async close() {
       await sql.end({ timeout: 5 })
-      await stopEmbedded?.()
     },
   }
 }

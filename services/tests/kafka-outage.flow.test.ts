@@ -8,12 +8,19 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, type KafkaBroker, startKafkaBroker } from '@civildiy/devstack'
+import {
+  freePort,
+  type KafkaBroker,
+  type MongoServer,
+  startKafkaBroker,
+  startMongo,
+} from '@civildiy/devstack'
 import { createTestIssuer, type TestIssuer } from '@civildiy/kit/testing'
 import type { Subprocess } from 'bun'
 import { spawnService, until } from './stack-helpers.ts'
 
 let broker: KafkaBroker
+let mongo: MongoServer
 let kafkaPort: number
 let kafkaDir: string
 let issuer: TestIssuer
@@ -30,6 +37,7 @@ beforeAll(async () => {
   kafkaPort = await freePort()
   kafkaDir = mkdtempSync(join(tmpdir(), 'kafka-outage-'))
   broker = await startBroker()
+  mongo = await startMongo({ port: 0, log: () => {} })
   issuer = await createTestIssuer()
   jwks = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json(issuer.jwks) })
   for (const name of ['posts', 'feed'] as const) {
@@ -42,6 +50,7 @@ beforeAll(async () => {
           CONSUL_HTTP_ADDR: '',
           KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
           AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
+          MONGO_URL: mongo.url,
         },
         logs,
       ),
@@ -60,6 +69,7 @@ afterAll(async () => {
   for (const p of procs) p.kill('SIGTERM')
   await Promise.all(procs.map((p) => p.exited))
   await broker?.stop()
+  await mongo?.stop()
   jwks?.stop(true)
   rmSync(kafkaDir, { recursive: true, force: true })
 })

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Devstack, startDevstack } from '@civildiy/devstack'
+import { type Devstack, startDevstack, startPglite } from '@civildiy/devstack'
 import type { Subprocess } from 'bun'
 
 const root = join(import.meta.dir, '..', '..')
@@ -72,10 +72,12 @@ export async function until<T>(
   }
 }
 
-/** A devstack (Kafka, Consul) with the named services running against it. */
+/** A devstack (Kafka, Consul, MongoDB, a PGlite per Postgres service) with the named services running against it. */
 export interface RunningStack {
   stack: Devstack
   procs: Record<string, Subprocess>
+  /** The environment that points a service at this stack's servers. */
+  envFor(name: string): Record<string, string>
   stop(): Promise<void>
 }
 
@@ -85,25 +87,39 @@ export async function startStack(
   env: Record<string, string> = {},
 ): Promise<RunningStack> {
   const stack = await startDevstack({
-    only: ['kafka', 'consul'],
+    only: ['kafka', 'consul', 'mongo'],
     kafka: { port: 0, log: () => {} },
     consul: { port: 0 },
+    mongo: { port: 0, log: () => {} },
   })
+  // A PGlite server is one session: one each for the Postgres services.
+  const pg = Object.fromEntries(
+    await Promise.all(
+      ['auth', 'profile'].map(async (s) => [s, await startPglite({ port: 0 })] as const),
+    ),
+  )
   const dataDir = mkdtempSync(join(tmpdir(), 'stack-'))
   const common = {
     CONSUL_HTTP_ADDR: stack.url('consul')!,
     KAFKA_BROKERS: stack.url('kafka')!.replace('kafka://', ''),
+    MONGO_URL: stack.url('mongo')!,
     DATA_DIR: dataDir,
     ...env,
   }
-  const procs = Object.fromEntries(services.map((name) => [name, spawnService(name, common)]))
+  const envFor = (name: string) => ({
+    ...common,
+    ...(pg[name] ? { DATABASE_URL: pg[name]!.url } : {}),
+  })
+  const procs = Object.fromEntries(services.map((name) => [name, spawnService(name, envFor(name))]))
   return {
     stack,
     procs,
+    envFor,
     async stop() {
       for (const p of Object.values(procs)) p.kill('SIGTERM')
       await Promise.all(Object.values(procs).map((p) => p.exited))
       await stack.stop()
+      for (const p of Object.values(pg)) await p.stop()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

@@ -25,7 +25,8 @@ export const embeddedServers = [
   { name: 'consul', port: 8500, portVar: 'CONSUL_PORT' },
 ] as const
 
-export type ServerName = (typeof embeddedServers)[number]['name']
+/** A devstack component: the servers above, or `pg` (one PGlite per Postgres service). */
+export type ServerKind = (typeof embeddedServers)[number]['name'] | 'pg'
 
 /** Resolves true when a TCP connection to host:port opens. */
 export function tcpOpen(host: string, port: number): Promise<boolean> {
@@ -40,24 +41,26 @@ export function tcpOpen(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * The spec of one embedded server run through the devstack CLI.
+ * The spec of one embedded server run through the devstack CLI; `name` defaults
+ * to the component (`pg-auth` is the auth service's PGlite).
  * @example serverSpec(root, 'kafka', '127.0.0.1', 9092, '.data/devstack', process.env)
  */
 export function serverSpec(
   root: string,
-  name: ServerName,
+  kind: ServerKind,
   host: string,
   port: number,
   dataDir: string,
   env: Record<string, string | undefined>,
+  name: string = kind,
 ): ProcessSpec {
   const reach = host === '0.0.0.0' ? '127.0.0.1' : host
-  const url =
-    name === 'kafka'
-      ? `${reach}:${port}`
-      : name === 'mongo'
-        ? `mongodb://${reach}:${port}`
-        : `http://${reach}:${port}`
+  const url = {
+    kafka: `${reach}:${port}`,
+    mongo: `mongodb://${reach}:${port}`,
+    consul: `http://${reach}:${port}`,
+    pg: `postgres://postgres@${reach}:${port}/postgres`,
+  }[kind]
   return {
     name,
     kind: 'server',
@@ -65,10 +68,10 @@ export function serverSpec(
       process.execPath,
       join(root, 'devstack', 'src', 'cli.ts'),
       '--only',
-      name,
+      kind,
       '--host',
       host,
-      `--${name}-port`,
+      `--${kind}-port`,
       String(port),
       '--data-dir',
       dataDir,
@@ -77,7 +80,7 @@ export function serverSpec(
     env,
     url,
     ready:
-      name === 'consul'
+      kind === 'consul'
         ? async () => (await fetch(`${url}/v1/status/leader`)).ok
         : () => tcpOpen(reach, port),
   }

@@ -63,7 +63,18 @@ afterAll(async () => {
 test('every child killed in turn comes back, and the stack then passes harness check', async () => {
   const names = (await control.status()).map((s) => s.name)
   expect(names.sort()).toEqual(
-    ['auth', 'consul', 'feed', 'gateway', 'kafka', 'mongo', 'posts', 'profile'].sort(),
+    [
+      'auth',
+      'consul',
+      'feed',
+      'gateway',
+      'kafka',
+      'mongo',
+      'pg-auth',
+      'pg-profile',
+      'posts',
+      'profile',
+    ].sort(),
   )
   for (const name of names) {
     const before = (await control.status()).find((s) => s.name === name)!

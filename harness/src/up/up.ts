@@ -45,7 +45,7 @@ async function planServers(
   sup: Supervisor,
   config: Config,
   env: Record<string, string | undefined>,
-) {
+): Promise<Servers> {
   const dataDir = join(resolve(root, config.DATA_DIR), 'devstack')
   const urls: Record<string, string> = {}
   const given = {
@@ -60,12 +60,35 @@ async function planServers(
     sup.add(spec)
     urls[s.name] = spec.url
   }
+  // One PGlite per Postgres service (a PGlite server is a single session), its data
+  // where the services kept it before: <DATA_DIR>/<service>/pg.
+  const postgres: Record<string, string> = {}
+  for (const service of ['auth', 'profile']) {
+    if (config.DATABASE_URL) {
+      postgres[service] = config.DATABASE_URL
+      continue
+    }
+    const dir = join(resolve(root, config.DATA_DIR), service)
+    const spec = serverSpec(root, 'pg', config.HOST, await freePort(), dir, env, `pg-${service}`)
+    sup.add(spec)
+    postgres[service] = spec.url
+  }
   const consul = config.CONSUL_HTTP_ADDR ?? urls.consul!
   return {
     consul: consul.includes('://') ? consul : `http://${consul}`,
     kafka: config.KAFKA_BROKERS ?? urls.kafka!,
     mongo: config.MONGO_URL ?? urls.mongo!,
+    postgres,
   }
+}
+
+/** Where the services find their servers. */
+interface Servers {
+  consul: string
+  kafka: string
+  mongo: string
+  /** DATABASE_URL by service. */
+  postgres: Record<string, string>
 }
 
 /** Adds the five deployables with the environment that points them at the servers. */
@@ -73,7 +96,7 @@ async function planServices(
   sup: Supervisor,
   config: Config,
   env: Record<string, string | undefined>,
-  servers: { consul: string; kafka: string; mongo: string },
+  servers: Servers,
 ) {
   const dataDir = resolve(root, config.DATA_DIR)
   const common = {
@@ -85,13 +108,9 @@ async function planServices(
     LOG_LEVEL: config.LOG_LEVEL,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   }
-  const pg = (name: string) =>
-    config.DATABASE_URL
-      ? { DATABASE_URL: config.DATABASE_URL }
-      : { PGLITE_DATA_DIR: join(dataDir, name, 'pg') }
   const perService: Record<string, Record<string, string | undefined>> = {
-    auth: pg('auth'),
-    profile: pg('profile'),
+    auth: { DATABASE_URL: servers.postgres.auth },
+    profile: { DATABASE_URL: servers.postgres.profile },
     posts: { MONGO_URL: servers.mongo },
     feed: { REDIS_URL: config.REDIS_URL },
     gateway: {
@@ -202,7 +221,7 @@ export async function up(env: Record<string, string | undefined> = process.env):
 /** Prints the table of processes and writes `.data/stack.json`. */
 async function announce(
   sup: Supervisor,
-  servers: { consul: string; kafka: string; mongo: string },
+  servers: Servers,
   passing: Record<string, number>,
   files: { socket: string; stackFile: string },
   t0: number,
@@ -234,7 +253,7 @@ async function announce(
       consul: servers.consul,
       kafka: servers.kafka,
       mongo: servers.mongo,
-      postgres: config.DATABASE_URL ?? 'embedded PGlite per service (PGLITE_DATA_DIR)',
+      postgres: config.DATABASE_URL ?? 'embedded PGlite per service (pg-auth, pg-profile)',
       redis: config.REDIS_URL ?? 'in-process read model in the feed service',
     },
   }

@@ -2,8 +2,10 @@ import { expect, test } from 'bun:test'
 import { ConfigError, loadConfig } from '@civildiy/kit'
 import { AuthConfig } from './config.ts'
 
-test('defaults fill an empty environment and the result is frozen', () => {
-  const config = loadConfig(AuthConfig, {})
+const db = 'postgres://u@db/auth'
+
+test('defaults fill the rest of an environment that names only the database, and the result is frozen', () => {
+  const config = loadConfig(AuthConfig, { DATABASE_URL: db })
   expect(config).toMatchObject({
     PORT: 3001,
     HOST: '0.0.0.0',
@@ -12,7 +14,9 @@ test('defaults fill an empty environment and the result is frozen', () => {
     ACCESS_TOKEN_TTL_SEC: 900,
   })
   expect(Object.isFrozen(config)).toBe(true)
-  expect(loadConfig(AuthConfig, { PORT: '4000', KAFKA_BROKERS: 'a:9092,b:9093' })).toMatchObject({
+  expect(
+    loadConfig(AuthConfig, { DATABASE_URL: db, PORT: '4000', KAFKA_BROKERS: 'a:9092,b:9093' }),
+  ).toMatchObject({
     PORT: 4000,
     KAFKA_BROKERS: 'a:9092,b:9093',
   })

@@ -66,5 +66,5 @@ export type AuthConfig = Static<typeof AuthConfig>
 
 /** What NODE_ENV=production requires on top of the schema (no embedded stand-ins, keys from configuration). */
 export const AuthProductionNeeds: LoadConfigOptions = {
-  requiredInProduction: ['DATABASE_URL', 'KAFKA_BROKERS'],
+  requiredInProduction: ['KAFKA_BROKERS'],
 }

@@ -29,11 +29,7 @@ const key = await loadSigningKey({
   logger.fatal(err.message)
   process.exit(78)
 })
-const db = await connectPostgres({
-  url: config.DATABASE_URL,
-  pgliteDataDir: config.PGLITE_DATA_DIR,
-  logger,
-})
+const db = await connectPostgres({ url: config.DATABASE_URL, logger })
 await migrate(db.sql, 'auth', migrations, logger)
 const events = startEventing({
   service: 'auth',

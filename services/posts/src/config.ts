@@ -6,12 +6,11 @@ export const PostsConfig = t.Composite([
   BaseConfig,
   t.Object({
     PORT: Port(3003),
-    MONGO_URL: t.Optional(
-      t.String({
-        pattern: '^mongodb(\\+srv)?://',
-        description: 'a mongodb:// URL (unset: in-process devstack MongoDB, development only)',
-      }),
-    ),
+    MONGO_URL: t.String({
+      pattern: '^mongodb(\\+srv)?://',
+      description:
+        'a mongodb:// URL (in development `npm start`, or `bun run dev` in the service folder, serves an embedded MongoDB)',
+    }),
     MONGO_DB: t.String({ default: 'posts', description: 'the database name' }),
     ...AccessTokenConfig,
   }),
@@ -20,5 +19,5 @@ export type PostsConfig = Static<typeof PostsConfig>
 
 /** What NODE_ENV=production requires on top of the schema (no embedded stand-ins, keys from configuration). */
 export const PostsProductionNeeds: LoadConfigOptions = {
-  requiredInProduction: ['MONGO_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL'],
+  requiredInProduction: ['KAFKA_BROKERS', 'AUTH_JWKS_URL'],
 }

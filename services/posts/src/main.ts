@@ -16,7 +16,7 @@ import { ensurePostIndexes } from './posts/service.ts'
 
 const config = loadConfigOrExit(PostsConfig, PostsProductionNeeds)
 const logger = createLogger({ service: 'posts', level: config.LOG_LEVEL })
-const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB, logger })
+const mongo = await connectMongo({ url: config.MONGO_URL, dbName: config.MONGO_DB })
 const posts = mongo.db.collection<PostDoc>('posts')
 await ensurePostIndexes(posts)
 

@@ -20,5 +20,5 @@ export type ProfileConfig = Static<typeof ProfileConfig>
 
 /** What NODE_ENV=production requires on top of the schema (no embedded stand-ins, keys from configuration). */
 export const ProfileProductionNeeds: LoadConfigOptions = {
-  requiredInProduction: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL'],
+  requiredInProduction: ['KAFKA_BROKERS', 'AUTH_JWKS_URL'],
 }

@@ -16,11 +16,7 @@ import { migrations } from './migrations.ts'
 
 const config = loadConfigOrExit(ProfileConfig, ProfileProductionNeeds)
 const logger = createLogger({ service: 'profile', level: config.LOG_LEVEL })
-const db = await connectPostgres({
-  url: config.DATABASE_URL,
-  pgliteDataDir: config.PGLITE_DATA_DIR,
-  logger,
-})
+const db = await connectPostgres({ url: config.DATABASE_URL, logger })
 await migrate(db.sql, 'profile', migrations, logger)
 
 const verify = accessTokenVerifier(config, logger)

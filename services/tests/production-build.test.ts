@@ -1,0 +1,20 @@
+/**
+ * What ships: each deployable bundled as its production build bundles it carries
+ * none of the devstack (no PGlite, no mingo, no stand-in server). The services get
+ * their servers' URLs from outside; the stand-ins stay in development tooling.
+ */
+import { expect, test } from 'bun:test'
+import { mainOf } from './stack-helpers.ts'
+
+test.each(['auth', 'profile', 'posts', 'feed', 'gateway'])(
+  '%s bundles no devstack code',
+  async (name) => {
+    const build = await Bun.build({ entrypoints: [mainOf(name)], target: 'bun' })
+    expect(build.success).toBe(true)
+    const text = (await Promise.all(build.outputs.map((o) => o.text()))).join('\n')
+    expect(text.length).toBeGreaterThan(100_000)
+    for (const marker of ['devstack/src/', 'node_modules/mingo/', '@electric-sql/pglite'])
+      expect({ name, marker, found: text.includes(marker) }).toEqual({ name, marker, found: false })
+  },
+  60_000,
+)
