@@ -31,6 +31,12 @@ export {
   requestContext,
 } from './context.ts'
 export {
+  type DefineServiceOptions,
+  defineService,
+  type ServiceContext,
+  type ServiceDefinition,
+} from './define-service.ts'
+export {
   AppError,
   BadRequestError,
   ConflictError,

@@ -17,9 +17,9 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose'
+import { ConfigError } from './config.ts'
 import { consulClient, discoverService } from './consul.ts'
 import { UnauthorizedError } from './errors.ts'
-import type { Logger } from './logger.ts'
 
 /** Who a verified token belongs to. */
 export interface AuthContext {
@@ -156,9 +156,11 @@ export function requireAuth(verify: JwtVerifier) {
 
 /**
  * The verifier for a service's access-token settings (see AccessTokenConfig): the
- * JWKS from AUTH_JWKS_URL, else from a passing instance of AUTH_SERVICE_NAME in
- * Consul. With neither AUTH_JWKS_URL nor CONSUL_HTTP_ADDR there is no way to find
- * the keys, so it logs why and exits (78), as config errors do.
+ * JWKS from AUTH_JWKS_URL; else from `discover` (the gateway's own view of
+ * Consul); else from a passing instance of AUTH_SERVICE_NAME found through Consul
+ * (development: in production AUTH_JWKS_URL is required).
+ * @throws ConfigError when none of these can find the keys.
+ * @example const verify = accessTokenVerifier(config)
  */
 export function accessTokenVerifier(
   config: {
@@ -169,17 +171,24 @@ export function accessTokenVerifier(
     CONSUL_HTTP_ADDR?: string
     CONSUL_HTTP_TOKEN?: string
   },
-  logger: Logger,
+  o: { discover?: () => Promise<string> } = {},
 ): JwtVerifier {
   const { AUTH_JWKS_URL: url, CONSUL_HTTP_ADDR: consulAddress } = config
-  if (!url && !consulAddress) {
-    logger.fatal('set AUTH_JWKS_URL, or CONSUL_HTTP_ADDR so the auth service can be found')
-    process.exit(78)
+  if (!url && !o.discover && !consulAddress) {
+    throw new ConfigError([
+      {
+        variable: 'AUTH_JWKS_URL',
+        expected:
+          "the auth service's JWKS URL, or CONSUL_HTTP_ADDR so the auth service can be found",
+        got: undefined,
+      },
+    ])
   }
   const consul = consulAddress ? consulClient(consulAddress, config.CONSUL_HTTP_TOKEN) : null
   return createJwtVerifier({
     jwks:
       url ??
+      o.discover ??
       (async () =>
         `${await discoverService(consul!, config.AUTH_SERVICE_NAME)}/.well-known/jwks.json`),
     issuer: config.JWT_ISSUER,

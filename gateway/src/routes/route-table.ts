@@ -2,7 +2,9 @@
  * Compiles a {@link GatewayRoutes} document into a lookup: the longest prefix that
  * matches a path on a segment boundary wins.
  */
+import { ConfigError } from '@civildiy/kit'
 import { Value } from '@sinclair/typebox/value'
+import defaultRoutes from './default-routes.ts'
 import {
   GatewayRoutes,
   type GatewayRoutesInput,
@@ -27,8 +29,35 @@ export interface RouteTable {
 }
 
 /** The routes document is invalid; `message` names every problem. */
-export class RouteConfigError extends Error {
+export class RouteConfigError extends ConfigError {
   override name = 'RouteConfigError'
+  constructor(message: string) {
+    super([{ variable: 'GATEWAY_ROUTES_FILE', expected: message, got: undefined }])
+    this.message = message
+  }
+}
+
+/**
+ * The route table the configuration asks for: GATEWAY_ROUTES_FILE, or the default
+ * routes with the configured limits and CORS origins.
+ * @throws RouteConfigError (a ConfigError) when the routes are invalid.
+ */
+export async function routesFromConfig(c: {
+  GATEWAY_ROUTES_FILE?: string
+  RATE_LIMIT_CREDENTIALS_PER_MIN: number
+  RATE_LIMIT_WRITES_PER_MIN: number
+  CORS_ORIGINS?: string
+}): Promise<RouteTable> {
+  if (c.GATEWAY_ROUTES_FILE) return loadRoutesFile(c.GATEWAY_ROUTES_FILE)
+  const limits = defaultRoutes.rateLimits!
+  return compileRoutes({
+    ...defaultRoutes,
+    rateLimits: {
+      credentials: { ...limits.credentials!, limit: c.RATE_LIMIT_CREDENTIALS_PER_MIN },
+      writes: { ...limits.writes!, limit: c.RATE_LIMIT_WRITES_PER_MIN },
+    },
+    corsOrigins: c.CORS_ORIGINS?.split(',').map((o) => o.trim()),
+  })
 }
 
 /**

@@ -1,10 +1,9 @@
 /**
- * Boots the feed service. `--rebuild` drops the read model and replays the topics
- * from the beginning under a new consumer group, so the read model can always be
- * reconstructed from the events (the in-process store does this on every start,
- * and a lost Redis model is rebuilt while running: see read-model/read-model.ts).
+ * The feed service: the CQRS read side. `--rebuild` drops the read model and
+ * replays the topics from the beginning under a new consumer group (see
+ * read-model/read-model.ts, which also repairs a model lost while running).
  */
-import { accessTokenVerifier, createLogger, createService, loadConfigOrExit } from '@civildiy/kit'
+import { defineService } from '@civildiy/kit'
 import { createApp } from './app.ts'
 import { FeedConfig, FeedProductionNeeds } from './config.ts'
 import { feedKeys } from './feed/keys.ts'
@@ -12,48 +11,33 @@ import { createProjector, defaultFeedSettings } from './feed/projector.ts'
 import { openReadModel } from './read-model/read-model.ts'
 import { openFeedStore } from './store/open-store.ts'
 
-const config = loadConfigOrExit(FeedConfig, FeedProductionNeeds)
-const logger = createLogger({ service: 'feed', level: config.LOG_LEVEL })
-const keys = feedKeys(config.FEED_KEY_PREFIX)
-const { store, kind } = openFeedStore(config, logger)
-
-const verify = accessTokenVerifier(config, logger)
-const projector = createProjector(
-  store,
-  keys,
-  {
-    ...defaultFeedSettings,
-    fanOutThreshold: config.FANOUT_THRESHOLD,
-    homeCap: config.HOME_FEED_CAP,
-  },
-  logger,
-)
-const readModel = await openReadModel({
-  store,
-  kind,
-  keys,
-  projector,
-  logger,
-  brokers: config.KAFKA_BROKERS?.split(','),
-  concurrency: config.CONSUMER_CONCURRENCY,
-  rebuild: process.argv.includes('--rebuild'),
-})
-const lifecycle = { shuttingDown: false }
-const app = createApp({
-  store,
-  keys,
-  verify,
-  logger,
-  live: { maxStreamsPerUser: config.LIVE_STREAMS_PER_USER },
-  production: config.NODE_ENV === 'production',
-  lifecycle,
-  checks: readModel.checks,
-})
-await createService({
+await defineService({
   name: 'feed',
-  app,
-  config,
-  logger,
-  lifecycle,
-  resources: [{ name: 'feed store', close: () => store.close() }, ...readModel.resources],
+  config: FeedConfig,
+  configOptions: FeedProductionNeeds,
+  async build(ctx) {
+    const c = ctx.config
+    const { store, kind } = openFeedStore(c, ctx.logger)
+    ctx.use({ name: 'feed store', close: () => store.close() })
+    const keys = feedKeys(c.FEED_KEY_PREFIX)
+    const settings = {
+      ...defaultFeedSettings,
+      fanOutThreshold: c.FANOUT_THRESHOLD,
+      homeCap: c.HOME_FEED_CAP,
+    }
+    const readModel = await openReadModel({
+      store,
+      kind,
+      keys,
+      projector: createProjector(store, keys, settings, ctx.logger),
+      logger: ctx.logger,
+      brokers: ctx.brokers,
+      concurrency: c.CONSUMER_CONCURRENCY,
+      rebuild: process.argv.includes('--rebuild'),
+    })
+    for (const r of readModel.resources) ctx.use(r)
+    ctx.check(readModel.checks)
+    const live = { maxStreamsPerUser: c.LIVE_STREAMS_PER_USER }
+    return createApp({ ...ctx.app, store, keys, verify: ctx.verifier(), live })
+  },
 })

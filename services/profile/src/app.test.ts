@@ -16,6 +16,7 @@ import {
 } from '@civildiy/kit/testing'
 import { createApp } from './app.ts'
 import { migrations } from './migrations.ts'
+import { createProfileService, type ProfileService } from './profiles/service.ts'
 
 if (!process.env.DATABASE_URL)
   console.warn(`SKIPPED profile tests on real PostgreSQL: ${NO_POSTGRES_REASON}`)
@@ -25,7 +26,8 @@ for (const kind of databaseKinds()) {
     let tdb: TestDatabase
     let db: Database
     let issuer: TestIssuer
-    let built: ReturnType<typeof createApp>
+    let app: ReturnType<typeof createApp>
+    let profiles: ProfileService
     let clock = new Date('2026-03-01T00:00:00Z')
 
     beforeAll(async () => {
@@ -33,8 +35,10 @@ for (const kind of databaseKinds()) {
       db = await connectPostgres({ url: tdb.url, logger: silentLogger() })
       await migrate(db.sql, 'profile', migrations)
       issuer = await createTestIssuer()
-      built = createApp({
+      profiles = createProfileService(db.sql, () => clock)
+      app = createApp({
         sql: db.sql,
+        profiles,
         verify: issuer.verify,
         logger: silentLogger('profile'),
         production: true,
@@ -49,7 +53,7 @@ for (const kind of databaseKinds()) {
 
     async function newUser(email = `${randomUUID().slice(0, 8)}@example.com`): Promise<string> {
       const userId = randomUUID()
-      await built.profiles.onUserRegistered(
+      await profiles.onUserRegistered(
         createEvent(UserRegistered, {
           source: '/test',
           subject: userId,
@@ -62,7 +66,7 @@ for (const kind of databaseKinds()) {
     const call = async (method: string, path: string, o: { body?: unknown; as?: string } = {}) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' }
       if (o.as) headers.authorization = `Bearer ${await issuer.tokenFor(o.as)}`
-      const res = await built.app.handle(
+      const res = await app.handle(
         new Request(`http://localhost${path}`, {
           method,
           headers,
@@ -80,9 +84,9 @@ for (const kind of databaseKinds()) {
         subject: userId,
         data: { userId, email: 'grace.hopper@example.com', registeredAt: new Date().toISOString() },
       })
-      await built.profiles.onUserRegistered(event)
-      await built.profiles.onUserRegistered(event)
-      await built.profiles.onUserRegistered({ ...event, id: Bun.randomUUIDv7() })
+      await profiles.onUserRegistered(event)
+      await profiles.onUserRegistered(event)
+      await profiles.onUserRegistered({ ...event, id: Bun.randomUUIDv7() })
       const res = await call('GET', `/profiles/${userId}`)
       expect(res.status).toBe(200)
       expect(res.body).toMatchObject({

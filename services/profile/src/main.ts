@@ -1,56 +1,31 @@
-/** Boots the profile service. */
-import {
-  accessTokenVerifier,
-  connectPostgres,
-  createLogger,
-  createService,
-  loadConfigOrExit,
-  migrate,
-  startEventing,
-  Topics,
-  UserRegistered,
-} from '@civildiy/kit'
+/** The profile service: profiles and the follow graph; consumes `user.registered`. */
+import { defineService, Topics, UserRegistered } from '@civildiy/kit'
 import { createApp } from './app.ts'
 import { ProfileConfig, ProfileProductionNeeds } from './config.ts'
 import { migrations } from './migrations.ts'
+import { createProfileService } from './profiles/service.ts'
 
-const config = loadConfigOrExit(ProfileConfig, ProfileProductionNeeds)
-const logger = createLogger({ service: 'profile', level: config.LOG_LEVEL })
-const db = await connectPostgres({ url: config.DATABASE_URL, logger })
-await migrate(db.sql, 'profile', migrations, logger)
-
-const verify = accessTokenVerifier(config, logger)
-
-const lifecycle = { shuttingDown: false }
-// `events` is only used by these callbacks once the service runs, after it is assigned below.
-const { app, profiles } = createApp({
-  sql: db.sql,
-  verify,
-  logger,
-  production: config.NODE_ENV === 'production',
-  committed: () => events.relay.kick(),
-  lifecycle,
-  checks: () => [
-    { name: 'postgres', check: async () => void (await db.sql`select 1`) },
-    events.check,
-  ],
-})
-const events = startEventing({
-  service: 'profile',
-  brokers: config.KAFKA_BROKERS?.split(','),
-  sql: db.sql,
-  logger,
-  consumer: {
-    groupId: 'profile',
-    topics: [Topics.users],
-    handlers: { [UserRegistered.type]: (event) => profiles.onUserRegistered(event) },
-  },
-})
-await createService({
+await defineService({
   name: 'profile',
-  app,
-  config,
-  logger,
-  lifecycle,
-  resources: [{ name: 'postgres', close: () => db.close() }, ...events.resources],
+  config: ProfileConfig,
+  configOptions: ProfileProductionNeeds,
+  async build(ctx) {
+    const sql = await ctx.postgres(migrations)
+    const profiles = createProfileService(sql, () => new Date())
+    const events = ctx.events({
+      sql,
+      consumer: {
+        groupId: 'profile',
+        topics: [Topics.users],
+        handlers: { [UserRegistered.type]: (event) => profiles.onUserRegistered(event) },
+      },
+    })
+    return createApp({
+      ...ctx.app,
+      sql,
+      profiles,
+      verify: ctx.verifier(),
+      committed: events.relay.kick,
+    })
+  },
 })

@@ -5,9 +5,11 @@
  * production a missing key stops the service. The `kid` is the key's RFC 7638
  * thumbprint, so rotating the key rotates the kid.
  */
+
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from '@civildiy/kit'
+import { ConfigError } from '@civildiy/kit'
 import {
   type CryptoKey,
   calculateJwkThumbprint,
@@ -26,8 +28,13 @@ export interface SigningKey {
 }
 
 /** A key the service cannot use; the message says what to set. */
-export class SigningKeyError extends Error {
+/** A signing key that is missing or unusable: a configuration error (the service exits 78). */
+export class SigningKeyError extends ConfigError {
   override name = 'SigningKeyError'
+  constructor(message: string) {
+    super([{ variable: 'JWT_PRIVATE_KEY', expected: message, got: undefined }])
+    this.message = message
+  }
 }
 
 /** Builds the signing key from a PKCS#8 PEM. @throws SigningKeyError when it is not an Ed25519 private key. */

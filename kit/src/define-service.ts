@@ -1,0 +1,158 @@
+/**
+ * The composition root every deployable shares (the role .NET Aspire's
+ * `AddServiceDefaults` plays): one call that reads and validates the config,
+ * makes the logger and lifecycle, connects the stores a service declares (each
+ * with its readiness check and its close on shutdown), wires its events, builds
+ * its app, and serves it with Consul registration and graceful shutdown. A
+ * service's `main.ts` is a short declaration; what it builds is its own code.
+ *
+ * Configuration errors anywhere in it (a missing variable, a bad routes file, a
+ * service that cannot find its keys) stop the process with exit 78 and one line
+ * per problem, as `loadConfigOrExit` does.
+ */
+import type { Static, TObject } from '@sinclair/typebox'
+import type { AnyElysia } from 'elysia'
+import type { Sql } from 'postgres'
+import { type BaseConfig, ConfigError, type LoadConfigOptions, loadConfig } from './config.ts'
+import { type Eventing, type EventingOptions, startEventing } from './events/eventing.ts'
+import type { HealthCheck } from './health.ts'
+import { accessTokenVerifier, type JwtVerifier } from './jwt.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { connectPostgres, type Migration, migrate } from './postgres.ts'
+import {
+  type AppEnvironment,
+  createService,
+  type Lifecycle,
+  type RequestHandler,
+  type Resource,
+  type RunningService,
+} from './service.ts'
+
+/** What a service's `build` gets: its config, logger, and ways to declare what it uses. */
+export interface ServiceContext<C> {
+  name: string
+  config: Readonly<C>
+  logger: Logger
+  production: boolean
+  lifecycle: Lifecycle
+  /** KAFKA_BROKERS as host:port entries; undefined without Kafka. */
+  brokers: string[] | undefined
+  /** What `baseApp` needs (logger, production, lifecycle, every declared readiness check). */
+  app: AppEnvironment
+  /** Connects DATABASE_URL, applies `migrations`, and adds its check and close. */
+  postgres(migrations: Migration[]): Promise<Sql>
+  /**
+   * Starts the service's events (outbox relay, publisher, consumer) on
+   * KAFKA_BROKERS, adding their readiness check and resources.
+   */
+  events(o: Omit<EventingOptions, 'service' | 'brokers' | 'logger'>): Eventing
+  /** The access-token verifier for AccessTokenConfig settings. */
+  verifier(discover?: () => Promise<string>): JwtVerifier
+  /** Something to close on shutdown (after the server drained), and its readiness check if any. */
+  use(resource: Resource, check?: HealthCheck): void
+  /** A readiness check computed on each probe (e.g. one whose target changes). */
+  check(checks: () => HealthCheck[]): void
+}
+
+export interface ServiceDefinition<S extends TObject> {
+  name: string
+  config: S
+  /** What NODE_ENV=production also requires. */
+  configOptions?: LoadConfigOptions
+  /** Builds the app from the context: an Elysia app, or a handler in front of one. */
+  build(ctx: ServiceContext<Static<S>>): Promise<AnyElysia | RequestHandler>
+  /** Largest request body in bytes (default 1 MiB). */
+  maxRequestBodyBytes?: (config: Readonly<Static<S>>) => number
+}
+
+export interface DefineServiceOptions {
+  /** Default `process.env`. */
+  env?: Record<string, string | undefined>
+  /** Install SIGTERM/SIGINT handlers that stop and exit. Default true. */
+  handleSignals?: boolean
+}
+
+/**
+ * @throws only what is not a configuration error (those exit 78, or are rethrown
+ *   as ConfigError when `handleSignals` is false, as tests run it).
+ * @example
+ * await defineService({ name: 'posts', config: PostsConfig, build: async (ctx) => createApp({ ...ctx.app, ... }) })
+ */
+export async function defineService<S extends TObject>(
+  def: ServiceDefinition<S>,
+  o: DefineServiceOptions = {},
+): Promise<RunningService> {
+  try {
+    return await run(def, o)
+  } catch (err) {
+    if (!(err instanceof ConfigError) || o.handleSignals === false) throw err
+    process.stderr.write(`${err.message}\n`)
+    process.exit(78)
+  }
+}
+
+async function run<S extends TObject>(
+  def: ServiceDefinition<S>,
+  o: DefineServiceOptions,
+): Promise<RunningService> {
+  const config = loadConfig(def.config, o.env ?? process.env, def.configOptions) as Readonly<
+    Static<S> & BaseConfig & { PORT: number }
+  >
+  const logger = createLogger({ service: def.name, level: config.LOG_LEVEL })
+  const lifecycle: Lifecycle = { shuttingDown: false }
+  const resources: Resource[] = []
+  const checks: (() => HealthCheck[])[] = []
+  const production = config.NODE_ENV === 'production'
+  const settings = config as unknown as Record<string, string | undefined>
+  const ctx: ServiceContext<Static<S>> = {
+    name: def.name,
+    config,
+    logger,
+    production,
+    lifecycle,
+    brokers: config.KAFKA_BROKERS?.split(','),
+    app: { logger, production, lifecycle, checks: () => checks.flatMap((c) => c()) },
+    async postgres(migrations) {
+      const url = settings.DATABASE_URL
+      if (!url)
+        throw new ConfigError([
+          { variable: 'DATABASE_URL', expected: 'a postgres:// URL', got: undefined },
+        ])
+      const db = await connectPostgres({ url, logger })
+      await migrate(db.sql, def.name, migrations, logger)
+      ctx.use(
+        { name: 'postgres', close: () => db.close() },
+        { name: 'postgres', check: async () => void (await db.sql`select 1`) },
+      )
+      return db.sql
+    },
+    events(e) {
+      const events = startEventing({
+        ...e,
+        service: def.name,
+        brokers: ctx.brokers,
+        logger,
+      })
+      resources.push(...events.resources)
+      checks.push(() => [events.check])
+      return events
+    },
+    verifier: (discover) => accessTokenVerifier(settings as never, { discover }),
+    use(resource, check) {
+      resources.push(resource)
+      if (check) checks.push(() => [check])
+    },
+    check: (more) => void checks.push(more),
+  }
+  const app = await def.build(ctx)
+  return createService({
+    name: def.name,
+    app,
+    config,
+    logger,
+    lifecycle,
+    resources,
+    maxRequestBodyBytes: def.maxRequestBodyBytes?.(config),
+    handleSignals: o.handleSignals,
+  })
+}
