@@ -17,19 +17,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { freePort, startTestRedis } from '../devstack/src/index.ts'
 import { measurePropagation, type PlannedPost } from '../harness/src/check/propagation.ts'
 import { type Session, stackClient } from '../harness/src/client/stack-client.ts'
 import { defaultDataDir, densestSubgraph, loadDataset } from '../harness/src/replay/dataset.ts'
 import { planPosts, seededRandom } from '../harness/src/replay/replay.ts'
 import { fmt, markdownTable, type Summary } from '../harness/src/report/stats.ts'
-import {
-  createEvent,
-  createEventPublisher,
-  kafkaClient,
-  Topics,
-  UserFollowed,
-} from '../kit/src/index.ts'
+import { createEvent, createEventPublisher, kafkaClient } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
@@ -123,7 +118,7 @@ try {
       edges.slice(i, i + 500).map((e) => {
         const follower = sessions.get(e.follower)!.userId
         return {
-          topic: Topics.follows,
+          topic: FollowsTopic,
           key: follower,
           event: createEvent(UserFollowed, {
             source: '/bench',

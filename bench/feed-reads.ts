@@ -15,18 +15,13 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { PostCreated, PostsTopic } from '@civildiy/posts/events'
+import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { RedisClient } from 'bun'
 import { freePort, startTestRedis } from '../devstack/src/index.ts'
 import { positiveNumber } from '../harness/src/command-args.ts'
 import { fmt, markdownTable } from '../harness/src/report/stats.ts'
-import {
-  createEvent,
-  createEventPublisher,
-  kafkaClient,
-  PostCreated,
-  Topics,
-  UserFollowed,
-} from '../kit/src/index.ts'
+import { createEvent, createEventPublisher, kafkaClient } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
@@ -116,7 +111,7 @@ async function readPages(merged: boolean) {
   const body = 'a realistic sentence of some length. '.repeat(3)
   await publisher.publish([
     ...followed.map((followeeId) => ({
-      topic: Topics.follows,
+      topic: FollowsTopic,
       key: followeeId,
       event: createEvent(UserFollowed, {
         source: '/bench',
@@ -126,7 +121,7 @@ async function readPages(merged: boolean) {
     ...Array.from({ length: 40 }, (_, i) => {
       const authorId = followed[i % followed.length]!
       return {
-        topic: Topics.posts,
+        topic: PostsTopic,
         key: authorId,
         event: createEvent(PostCreated, {
           source: '/bench',

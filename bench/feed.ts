@@ -13,16 +13,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { freePort, startTestRedis } from '../devstack/src/index.ts'
 import { pageBack } from '../harness/src/check/page-back.ts'
 import { fmt, markdownTable, ratio, summarize } from '../harness/src/report/stats.ts'
-import {
-  createEvent,
-  createEventPublisher,
-  kafkaClient,
-  Topics,
-  UserFollowed,
-} from '../kit/src/index.ts'
+import { createEvent, createEventPublisher, kafkaClient } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { load } from './lib/load.ts'
 import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
@@ -110,7 +105,7 @@ try {
     for (let i = 0; i < followers.length; i += 100) {
       await publisher.publish(
         followers.slice(i, i + 100).map((f) => ({
-          topic: Topics.follows,
+          topic: FollowsTopic,
           key: f,
           event: createEvent(UserFollowed, {
             source: '/bench',

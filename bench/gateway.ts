@@ -17,16 +17,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { PostCreated, PostsTopic } from '@civildiy/posts/events'
 import { freePort, startConsul, startKafkaBroker } from '../devstack/src/index.ts'
 import { fmt, markdownTable, ratio } from '../harness/src/report/stats.ts'
-import {
-  consulClient,
-  createEvent,
-  createEventPublisher,
-  kafkaClient,
-  PostCreated,
-  Topics,
-} from '../kit/src/index.ts'
+import { consulClient, createEvent, createEventPublisher, kafkaClient } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { spawnGateway, spawnHelloUpstream } from './lib/gateway-fixtures.ts'
 import { rssMiB, treeCpuSeconds } from './lib/process-usage.ts'
@@ -83,7 +77,7 @@ try {
   )
   await publisher.publish(
     Array.from({ length: 20 }, (_, i) => ({
-      topic: Topics.posts,
+      topic: PostsTopic,
       key: userId,
       event: createEvent(PostCreated, {
         source: '/bench',

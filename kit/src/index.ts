@@ -49,17 +49,6 @@ export {
   ValidationError,
 } from './errors.ts'
 export {
-  PostCreated,
-  PostDeleted,
-  PostLiked,
-  PostUnliked,
-  PostUpdated,
-  Topics,
-  UserFollowed,
-  UserRegistered,
-  UserUnfollowed,
-} from './events/catalog.ts'
-export {
   type CloudEvent,
   createEvent,
   defineEvent,

@@ -12,12 +12,11 @@ import {
   type EventConsumer,
   type EventPublisher,
   kafkaClient,
-  PostCreated,
   startEventConsumer,
-  Topics,
-  UserFollowed,
 } from '@civildiy/kit'
 import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
+import { PostCreated, PostsTopic } from '@civildiy/posts/events'
+import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { createApp } from './app.ts'
 import { feedKeys } from './feed/keys.ts'
 import { createProjector, defaultFeedSettings } from './feed/projector.ts'
@@ -37,7 +36,7 @@ beforeAll(async () => {
   consumer = await startEventConsumer({
     kafka: kafkaClient(broker.brokers, 'feed-test', logger),
     groupId: 'feed-test',
-    topics: [Topics.posts, Topics.follows],
+    topics: [PostsTopic, FollowsTopic],
     deadLetterTopic: 'feed-test.dlq',
     maxAttempts: 2,
     retryBaseMs: 10,
@@ -81,7 +80,7 @@ test('published events become feed items served over HTTP; a poison message is d
   const [author, fan, p1, p2] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()]
   await publisher.publish([
     {
-      topic: Topics.follows,
+      topic: FollowsTopic,
       key: fan,
       event: createEvent(UserFollowed, {
         source: '/t',
@@ -91,7 +90,7 @@ test('published events become feed items served over HTTP; a poison message is d
   ])
   await publisher.publish([
     {
-      topic: Topics.posts,
+      topic: PostsTopic,
       key: author,
       event: createEvent(PostCreated, {
         source: '/t',
@@ -109,11 +108,24 @@ test('published events become feed items served over HTTP; a poison message is d
   // A message that is not a CloudEvent, then a valid event behind it on the same key.
   const raw = kafkaClient(broker.brokers, 'feed-test-raw', logger).producer()
   await raw.connect()
-  await raw.send({ topic: Topics.posts, messages: [{ key: author, value: '{"not":"an event"}' }] })
+  await raw.send({ topic: PostsTopic, messages: [{ key: author, value: '{"not":"an event"}' }] })
+  // A post.created of a version this consumer cannot read (a publisher ahead of it).
+  const future = createEvent(PostCreated, {
+    source: '/t',
+    data: {
+      postId: crypto.randomUUID(),
+      authorId: author,
+      version: 1,
+      body: 'v2',
+      createdAt: new Date().toISOString(),
+    },
+  })
+  const v2 = { ...future, dataschema: future.dataschema.replace(/\/v1$/, '/v2') }
+  await raw.send({ topic: PostsTopic, messages: [{ key: author, value: JSON.stringify(v2) }] })
   await raw.disconnect()
   await publisher.publish([
     {
-      topic: Topics.posts,
+      topic: PostsTopic,
       key: author,
       event: createEvent(PostCreated, {
         source: '/t',
@@ -147,9 +159,10 @@ test('published events become feed items served over HTTP; a poison message is d
   await reader.run({
     eachMessage: async ({ message }) => void dead.push(String(message.headers?.['x-dlq-reason'])),
   })
-  await until(async () => dead.length === 1)
+  await until(async () => dead.length === 2)
   await reader.disconnect()
   expect(dead[0]).toContain('not a CloudEvents')
+  expect(dead[1]).toContain('/v2')
 
   const status = await consumer.status()
   expect(status.joined).toBe(true)

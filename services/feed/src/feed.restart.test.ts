@@ -8,17 +8,10 @@ import { afterAll, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { freePort, NO_REDIS_REASON, startKafkaBroker, startTestRedis } from '@civildiy/devstack'
-import {
-  createEvent,
-  createEventPublisher,
-  kafkaClient,
-  type OutgoingEvent,
-  PostCreated,
-  PostDeleted,
-  Topics,
-  UserFollowed,
-} from '@civildiy/kit'
+import { createEvent, createEventPublisher, kafkaClient, type OutgoingEvent } from '@civildiy/kit'
 import { silentLogger } from '@civildiy/kit/testing'
+import { PostCreated, PostDeleted, PostsTopic } from '@civildiy/posts/events'
+import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { feedKeys, READ_MODEL_FORMAT } from './feed/keys.ts'
 import type { FeedPost } from './store/feed-store.ts'
 import { createRedisStore } from './store/redis-store.ts'
@@ -64,7 +57,7 @@ test.skipIf(!redis)(
     const [author, fan] = [randomUUID(), randomUUID()]
     await publisher.publish([
       {
-        topic: Topics.follows,
+        topic: FollowsTopic,
         key: fan,
         event: createEvent(UserFollowed, {
           source: '/t',
@@ -83,7 +76,7 @@ test.skipIf(!redis)(
         const createdAt = new Date(Date.parse('2026-06-01T00:00:00Z') + i * 1000).toISOString()
         const events: OutgoingEvent[] = [
           {
-            topic: Topics.posts,
+            topic: PostsTopic,
             key: author,
             event: createEvent(PostCreated, {
               source: '/t',
@@ -93,7 +86,7 @@ test.skipIf(!redis)(
         ]
         if (i % 10 === 0)
           events.push({
-            topic: Topics.posts,
+            topic: PostsTopic,
             key: author,
             event: createEvent(PostDeleted, {
               source: '/t',
@@ -160,7 +153,7 @@ test.skipIf(!redis)(
     const createdAt = '2026-06-01T00:00:00.000Z'
     await publisher.publish([
       {
-        topic: Topics.posts,
+        topic: PostsTopic,
         key: author,
         event: createEvent(PostCreated, {
           source: '/t',
@@ -211,7 +204,7 @@ test.skipIf(!redis)(
       ids.push(postId)
       await publisher.publish([
         {
-          topic: Topics.posts,
+          topic: PostsTopic,
           key: author,
           event: createEvent(PostCreated, {
             source: '/t',

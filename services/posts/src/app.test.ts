@@ -16,11 +16,11 @@ import {
   kafkaClient,
   parseEvent,
   requestContext,
-  Topics,
 } from '@civildiy/kit'
 import { createTestIssuer, silentLogger, type TestIssuer } from '@civildiy/kit/testing'
 import { type Collection, MongoClient } from 'mongodb'
 import { createApp } from './app.ts'
+import { PostsTopic } from './events.ts'
 import type { PostDoc } from './posts/model.ts'
 import { startPostOutboxRelay } from './posts/outbox-relay.ts'
 import { ensurePostIndexes } from './posts/service.ts'
@@ -239,7 +239,7 @@ describe('post outbox relay', () => {
     let available: EventPublisher | null = null
     const relay = startPostOutboxRelay({
       posts: relayPosts,
-      topic: Topics.posts,
+      topic: PostsTopic,
       publisher: () => available,
       logger: silentLogger(),
       pollIntervalMs: 50,
@@ -262,7 +262,7 @@ describe('post outbox relay', () => {
       maxWaitTimeInMs: 100,
     })
     await consumer.connect()
-    await consumer.subscribe({ topic: Topics.posts, fromBeginning: true })
+    await consumer.subscribe({ topic: PostsTopic, fromBeginning: true })
     await consumer.run({
       eachMessage: async ({ message }) => {
         const e = parseEvent(message.value)
@@ -366,7 +366,7 @@ describe('post outbox relay', () => {
     }
     const relay = startPostOutboxRelay({
       posts: relayPosts,
-      topic: Topics.posts,
+      topic: PostsTopic,
       publisher: () => slowPublisher,
       logger: silentLogger(),
       pollIntervalMs: 50,

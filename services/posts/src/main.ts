@@ -1,7 +1,8 @@
 /** The posts service: posts in MongoDB, their events through an outbox kept on each post. */
-import { defineService, Topics } from '@civildiy/kit'
+import { defineService } from '@civildiy/kit'
 import { createApp } from './app.ts'
 import { PostsConfig, PostsProductionNeeds } from './config.ts'
+import { PostsTopic } from './events.ts'
 import { connectMongo } from './mongo.ts'
 import type { PostDoc } from './posts/model.ts'
 import { startPostOutboxRelay } from './posts/outbox-relay.ts'
@@ -21,7 +22,7 @@ await defineService({
     await ensurePostIndexes(posts)
     const events = ctx.events({
       relay: (publisher) =>
-        startPostOutboxRelay({ posts, topic: Topics.posts, publisher, logger: ctx.logger }),
+        startPostOutboxRelay({ posts, topic: PostsTopic, publisher, logger: ctx.logger }),
     })
     return createApp({ ...ctx.app, posts, verify: ctx.verifier(), committed: events.relay.kick })
   },

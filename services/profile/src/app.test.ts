@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
-import { connectPostgres, createEvent, type Database, migrate, UserRegistered } from '@civildiy/kit'
+import { UserRegistered } from '@civildiy/auth/events'
+import { connectPostgres, createEvent, type Database, migrate } from '@civildiy/kit'
 import {
   createTestDatabase,
   createTestIssuer,

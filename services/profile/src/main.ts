@@ -1,5 +1,7 @@
 /** The profile service: profiles and the follow graph; consumes `user.registered`. */
-import { defineService, Topics, UserRegistered } from '@civildiy/kit'
+
+import { UserRegistered, UsersTopic } from '@civildiy/auth/events'
+import { defineService } from '@civildiy/kit'
 import { createApp } from './app.ts'
 import { ProfileConfig, ProfileProductionNeeds } from './config.ts'
 import { migrations } from './migrations.ts'
@@ -16,7 +18,7 @@ await defineService({
       sql,
       consumer: {
         groupId: 'profile',
-        topics: [Topics.users],
+        topics: [UsersTopic],
         handlers: { [UserRegistered.type]: (event) => profiles.onUserRegistered(event) },
       },
     })

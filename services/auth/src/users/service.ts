@@ -9,11 +9,10 @@ import {
   createEvent,
   enqueueEvents,
   NotFoundError,
-  Topics,
   UnauthorizedError,
-  UserRegistered,
 } from '@civildiy/kit'
 import type { Sql } from 'postgres'
+import { UserRegistered, UsersTopic } from '../events.ts'
 import { accountKey, type LoginThrottle } from '../login-throttle/login-throttle.ts'
 import type { Credentials, User } from './model.ts'
 import type { PasswordHasher } from './password-hasher.ts'
@@ -87,7 +86,7 @@ export function createUserService(d: UserServiceDeps): UserService {
             subject: id,
             data: { userId: id, email, registeredAt: now.toISOString() },
           })
-          await enqueueEvents(tx, [{ topic: Topics.users, key: id, event }])
+          await enqueueEvents(tx, [{ topic: UsersTopic, key: id, event }])
           return view(row!)
         })
         d.committed()

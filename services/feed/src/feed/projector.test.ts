@@ -6,16 +6,9 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { NO_REDIS_REASON, startTestRedis, type TestRedis } from '@civildiy/devstack'
-import {
-  type CloudEvent,
-  createEvent,
-  PostCreated,
-  PostDeleted,
-  PostLiked,
-  PostUpdated,
-  UserFollowed,
-  UserUnfollowed,
-} from '@civildiy/kit'
+import { type CloudEvent, createEvent } from '@civildiy/kit'
+import { PostCreated, PostDeleted, PostLiked, PostUpdated } from '@civildiy/posts/events'
+import { UserFollowed, UserUnfollowed } from '@civildiy/profile/events'
 import type { FeedStore } from '../store/feed-store.ts'
 import { createMemoryStore } from '../store/memory-store.ts'
 import { createRedisStore } from '../store/redis-store.ts'

@@ -14,18 +14,15 @@
  *   author's whole timeline in, so a home feed is the union of the followed
  *   timelines whatever order the post and follow topics are consumed in.
  */
+import { type CloudEvent, eventData, type Logger } from '@civildiy/kit'
 import {
-  type CloudEvent,
-  eventData,
-  type Logger,
   PostCreated,
   PostDeleted,
   PostLiked,
   PostUnliked,
   PostUpdated,
-  UserFollowed,
-  UserUnfollowed,
-} from '@civildiy/kit'
+} from '@civildiy/posts/events'
+import { UserFollowed, UserUnfollowed } from '@civildiy/profile/events'
 import type { FeedPost, FeedStore } from '../store/feed-store.ts'
 import type { FeedKeys } from './keys.ts'
 

@@ -18,8 +18,9 @@ import {
   type Logger,
   type Resource,
   startEventing,
-  Topics,
 } from '@civildiy/kit'
+import { PostsTopic } from '@civildiy/posts/events'
+import { FollowsTopic } from '@civildiy/profile/events'
 import type { FeedKeys } from '../feed/keys.ts'
 import { READ_MODEL_FORMAT } from '../feed/keys.ts'
 import type { Projector } from '../feed/projector.ts'
@@ -164,7 +165,7 @@ function consume(o: ReadModelOptions, groupId: string): Eventing {
     logger: o.logger,
     consumer: {
       groupId,
-      topics: [Topics.posts, Topics.follows],
+      topics: [PostsTopic, FollowsTopic],
       deadLetterTopic: 'civildiy.feed.dlq',
       concurrency: o.concurrency,
       orderingKey: o.projector.orderingKey,

@@ -13,14 +13,10 @@ import {
   eventEnvelope,
   ForbiddenError,
   NotFoundError,
-  PostCreated,
-  PostDeleted,
-  PostLiked,
-  PostUnliked,
-  PostUpdated,
   ValidationError,
 } from '@civildiy/kit'
 import { type Collection, type Filter, MongoServerError } from 'mongodb'
+import { PostCreated, PostDeleted, PostLiked, PostUnliked, PostUpdated } from '../events.ts'
 import { BODY_MAX, BODY_MIN, outboxEntry, type Post, type PostDoc, type PostPage } from './model.ts'
 
 export interface PostService {

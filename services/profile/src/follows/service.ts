@@ -8,12 +8,10 @@ import {
   createEvent,
   enqueueEvents,
   NotFoundError,
-  Topics,
-  UserFollowed,
-  UserUnfollowed,
   ValidationError,
 } from '@civildiy/kit'
 import type { Sql } from 'postgres'
+import { FollowsTopic, UserFollowed, UserUnfollowed } from '../events.ts'
 import type { FollowPage } from './model.ts'
 
 export interface FollowService {
@@ -82,7 +80,7 @@ export function createFollowService(d: FollowDeps): FollowService {
           subject: followerId,
           data: { followerId, followeeId, followedAt: now.toISOString() },
         })
-        await enqueueEvents(tx, [{ topic: Topics.follows, key: followerId, event }])
+        await enqueueEvents(tx, [{ topic: FollowsTopic, key: followerId, event }])
         return true
       })
       if (changed) d.committed()
@@ -99,7 +97,7 @@ export function createFollowService(d: FollowDeps): FollowService {
           subject: followerId,
           data: { followerId, followeeId, unfollowedAt: now.toISOString() },
         })
-        await enqueueEvents(tx, [{ topic: Topics.follows, key: followerId, event }])
+        await enqueueEvents(tx, [{ topic: FollowsTopic, key: followerId, event }])
         return true
       })
       if (changed) d.committed()

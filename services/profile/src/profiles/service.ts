@@ -2,7 +2,9 @@
  * Profiles: created from `user.registered` (idempotently: a redelivered event or a
  * replay changes nothing), read publicly, edited only by their owner.
  */
-import { type CloudEvent, eventData, NotFoundError, UserRegistered } from '@civildiy/kit'
+
+import { UserRegistered } from '@civildiy/auth/events'
+import { type CloudEvent, eventData, NotFoundError } from '@civildiy/kit'
 import type { Sql } from 'postgres'
 import type { Profile, ProfilePatch } from './model.ts'
 

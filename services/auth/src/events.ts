@@ -1,0 +1,21 @@
+/**
+ * The events the auth service publishes, and their topic: the contract it owns.
+ * Consumers import them from this package's `events` entry; the kit carries only
+ * the transport (envelope, publishing, consuming, outbox).
+ */
+import { defineEvent } from '@civildiy/kit'
+import { Type as t } from '@sinclair/typebox'
+
+/** Topic of user.registered, keyed by user id. */
+export const UsersTopic = 'civildiy.users'
+
+/** A user account was created (auth). */
+export const UserRegistered = defineEvent(
+  'user.registered',
+  1,
+  t.Object({
+    userId: t.String({ format: 'uuid' }),
+    email: t.String(),
+    registeredAt: t.String({ format: 'date-time' }),
+  }),
+)

@@ -1,0 +1,60 @@
+/**
+ * The events the posts service publishes, and their topic: the contract it owns.
+ * Consumers import them from this package's `events` entry; the kit carries only
+ * the transport (envelope, publishing, consuming, outbox).
+ */
+import { defineEvent } from '@civildiy/kit'
+import { Type as t } from '@sinclair/typebox'
+
+/** Topic of post.created / updated / deleted / liked / unliked, keyed by author id so one author's events stay ordered. */
+export const PostsTopic = 'civildiy.posts'
+
+const PostRef = {
+  postId: t.String({ format: 'uuid' }),
+  authorId: t.String({ format: 'uuid' }),
+  /** Incremented on every change; consumers ignore events older than what they hold. */
+  version: t.Integer({ minimum: 1 }),
+}
+
+/** A post was written (posts). */
+export const PostCreated = defineEvent(
+  'post.created',
+  1,
+  t.Object({ ...PostRef, body: t.String(), createdAt: t.String({ format: 'date-time' }) }),
+)
+
+/** A post's body changed (posts). */
+export const PostUpdated = defineEvent(
+  'post.updated',
+  1,
+  t.Object({ ...PostRef, body: t.String(), updatedAt: t.String({ format: 'date-time' }) }),
+)
+
+/** A post was deleted (posts). */
+export const PostDeleted = defineEvent(
+  'post.deleted',
+  1,
+  t.Object({ ...PostRef, deletedAt: t.String({ format: 'date-time' }) }),
+)
+
+/** `userId` liked a post (posts). */
+export const PostLiked = defineEvent(
+  'post.liked',
+  1,
+  t.Object({
+    ...PostRef,
+    userId: t.String({ format: 'uuid' }),
+    likeCount: t.Integer({ minimum: 0 }),
+  }),
+)
+
+/** `userId` took back a like (posts). */
+export const PostUnliked = defineEvent(
+  'post.unliked',
+  1,
+  t.Object({
+    ...PostRef,
+    userId: t.String({ format: 'uuid' }),
+    likeCount: t.Integer({ minimum: 0 }),
+  }),
+)
