@@ -24,7 +24,7 @@ import { type Session, stackClient } from '../harness/src/client/stack-client.ts
 import { defaultDataDir, densestSubgraph, loadDataset } from '../harness/src/replay/dataset.ts'
 import { planPosts, seededRandom } from '../harness/src/replay/replay.ts'
 import { fmt, markdownTable, type Summary } from '../harness/src/report/stats.ts'
-import { createEvent, createEventPublisher, kafkaClient } from '../kit/src/index.ts'
+import { createEvent, createEventPublisher } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
@@ -110,9 +110,11 @@ try {
       token: await issuer.tokenFor(userId, { expiresInSec: 3_600 }),
     })
   }
-  const publisher = await createEventPublisher(
-    kafkaClient(stack.brokers, 'bench-events', silentLogger()),
-  )
+  const publisher = await createEventPublisher({
+    brokers: stack.brokers,
+    clientId: 'bench-events',
+    logger: silentLogger(),
+  })
   for (let i = 0; i < edges.length; i += 500) {
     await publisher.publish(
       edges.slice(i, i + 500).map((e) => {

@@ -21,7 +21,7 @@ import { RedisClient } from 'bun'
 import { freePort, startTestRedis } from '../devstack/src/index.ts'
 import { positiveNumber } from '../harness/src/command-args.ts'
 import { fmt, markdownTable } from '../harness/src/report/stats.ts'
-import { createEvent, createEventPublisher, kafkaClient } from '../kit/src/index.ts'
+import { createEvent, createEventPublisher } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
@@ -105,9 +105,11 @@ async function readPages(merged: boolean) {
   const friend = crypto.randomUUID()
   const popular = crypto.randomUUID()
   const followed = merged ? [friend, popular] : [friend]
-  const publisher = await createEventPublisher(
-    kafkaClient(stack.brokers, 'bench-feed-reads', silentLogger()),
-  )
+  const publisher = await createEventPublisher({
+    brokers: stack.brokers,
+    clientId: 'bench-feed-reads',
+    logger: silentLogger(),
+  })
   const body = 'a realistic sentence of some length. '.repeat(3)
   await publisher.publish([
     ...followed.map((followeeId) => ({

@@ -17,7 +17,7 @@ import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { freePort, startTestRedis } from '../devstack/src/index.ts'
 import { pageBack } from '../harness/src/check/page-back.ts'
 import { fmt, markdownTable, ratio, summarize } from '../harness/src/report/stats.ts'
-import { createEvent, createEventPublisher, kafkaClient } from '../kit/src/index.ts'
+import { createEvent, createEventPublisher } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { load } from './lib/load.ts'
 import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
@@ -99,9 +99,11 @@ try {
   async function propagation(threshold: number) {
     const feedUrl = await startFeed(threshold)
     const followers = Array.from({ length: 1_000 }, () => crypto.randomUUID())
-    const publisher = await createEventPublisher(
-      kafkaClient(broker.brokers, 'bench-feed', silentLogger()),
-    )
+    const publisher = await createEventPublisher({
+      brokers: broker.brokers,
+      clientId: 'bench-feed',
+      logger: silentLogger(),
+    })
     for (let i = 0; i < followers.length; i += 100) {
       await publisher.publish(
         followers.slice(i, i + 100).map((f) => ({

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util'
 import { PostCreated, PostsTopic } from '@civildiy/posts/events'
 import { freePort, startConsul, startKafkaBroker } from '../devstack/src/index.ts'
 import { fmt, markdownTable, ratio } from '../harness/src/report/stats.ts'
-import { consulClient, createEvent, createEventPublisher, kafkaClient } from '../kit/src/index.ts'
+import { consulClient, createEvent, createEventPublisher } from '../kit/src/index.ts'
 import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { spawnGateway, spawnHelloUpstream } from './lib/gateway-fixtures.ts'
 import { rssMiB, treeCpuSeconds } from './lib/process-usage.ts'
@@ -72,9 +72,11 @@ try {
     `http://127.0.0.1:${feedPort}/health/live`,
   )
   // Twenty posts by the user land in their own home feed.
-  const publisher = await createEventPublisher(
-    kafkaClient(broker.brokers, 'bench-gateway', silentLogger()),
-  )
+  const publisher = await createEventPublisher({
+    brokers: broker.brokers,
+    clientId: 'bench-gateway',
+    logger: silentLogger(),
+  })
   await publisher.publish(
     Array.from({ length: 20 }, (_, i) => ({
       topic: PostsTopic,

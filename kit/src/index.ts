@@ -66,7 +66,7 @@ export {
   type EventConsumerOptions,
   type EventHandler,
   type EventPublisher,
-  kafkaClient,
+  type KafkaConnection,
   type OutgoingEvent,
   startEventConsumer,
 } from './events/kafka.ts'

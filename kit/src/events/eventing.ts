@@ -19,7 +19,7 @@ import {
   type EventConsumer,
   type EventConsumerOptions,
   type EventPublisher,
-  kafkaClient,
+  type KafkaConnection,
   startEventConsumer,
 } from './kafka.ts'
 import { type OutboxRelay, startOutboxRelay } from './outbox.ts'
@@ -35,7 +35,7 @@ export interface EventingOptions {
   relay?: (publisher: () => EventPublisher | null) => OutboxRelay
   logger: Logger
   /** A consumer group member to run, if the service consumes events. */
-  consumer?: Omit<EventConsumerOptions, 'kafka' | 'logger'>
+  consumer?: Omit<EventConsumerOptions, keyof KafkaConnection>
   /** Pause between connection attempts, ms. Default 2000. */
   retryMs?: number
   /** How long readiness waits for the consumer's lag from the broker, ms. Default 250. */
@@ -75,15 +75,20 @@ export function startEventing(o: EventingOptions): Eventing {
     while (o.brokers && !stopped && ((publishes && !publisher) || (o.consumer && !consumer))) {
       try {
         if (publishes)
-          publisher ??= await createEventPublisher(
-            kafkaClient(o.brokers, o.service, o.logger, brokerLog),
-            reachable,
-          )
+          publisher ??= await createEventPublisher({
+            brokers: o.brokers,
+            clientId: o.service,
+            logger: o.logger,
+            brokerLog,
+            onConnected: reachable,
+          })
         if (o.consumer && !consumer) {
           // Its own client: see kafkaClient's note on consumers after broker restarts.
           consumer = await startEventConsumer({
             ...o.consumer,
-            kafka: kafkaClient(o.brokers, `${o.service}-consumer`, o.logger, brokerLog),
+            brokers: o.brokers,
+            clientId: `${o.service}-consumer`,
+            brokerLog,
             logger: o.logger,
             onJoined: reachable,
           })

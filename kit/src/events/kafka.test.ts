@@ -8,12 +8,7 @@ import { startKafkaBroker } from '@civildiy/devstack'
 import { Type as t } from '@sinclair/typebox'
 import { silentLogger } from '../testing/index.ts'
 import { createEvent, defineEvent } from './envelope.ts'
-import {
-  createEventPublisher,
-  type EventConsumer,
-  kafkaClient,
-  startEventConsumer,
-} from './kafka.ts'
+import { createEventPublisher, type EventConsumer, startEventConsumer } from './kafka.ts'
 
 const Step = defineEvent('test.step', 1, t.Object({ key: t.String(), n: t.Integer() }))
 const cleanup: (() => Promise<unknown>)[] = []
@@ -33,7 +28,11 @@ test('with concurrency, events overlap across keys, stay in order per key, and a
   const logger = silentLogger()
   const broker = await startKafkaBroker({ port: 0, log: () => {} })
   cleanup.push(() => broker.stop())
-  const publisher = await createEventPublisher(kafkaClient(broker.brokers, 'kafka-test', logger))
+  const publisher = await createEventPublisher({
+    brokers: broker.brokers,
+    clientId: 'kafka-test',
+    logger: logger,
+  })
   cleanup.push(() => publisher.close())
   const keys = Array.from({ length: 6 }, (_, i) => `key-${i}`)
   const perKey = 40
@@ -42,7 +41,8 @@ test('with concurrency, events overlap across keys, stay in order per key, and a
   let peak = 0
   let consumer: EventConsumer | null = null
   consumer = await startEventConsumer({
-    kafka: kafkaClient(broker.brokers, 'kafka-test-consumer', logger),
+    brokers: broker.brokers,
+    clientId: 'kafka-test-consumer',
     groupId: 'concurrent',
     topics: ['steps'],
     logger,

@@ -77,15 +77,30 @@ export interface EventPublisher {
 }
 
 /**
+ * Where Kafka is and who connects: all a caller gives the kit's Kafka port. The
+ * kafkajs client behind it stays inside this module, so no kafkajs type crosses
+ * the kit's public API and replacing the client is this one adapter.
+ */
+export interface KafkaConnection {
+  /** Bootstrap `host:port` entries. */
+  brokers: string[]
+  clientId: string
+  logger: Logger
+  /** Broker errors go here (logged once per change of state) rather than one line each. */
+  brokerLog?: BrokerLog
+}
+
+/**
  * @throws when Kafka cannot be reached within the client's retries.
  * @example
- * const events = await createEventPublisher(kafka)
+ * const events = await createEventPublisher({ brokers: ['127.0.0.1:9092'], clientId: 'auth', logger })
  * await events.publish([{ topic: 'users', key: userId, event }])
  */
 export async function createEventPublisher(
-  kafka: Kafka,
-  onConnected?: () => void,
+  o: KafkaConnection & { onConnected?: () => void },
 ): Promise<EventPublisher> {
+  const kafka = kafkaClient(o.brokers, o.clientId, o.logger, o.brokerLog)
+  const onConnected = o.onConnected
   const producer: Producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     idempotent: true,
@@ -134,13 +149,11 @@ export type EventHandler = (
   meta: { topic: string; partition: number; offset: string },
 ) => Promise<void>
 
-export interface EventConsumerOptions {
-  kafka: Kafka
+export interface EventConsumerOptions extends KafkaConnection {
   groupId: string
   topics: string[]
   /** Handlers by event type; events of other types are skipped (and committed). */
   handlers: Record<string, EventHandler>
-  logger: Logger
   /** Where poison messages go after `maxAttempts`; default `<groupId>.dlq`. */
   deadLetterTopic?: string
   /** Attempts per message before dead-lettering. Default 5. */
@@ -188,7 +201,8 @@ export interface EventConsumer {
  * round trip each) from falling behind a busy partition.
  */
 export async function startEventConsumer(o: EventConsumerOptions): Promise<EventConsumer> {
-  const consumer: Consumer = o.kafka.consumer({
+  const kafka = kafkaClient(o.brokers, o.clientId, o.logger, o.brokerLog)
+  const consumer: Consumer = kafka.consumer({
     groupId: o.groupId,
     maxWaitTimeInMs: 1_000,
     heartbeatInterval: 1_000,
@@ -201,7 +215,7 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
   let isJoined = false
   let closing = false
   let lastEventAt: string | null = null
-  const admin = o.kafka.admin()
+  const admin = kafka.admin()
   let adminConnected: Promise<void> | null = null
   consumer.on(consumer.events.GROUP_JOIN, () => {
     isJoined = true
@@ -211,7 +225,7 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
     isJoined = false
   })
   const deadLetter = async (topic: string, message: KafkaMessage, reason: string) => {
-    producer ??= o.kafka.producer({
+    producer ??= kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: true,
     })

@@ -2,13 +2,15 @@
  * The outbox relay against the devstack Kafka broker and PGlite: events written
  * while Kafka is down stay pending and all arrive, in order, once it is back.
  */
+
 import { afterAll, expect, test } from 'bun:test'
 import { startKafkaBroker } from '@civildiy/devstack'
 import { Type as t } from '@sinclair/typebox'
 import { connectPostgres, migrate } from '../postgres.ts'
 import { createTestDatabase, silentLogger } from '../testing/index.ts'
+import { rawKafka } from '../testing/raw-kafka.ts'
 import { createEvent, defineEvent, parseEvent } from './envelope.ts'
-import { createEventPublisher, kafkaClient } from './kafka.ts'
+import { createEventPublisher } from './kafka.ts'
 import { enqueueEvents, OUTBOX_MIGRATION, startOutboxRelay } from './outbox.ts'
 
 const Ping = defineEvent('test.ping', 1, t.Object({ n: t.Integer() }))
@@ -27,8 +29,11 @@ test('events enqueued while Kafka is down are published, in order, when it retur
 
   let broker = await startKafkaBroker({ port: 0, log: () => {} })
   const port = broker.port
-  const kafka = kafkaClient(broker.brokers, 'outbox-test', logger)
-  const publisher = await createEventPublisher(kafka)
+  const publisher = await createEventPublisher({
+    brokers: broker.brokers,
+    clientId: 'outbox-test',
+    logger: logger,
+  })
   cleanup.push(() => publisher.close())
   const relay = startOutboxRelay({
     sql: db.sql,
@@ -61,7 +66,7 @@ test('events enqueued while Kafka is down are published, in order, when it retur
   const received: string[] = []
   // A separate client: after a broker restart, a consumer created from the producer's
   // kafkajs instance received nothing here, while one from a fresh instance does.
-  const consumer = kafkaClient(broker.brokers, 'outbox-test-reader', logger).consumer({
+  const consumer = rawKafka(broker.brokers, 'outbox-test-reader').consumer({
     groupId: 'outbox-test-reader',
     maxWaitTimeInMs: 100,
   })

@@ -11,10 +11,9 @@ import {
   createEventPublisher,
   type EventConsumer,
   type EventPublisher,
-  kafkaClient,
   startEventConsumer,
 } from '@civildiy/kit'
-import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
+import { createTestIssuer, rawKafka, silentLogger } from '@civildiy/kit/testing'
 import { PostCreated, PostsTopic } from '@civildiy/posts/events'
 import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { createApp } from './app.ts'
@@ -31,10 +30,15 @@ const logger = silentLogger()
 
 beforeAll(async () => {
   broker = await startKafkaBroker({ port: 0, log: () => {} })
-  publisher = await createEventPublisher(kafkaClient(broker.brokers, 'feed-test-publisher', logger))
+  publisher = await createEventPublisher({
+    brokers: broker.brokers,
+    clientId: 'feed-test-publisher',
+    logger: logger,
+  })
   const projector = createProjector(store, keys, defaultFeedSettings)
   consumer = await startEventConsumer({
-    kafka: kafkaClient(broker.brokers, 'feed-test', logger),
+    brokers: broker.brokers,
+    clientId: 'feed-test',
     groupId: 'feed-test',
     topics: [PostsTopic, FollowsTopic],
     deadLetterTopic: 'feed-test.dlq',
@@ -106,7 +110,7 @@ test('published events become feed items served over HTTP; a poison message is d
   ])
 
   // A message that is not a CloudEvent, then a valid event behind it on the same key.
-  const raw = kafkaClient(broker.brokers, 'feed-test-raw', logger).producer()
+  const raw = rawKafka(broker.brokers, 'feed-test-raw').producer()
   await raw.connect()
   await raw.send({ topic: PostsTopic, messages: [{ key: author, value: '{"not":"an event"}' }] })
   // A post.created of a version this consumer cannot read (a publisher ahead of it).
@@ -150,7 +154,7 @@ test('published events become feed items served over HTTP; a poison message is d
   expect((await get('/feed/global?limit=0')).status).toBe(400)
 
   const dead: string[] = []
-  const reader = kafkaClient(broker.brokers, 'feed-test-dlq-reader', logger).consumer({
+  const reader = rawKafka(broker.brokers, 'feed-test-dlq-reader').consumer({
     groupId: 'feed-test-dlq-reader',
     maxWaitTimeInMs: 100,
   })

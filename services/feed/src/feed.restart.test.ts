@@ -8,7 +8,7 @@ import { afterAll, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { freePort, NO_REDIS_REASON, startKafkaBroker, startTestRedis } from '@civildiy/devstack'
-import { createEvent, createEventPublisher, kafkaClient, type OutgoingEvent } from '@civildiy/kit'
+import { createEvent, createEventPublisher, type OutgoingEvent } from '@civildiy/kit'
 import { silentLogger } from '@civildiy/kit/testing'
 import { PostCreated, PostDeleted, PostsTopic } from '@civildiy/posts/events'
 import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
@@ -50,9 +50,11 @@ test.skipIf(!redis)(
     const prefix = `restart-${randomUUID().slice(0, 8)}:`
     const port = await freePort()
     const feed = () => spawnFeed({ port, prefix, brokers: broker.brokers })
-    const publisher = await createEventPublisher(
-      kafkaClient(broker.brokers, 'restart-test', silentLogger()),
-    )
+    const publisher = await createEventPublisher({
+      brokers: broker.brokers,
+      clientId: 'restart-test',
+      logger: silentLogger(),
+    })
     cleanup.push(() => publisher.close())
     const [author, fan] = [randomUUID(), randomUUID()]
     await publisher.publish([
@@ -145,9 +147,11 @@ test.skipIf(!redis)(
       likeCount: 0,
     } as unknown as FeedPost)
     await store.add([keys.global], 1, 'stale', 100)
-    const publisher = await createEventPublisher(
-      kafkaClient(broker.brokers, 'format-test', silentLogger()),
-    )
+    const publisher = await createEventPublisher({
+      brokers: broker.brokers,
+      clientId: 'format-test',
+      logger: silentLogger(),
+    })
     cleanup.push(() => publisher.close())
     const [postId, author] = [randomUUID(), randomUUID()]
     const createdAt = '2026-06-01T00:00:00.000Z'
@@ -193,9 +197,11 @@ test.skipIf(!redis)(
     const keys = feedKeys(prefix)
     const store = createRedisStore(redis!.url)
     cleanup.push(() => store.close())
-    const publisher = await createEventPublisher(
-      kafkaClient(broker.brokers, 'loss-test', silentLogger()),
-    )
+    const publisher = await createEventPublisher({
+      brokers: broker.brokers,
+      clientId: 'loss-test',
+      logger: silentLogger(),
+    })
     cleanup.push(() => publisher.close())
     const author = randomUUID()
     const ids: string[] = []

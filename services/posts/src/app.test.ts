@@ -13,11 +13,10 @@ import {
 import {
   createEventPublisher,
   type EventPublisher,
-  kafkaClient,
   parseEvent,
   requestContext,
 } from '@civildiy/kit'
-import { createTestIssuer, silentLogger, type TestIssuer } from '@civildiy/kit/testing'
+import { createTestIssuer, rawKafka, silentLogger, type TestIssuer } from '@civildiy/kit/testing'
 import { type Collection, MongoClient } from 'mongodb'
 import { createApp } from './app.ts'
 import { PostsTopic } from './events.ts'
@@ -186,9 +185,11 @@ describe('post outbox relay', () => {
   let publisher: EventPublisher
   beforeAll(async () => {
     broker = await startKafkaBroker({ port: 0, log: () => {} })
-    publisher = await createEventPublisher(
-      kafkaClient(broker.brokers, 'posts-test', silentLogger()),
-    )
+    publisher = await createEventPublisher({
+      brokers: broker.brokers,
+      clientId: 'posts-test',
+      logger: silentLogger(),
+    })
   })
   afterAll(async () => {
     await publisher.close()
@@ -257,7 +258,7 @@ describe('post outbox relay', () => {
     }
 
     const got: { key: string; type: string; version: number }[] = []
-    const consumer = kafkaClient(broker.brokers, 'posts-test-reader', silentLogger()).consumer({
+    const consumer = rawKafka(broker.brokers, 'posts-test-reader').consumer({
       groupId: 'posts-test-reader',
       maxWaitTimeInMs: 100,
     })
@@ -321,7 +322,7 @@ describe('post outbox relay', () => {
       await relay.stop()
     }
     expect(batches).toEqual([2])
-    const consumer = kafkaClient(broker.brokers, 'posts-ids-reader', silentLogger()).consumer({
+    const consumer = rawKafka(broker.brokers, 'posts-ids-reader').consumer({
       groupId: 'posts-ids-reader',
       maxWaitTimeInMs: 100,
     })
