@@ -12,10 +12,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import {
+  spawnUntilReady,
+  startConsul,
+  startKafkaBroker,
+  startMongo,
+  startPglite,
+} from '@civildiy/devstack'
+import { fmt, markdownTable, type Summary, summarize } from '@civildiy/harness'
 import { MongoClient, type ObjectId } from 'mongodb'
-import { startConsul, startKafkaBroker, startMongo, startPglite } from '../devstack/src/index.ts'
-import { fmt, markdownTable, type Summary, summarize } from '../harness/src/report/stats.ts'
-import { spawnUntilReady } from './lib/spawn-ready.ts'
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, json: { type: 'string' } },

@@ -17,15 +17,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { freePort, startTestRedis } from '@civildiy/devstack'
+import {
+  defaultDataDir,
+  densestSubgraph,
+  fmt,
+  loadDataset,
+  markdownTable,
+  measurePropagation,
+  type PlannedPost,
+  planPosts,
+  type Session,
+  type Summary,
+  seededRandom,
+  stackClient,
+} from '@civildiy/harness'
+import { createEvent, createEventPublisher } from '@civildiy/kit'
+import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
 import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
-import { freePort, startTestRedis } from '../devstack/src/index.ts'
-import { measurePropagation, type PlannedPost } from '../harness/src/check/propagation.ts'
-import { type Session, stackClient } from '../harness/src/client/stack-client.ts'
-import { defaultDataDir, densestSubgraph, loadDataset } from '../harness/src/replay/dataset.ts'
-import { planPosts, seededRandom } from '../harness/src/replay/replay.ts'
-import { fmt, markdownTable, type Summary } from '../harness/src/report/stats.ts'
-import { createEvent, createEventPublisher } from '../kit/src/index.ts'
-import { createTestIssuer, silentLogger } from '../kit/src/testing/index.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
 

@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { fmt, markdownTable } from '../harness/src/report/stats.ts'
+import { fmt, markdownTable } from '@civildiy/harness'
 
 const { values: args } = parseArgs({
   options: {

@@ -11,10 +11,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { startKafkaBroker } from '@civildiy/devstack'
+import { fmt, markdownTable, summarize } from '@civildiy/harness'
+import { fixKafkajsIdleLoop } from '@civildiy/kit/testing'
 import { Kafka, logLevel } from 'kafkajs'
-import { startKafkaBroker } from '../devstack/src/index.ts'
-import { fmt, markdownTable, summarize } from '../harness/src/report/stats.ts'
-import { fixKafkajsIdleLoop } from '../kit/src/events/kafkajs-idle-loop-fix.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 
 const { values: args } = parseArgs({

@@ -13,9 +13,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { freePort, startDevstack } from '../devstack/src/index.ts'
-import { fmt, markdownTable, ratio, type Summary, summarize } from '../harness/src/report/stats.ts'
-import { createTestDatabase, type TestDatabase } from '../kit/src/testing/index.ts'
+import { freePort, startDevstack } from '@civildiy/devstack'
+import { fmt, markdownTable, ratio, type Summary, summarize } from '@civildiy/harness'
+import { createTestDatabase, type TestDatabase } from '@civildiy/kit/testing'
 import { cpuSeconds, rssMiB } from './lib/process-usage.ts'
 
 const { values: args } = parseArgs({

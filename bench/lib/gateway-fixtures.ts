@@ -4,9 +4,9 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { freePort } from '@civildiy/devstack'
+import type { consulClient } from '@civildiy/kit'
 import type { Subprocess } from 'bun'
-import { freePort } from '../../devstack/src/index.ts'
-import type { consulClient } from '../../kit/src/index.ts'
 import { spawnServing } from './spawn-serving.ts'
 
 /**

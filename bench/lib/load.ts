@@ -3,7 +3,7 @@
  * request as soon as the previous answered, for `seconds`. Client and servers share
  * this machine's cores, so figures are for comparison within one run.
  */
-import { type Summary, summarize } from '../../harness/src/report/stats.ts'
+import { type Summary, summarize } from '@civildiy/harness'
 
 export interface LoadResult {
   requests: number

@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from 'bun:test'
+import { NO_REDIS_REASON, startTestRedis } from '@civildiy/devstack'
 import { RedisClient } from 'bun'
-import { NO_REDIS_REASON, startTestRedis } from '../../devstack/src/index.ts'
 import { cpuSeconds, redisCpuSeconds, rssMiB, treeCpuSeconds } from './process-usage.ts'
 
 test('reads this process’s memory and CPU time from /proc; a gone process has no memory', async () => {

@@ -4,8 +4,8 @@
  * the servers' event loop.
  */
 import { join } from 'node:path'
+import { spawnUntilReady } from '@civildiy/devstack'
 import type { Subprocess } from 'bun'
-import { spawnUntilReady } from './spawn-ready.ts'
 
 const cli = join(import.meta.dir, '..', '..', 'devstack', 'src', 'cli.ts')
 

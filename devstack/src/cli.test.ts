@@ -1,7 +1,7 @@
 import { expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
-import { spawnUntilReady } from '../../bench/lib/spawn-ready.ts'
+import { spawnUntilReady } from './testing/spawn-ready.ts'
 
 const cli = join(import.meta.dir, 'cli.ts')
 

@@ -31,6 +31,7 @@ export {
   startTestRedis,
   type TestRedis,
 } from './testing/redis-server.ts'
+export { type ReadyProcess, spawnUntilReady } from './testing/spawn-ready.ts'
 export {
   startUpstashBridge,
   type UpstashBridge,

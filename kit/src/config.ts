@@ -90,23 +90,6 @@ export function loadConfig<S extends TObject>(
   return Object.freeze(converted) as Readonly<Static<S>>
 }
 
-/**
- * Like {@link loadConfig} on `process.env`, but on failure prints the problems (one line each) to
- * stderr and exits with status 78 (EX_CONFIG), as a service at boot should.
- */
-export function loadConfigOrExit<S extends TObject>(
-  schema: S,
-  options: LoadConfigOptions = {},
-): Readonly<Static<S>> {
-  try {
-    return loadConfig(schema, process.env, options)
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    process.stderr.write(`${err.message}\n`)
-    process.exit(78)
-  }
-}
-
 /** `host:port` list, e.g. `KAFKA_BROKERS=kafka:9092,kafka2:9092`. */
 export const HostPortList = (description: string) =>
   t.String({ pattern: '^[^,:\\s]+:\\d+(,[^,:\\s]+:\\d+)*$', description })

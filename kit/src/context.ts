@@ -21,17 +21,3 @@ export function currentRequestId(): string | undefined {
 export function currentClientAddress(): string | undefined {
   return requestContext.getStore()?.clientAddress
 }
-
-/**
- * `fetch` that forwards the current `x-request-id`.
- * @example await fetchWithContext(`${profileUrl}/profiles/${id}`)
- */
-export function fetchWithContext(
-  input: string | URL | Request,
-  init: RequestInit = {},
-): Promise<Response> {
-  const headers = new Headers(init.headers)
-  const id = currentRequestId()
-  if (id && !headers.has('x-request-id')) headers.set('x-request-id', id)
-  return fetch(input, { ...init, headers })
-}

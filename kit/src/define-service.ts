@@ -8,7 +8,7 @@
  *
  * Configuration errors anywhere in it (a missing variable, a bad routes file, a
  * service that cannot find its keys) stop the process with exit 78 and one line
- * per problem, as `loadConfigOrExit` does.
+ * per problem (EX_CONFIG).
  */
 import type { Static, TObject } from '@sinclair/typebox'
 import type { AnyElysia } from 'elysia'

@@ -6,10 +6,8 @@ export {
   BaseConfig,
   ConfigError,
   type ConfigProblem,
-  HostPortList,
   type LoadConfigOptions,
   loadConfig,
-  loadConfigOrExit,
   Port,
   PostgresConfig,
   type ServiceConfig,
@@ -17,7 +15,6 @@ export {
 export {
   type ConsulRegistration,
   consulClient,
-  defaultAdvertiseAddress,
   discoverService,
   NoInstanceError,
   type RegisteredService,
@@ -26,7 +23,6 @@ export {
 export {
   currentClientAddress,
   currentRequestId,
-  fetchWithContext,
   type RequestContext,
   requestContext,
 } from './context.ts'
@@ -75,7 +71,6 @@ export {
   OUTBOX_MIGRATION,
   type OutboxRelay,
   type OutboxRelayOptions,
-  startOutboxRelay,
 } from './events/outbox.ts'
 export { type RelayLoopOptions, startRelayLoop } from './events/relay-loop.ts'
 export { type CheckResult, type HealthCheck, healthRoutes, runChecks } from './health.ts'
@@ -84,7 +79,6 @@ export { JsonInteger } from './json-integer.ts'
 export {
   ACCESS_TOKEN_TYPE,
   type AuthContext,
-  accessTokenVerifier,
   bearerToken,
   createJwtVerifier,
   type JwtVerifier,

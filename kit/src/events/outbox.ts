@@ -10,7 +10,9 @@ import type { Sql, TransactionSql } from 'postgres'
 import type { Logger } from '../logger.ts'
 import type { CloudEvent } from './envelope.ts'
 import type { EventPublisher } from './kafka.ts'
-import { startRelayLoop } from './relay-loop.ts'
+import { type OutboxRelay, startRelayLoop } from './relay-loop.ts'
+
+export type { OutboxRelay } from './relay-loop.ts'
 
 /** The outbox table; include it in a service's migrations. */
 export const OUTBOX_MIGRATION = {
@@ -51,15 +53,6 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number
   /** Events per publish. Default 200. */
   batchSize?: number
-}
-
-export interface OutboxRelay {
-  /** Publish now (call after a commit that enqueued events). */
-  kick(): void
-  /** Events not yet published. */
-  pending(): Promise<number>
-  /** Stops polling after the batch in flight. */
-  stop(): Promise<void>
 }
 
 /**

@@ -4,7 +4,16 @@
  * once when publishing starts failing and once when it recovers.
  */
 import type { Logger } from '../logger.ts'
-import type { OutboxRelay } from './outbox.ts'
+
+/** A running relay: the Postgres outbox's, or a custom one (posts keeps events on its documents). */
+export interface OutboxRelay {
+  /** Publish now (call after a commit that enqueued events). */
+  kick(): void
+  /** Events not yet published. */
+  pending(): Promise<number>
+  /** Stops polling after the batch in flight. */
+  stop(): Promise<void>
+}
 
 export interface RelayLoopOptions {
   /** Publishes what is pending; throws when it cannot (events stay pending). */

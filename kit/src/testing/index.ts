@@ -1,4 +1,6 @@
 /** Test helpers for service suites (import from `@civildiy/kit/testing`). */
+
+export { fixKafkajsIdleLoop } from '../events/kafkajs-idle-loop-fix.ts'
 export {
   createTestDatabase,
   type DatabaseKind,

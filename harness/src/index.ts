@@ -1,0 +1,12 @@
+/**
+ * @civildiy/harness as a library: the pieces benchmarks reuse (tables and
+ * percentiles, the API client, propagation timing, the real data sets). The
+ * commands are in cli.ts. No side effects on import.
+ */
+export { pageBack } from './check/page-back.ts'
+export { measurePropagation, type PlannedPost } from './check/propagation.ts'
+export { type Session, stackClient } from './client/stack-client.ts'
+export { positiveNumber } from './command-args.ts'
+export { defaultDataDir, densestSubgraph, loadDataset } from './replay/dataset.ts'
+export { planPosts, seededRandom } from './replay/replay.ts'
+export { fmt, markdownTable, ratio, type Summary, summarize } from './report/stats.ts'
