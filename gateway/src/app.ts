@@ -9,6 +9,7 @@ import {
   AppError,
   baseApp,
   bearerToken,
+  createMetrics,
   currentClientAddress,
   ForbiddenError,
   type JwtVerifier,
@@ -17,6 +18,7 @@ import {
   UnauthorizedError,
 } from '@civildiy/kit'
 import type { InstanceDirectory } from './discovery/instance-directory.ts'
+import { gatewayMetrics } from './gateway-metrics.ts'
 import { forward } from './proxy/forward.ts'
 import { parseRequestTarget, type RequestTarget } from './proxy/request-target.ts'
 import type { RetryBudget } from './proxy/retry-budget.ts'
@@ -48,7 +50,10 @@ const CORS_EXPOSED =
  */
 export function createGateway(d: GatewayDeps) {
   const clock = d.clock ?? Date.now
-  const logRequests = d.logger.isLevelEnabled('info')
+  const logRequests = d.logger.isLevelEnabled('debug')
+  const metrics = d.metrics ?? createMetrics('gateway')
+  const measure = gatewayMetrics(metrics, d.directory, d.balancer)
+  const forwardDeps = { ...d, budget: measure.budget(d.budget) }
   const cors = new Set(d.table.corsOrigins)
   const allowOrigin = (origin: string | null) =>
     origin && (cors.has('*') || cors.has(origin)) ? origin : null
@@ -59,7 +64,7 @@ export function createGateway(d: GatewayDeps) {
     return d.adminToken !== undefined && bearerToken(request) === d.adminToken
   }
 
-  const app = baseApp({ ...d, name: 'gateway' })
+  const app = baseApp({ ...d, metrics, name: 'gateway' })
     .get(
       '/gateway/health',
       ({ set }) => {
@@ -142,6 +147,7 @@ export function createGateway(d: GatewayDeps) {
         },
       })
     }
+    const t0 = performance.now()
     let userId: string | undefined
     let limitHeaders: Record<string, string> | undefined
     let response: Response
@@ -160,6 +166,7 @@ export function createGateway(d: GatewayDeps) {
         const decision = await d.limiter.limit(key, policy)
         limitHeaders = rateLimitHeaders(decision, clock())
         if (!decision.success) {
+          measure.rateLimited(route)
           throw new AppError(
             429,
             'rate_limited',
@@ -178,11 +185,31 @@ export function createGateway(d: GatewayDeps) {
           requestId,
           userId,
         },
-        d,
+        forwardDeps,
       )
       response = result.response
-      if (logRequests) {
-        d.logger.info(
+      measure.proxied(
+        request.method,
+        route,
+        response.status,
+        (performance.now() - t0) / 1000,
+        result,
+      )
+      // Gateway-made 5xx at warn; the rest at debug (one line per request at info was noise).
+      if (result.failure && response.status >= 500) {
+        d.logger.warn(
+          {
+            method: request.method,
+            route: route.prefix,
+            status: response.status,
+            failure: result.failure,
+            instances: result.tried,
+            requestId,
+          },
+          'gateway answered itself',
+        )
+      } else if (logRequests) {
+        d.logger.debug(
           {
             method: request.method,
             route: route.prefix,
@@ -196,6 +223,7 @@ export function createGateway(d: GatewayDeps) {
       }
     } catch (err) {
       if (!(err instanceof AppError)) throw err
+      measure.proxied(request.method, route, err.status, (performance.now() - t0) / 1000)
       response = problemResponse({
         status: err.status,
         code: err.code,

@@ -7,6 +7,7 @@ import { defineService } from '@civildiy/kit'
 import { createGateway } from './app.ts'
 import { GatewayConfig, GatewayProductionNeeds } from './config.ts'
 import { jwksFromDirectory, openDirectory } from './discovery/open-directory.ts'
+import { countHealthEvents } from './gateway-metrics.ts'
 import { createRetryBudget } from './proxy/retry-budget.ts'
 import { openRateLimiter } from './rate-limit/open-limiter.ts'
 import { routesFromConfig } from './routes/route-table.ts'
@@ -28,8 +29,9 @@ await defineService({
     )
     if (!(await directory.ready(5_000)))
       ctx.logger.warn('some services had no answer from Consul yet')
-    const onEvent = (e: { event: string }) =>
-      ctx.logger.warn(e, `upstream ${e.event.replaceAll('_', ' ')}`)
+    const onEvent = countHealthEvents(ctx.metrics, (e) =>
+      ctx.logger.warn(e, `upstream ${e.event.replaceAll('_', ' ')}`),
+    )
     return createGateway({
       ...ctx.app,
       table,

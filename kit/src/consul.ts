@@ -82,7 +82,8 @@ export async function registerWithConsul(
     address: r.address,
     port: r.port,
     tags: r.tags ?? [],
-    meta: r.meta ?? {},
+    // Prometheus's consul_sd_configs reads this (`__meta_consul_service_metadata_metrics_path`).
+    meta: { metrics_path: '/metrics', ...r.meta },
     check: {
       name: `${r.name} readiness`,
       http: `http://${host}:${r.port}${r.checkPath ?? '/health/ready'}`,

@@ -27,6 +27,7 @@ import {
   type Resource,
   type RunningService,
 } from './service.ts'
+import { createMetrics, type Metrics } from './telemetry/metrics.ts'
 
 /** What a service's `build` gets: its config, logger, and ways to declare what it uses. */
 export interface ServiceContext<C> {
@@ -37,8 +38,10 @@ export interface ServiceContext<C> {
   lifecycle: Lifecycle
   /** KAFKA_BROKERS as host:port entries; undefined without Kafka. */
   brokers: string[] | undefined
-  /** What `baseApp` needs (logger, production, lifecycle, every declared readiness check). */
+  /** What `baseApp` needs (logger, production, lifecycle, metrics, every declared readiness check). */
   app: AppEnvironment
+  /** The service's metrics registry (served on /metrics). */
+  metrics: Metrics
   /** Connects DATABASE_URL, applies `migrations`, and adds its check and close. */
   postgres(migrations: Migration[]): Promise<Sql>
   /**
@@ -103,6 +106,7 @@ async function run<S extends TObject>(
   const resources: Resource[] = []
   const checks: (() => HealthCheck[])[] = []
   const production = config.NODE_ENV === 'production'
+  const metrics = createMetrics(def.name)
   const settings = config as unknown as Record<string, string | undefined>
   const ctx: ServiceContext<Static<S>> = {
     name: def.name,
@@ -111,7 +115,8 @@ async function run<S extends TObject>(
     production,
     lifecycle,
     brokers: config.KAFKA_BROKERS?.split(','),
-    app: { logger, production, lifecycle, checks: () => checks.flatMap((c) => c()) },
+    app: { logger, production, lifecycle, metrics, checks: () => checks.flatMap((c) => c()) },
+    metrics,
     async postgres(migrations) {
       const url = settings.DATABASE_URL
       if (!url)
@@ -132,6 +137,7 @@ async function run<S extends TObject>(
         service: def.name,
         brokers: ctx.brokers,
         logger,
+        metrics,
       })
       resources.push(...events.resources)
       checks.push(() => [events.check])

@@ -13,7 +13,7 @@ function capture() {
       done()
     },
   })
-  return { lines, logger: createLogger({ service: 'test', destination }) }
+  return { lines, logger: createLogger({ service: 'test', destination, level: 'debug' }) }
 }
 
 test('one access-log line per request, with method, route, status, duration and request id', async () => {
@@ -35,6 +35,14 @@ test('one access-log line per request, with method, route, status, duration and 
     service: 'test',
   })
   expect(typeof access[0]!.durationMs).toBe('number')
+  // Successful requests (and probes) at debug, client errors at info.
+  expect(access[0]!.level).toBe('debug')
+  await app.handle(new Request('http://localhost/nothing-here'))
+  await Bun.sleep(20)
+  expect(lines.filter((l) => l.msg === 'request').at(-1)).toMatchObject({
+    status: 404,
+    level: 'info',
+  })
 })
 
 test('domain errors and validation failures become problem+json; a bad request id is replaced', async () => {

@@ -14,6 +14,7 @@ import { AppError, type FieldError, problemResponse } from './errors.ts'
 import { defaultJsonBodyLimits, type JsonBodyLimits, parseJsonBody } from './json-body.ts'
 import type { Logger } from './logger.ts'
 import { storeInputError } from './store-errors.ts'
+import { type Metrics, methodLabel } from './telemetry/metrics.ts'
 
 export interface HttpDefaultsOptions {
   logger: Logger
@@ -21,6 +22,30 @@ export interface HttpDefaultsOptions {
   production: boolean
   /** Size and nesting limits for JSON bodies (defaults: 256 KiB, depth 32). */
   json?: Partial<JsonBodyLimits>
+  /** Where request durations are recorded. */
+  metrics?: Metrics
+}
+
+/**
+ * The access log's level for a request: successful ones, and probes, at debug
+ * (at info 89% of lines used to be health checks); client errors at info; server
+ * errors at warn.
+ */
+/** Methods kept as label values; any other is `_OTHER` (OTel HTTP semantic conventions). */
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'CONNECT',
+  'TRACE',
+])
+
+function accessLevel(status: number): 'debug' | 'info' | 'warn' {
+  return status >= 500 ? 'warn' : status >= 400 ? 'info' : 'debug'
 }
 
 const started = new WeakMap<Request, number>()
@@ -66,13 +91,25 @@ export function httpDefaults(options: HttpDefaultsOptions) {
       if (logged.has(request)) return
       logged.add(request)
       const t0 = started.get(request)
-      logger.info(
+      const status = typeof set.status === 'number' ? set.status : 200
+      const durationMs = t0 === undefined ? undefined : performance.now() - t0
+      // Unmatched paths share one label: a client must not mint a series per URL.
+      const label = route || 'unmatched'
+      if (durationMs !== undefined)
+        options.metrics?.httpDuration.observe(
+          {
+            http_request_method: methodLabel(request.method),
+            http_route: label,
+            http_response_status_code: String(status),
+          },
+          durationMs / 1000,
+        )
+      logger[accessLevel(status)](
         {
           method: request.method,
           route: route || pathOfUrl(request.url),
-          status: typeof set.status === 'number' ? set.status : 200,
-          durationMs:
-            t0 === undefined ? undefined : Math.round((performance.now() - t0) * 100) / 100,
+          status,
+          durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 100) / 100,
           requestId: requestIdOf(request),
         },
         'request',

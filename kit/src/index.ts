@@ -104,3 +104,9 @@ export {
   type RunningService,
   type ServiceOptions,
 } from './service.ts'
+export {
+  createMetrics,
+  LATENCY_BUCKETS,
+  type Metrics,
+  methodLabel,
+} from './telemetry/metrics.ts'

@@ -25,6 +25,7 @@ import { problemResponse } from './errors.ts'
 import { type HealthCheck, healthRoutes } from './health.ts'
 import { httpDefaults, requestIdOf } from './http.ts'
 import type { Logger } from './logger.ts'
+import { createMetrics, type Metrics } from './telemetry/metrics.ts'
 
 /** Shared between the app (readiness) and the runner (shutdown, registration). */
 export interface Lifecycle {
@@ -45,6 +46,8 @@ export interface BaseAppOptions {
   /** Readiness checks (database ping, broker connected, ...). */
   checks?: () => HealthCheck[]
   lifecycle?: Lifecycle
+  /** The service's metrics, served on `/metrics` (default: a registry of the app's own). */
+  metrics?: Metrics
 }
 
 /** What a service's `createApp` needs besides its own dependencies; pass it on to `baseApp`. */
@@ -56,15 +59,24 @@ export type AppEnvironment = Omit<BaseAppOptions, 'name' | 'version'>
  */
 export function baseApp(o: BaseAppOptions) {
   const lifecycle = o.lifecycle ?? { shuttingDown: false }
+  const metrics = o.metrics ?? createMetrics(o.name)
   return new Elysia({ name: `${o.name}-app` })
-    .use(httpDefaults({ logger: o.logger, production: o.production }))
+    .use(httpDefaults({ logger: o.logger, production: o.production, metrics }))
+    .get(
+      '/metrics',
+      async ({ set }) => {
+        set.headers['content-type'] = metrics.registry.contentType
+        return metrics.registry.metrics()
+      },
+      { detail: { hide: true } },
+    )
     .use(
       openapi({
         path: '/openapi',
         documentation: {
           info: { title: `CivilDIY ${o.name} service`, version: o.version ?? '0.1.0' },
         },
-        exclude: { paths: ['/health/live', '/health/ready'] },
+        exclude: { paths: ['/health/live', '/health/ready', '/metrics'] },
       }),
     )
     .use(

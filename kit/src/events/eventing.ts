@@ -13,6 +13,7 @@ import type { Sql } from 'postgres'
 import type { HealthCheck } from '../health.ts'
 import type { Logger } from '../logger.ts'
 import type { Resource } from '../service.ts'
+import type { Metrics } from '../telemetry/metrics.ts'
 import { createBrokerLog } from './broker-log.ts'
 import {
   createEventPublisher,
@@ -40,6 +41,8 @@ export interface EventingOptions {
   retryMs?: number
   /** How long readiness waits for the consumer's lag from the broker, ms. Default 250. */
   statusTimeoutMs?: number
+  /** Where outbox backlog, consumer lag and handled events are counted. */
+  metrics?: Metrics
 }
 
 export interface Eventing {
@@ -85,6 +88,7 @@ export function startEventing(o: EventingOptions): Eventing {
         if (o.consumer && !consumer) {
           // Its own client: see kafkaClient's note on consumers after broker restarts.
           consumer = await startEventConsumer({
+            observe: o.metrics ? observeHandled(o.metrics) : undefined,
             ...o.consumer,
             brokers: o.brokers,
             clientId: `${o.service}-consumer`,
@@ -103,6 +107,17 @@ export function startEventing(o: EventingOptions): Eventing {
     }
   }
   void connect()
+  if (o.metrics) {
+    o.metrics.gauge(
+      'outbox_pending_events',
+      'Events written to the outbox and not yet published',
+      [],
+      async (g) => {
+        g.set(await relay.pending().catch(() => Number.NaN))
+      },
+    )
+    if (o.consumer) watchLag(o.metrics, o.consumer.groupId, () => consumer)
+  }
   return {
     relay,
     check: {
@@ -162,4 +177,66 @@ async function consumerStatus(
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** Counts each consumed event by topic, type and outcome, with how long it took. */
+function observeHandled(metrics: Metrics): EventConsumerOptions['observe'] {
+  const h = metrics.histogram(
+    'messaging_process_duration_seconds',
+    'Time to handle one consumed event, by topic, CloudEvents type and outcome',
+    ['messaging_destination_name', 'cloudevents_event_type', 'outcome'] as const,
+  )
+  return (e) =>
+    h.observe(
+      { messaging_destination_name: e.topic, cloudevents_event_type: e.type, outcome: e.outcome },
+      e.seconds,
+    )
+}
+
+/** The consumer whose lag a registry reports: the latest one (the feed starts a new one on a rebuild). */
+const lagSources = new WeakMap<
+  Metrics,
+  {
+    group: string
+    consumer: () => EventConsumer | null
+    last: { topic: string; partition: number; lag: number }[]
+  }
+>()
+
+/**
+ * Consumer lag per partition, read from the broker every 5 s in the background
+ * (a scrape never waits on Kafka) and served from the last reading.
+ */
+function watchLag(metrics: Metrics, group: string, consumer: () => EventConsumer | null) {
+  const first = !lagSources.has(metrics)
+  lagSources.set(metrics, { group, consumer, last: [] })
+  if (!first) return
+  const timer = setInterval(async () => {
+    const source = lagSources.get(metrics)!
+    const c = source.consumer()
+    if (c) source.last = (await c.status().catch(() => null))?.lag ?? source.last
+  }, 5_000)
+  timer.unref()
+  metrics.gauge(
+    'messaging_kafka_consumer_lag',
+    'Messages behind the high watermark, per consumer group, topic and partition',
+    [
+      'messaging_consumer_group_name',
+      'messaging_destination_name',
+      'messaging_destination_partition_id',
+    ] as const,
+    (g) => {
+      const source = lagSources.get(metrics)!
+      g.reset()
+      for (const p of source.last)
+        g.set(
+          {
+            messaging_consumer_group_name: source.group,
+            messaging_destination_name: p.topic,
+            messaging_destination_partition_id: String(p.partition),
+          },
+          p.lag,
+        )
+    },
+  )
 }

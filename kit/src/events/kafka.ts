@@ -172,6 +172,13 @@ export interface EventConsumerOptions extends KafkaConnection {
   orderingKey?: (event: CloudEvent) => string
   /** Called each time the member joins its group (the broker is reachable). */
   onJoined?: () => void
+  /** Called once per message with how its handling ended, for metrics. */
+  observe?: (o: {
+    topic: string
+    type: string
+    outcome: 'handled' | 'skipped' | 'dead_lettered'
+    seconds: number
+  }) => void
 }
 
 /** Where a consumer stands: per-partition lag (high watermark minus committed offset) and its last event. */
@@ -265,20 +272,26 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
           `event-${topic}-${partition}-${message.offset}`,
       },
       async () => {
+        const t0 = performance.now()
+        const seen = (type: string, outcome: 'handled' | 'skipped' | 'dead_lettered') =>
+          o.observe?.({ topic, type, outcome, seconds: (performance.now() - t0) / 1000 })
         if (event instanceof Error) {
           await deadLetter(topic, message, event.message)
+          seen('unreadable', 'dead_lettered')
           return
         }
         lastEventAt = new Date().toISOString()
         const handler = o.handlers[event.type]
-        if (!handler) return
+        if (!handler) return seen(event.type, 'skipped')
         for (let attempt = 1; ; attempt++) {
           try {
             await handler(event, { topic, partition, offset: message.offset })
+            seen(event.type, 'handled')
             return
           } catch (err) {
             if (err instanceof InvalidEventError || attempt >= maxAttempts || closing) {
               await deadLetter(topic, message, (err as Error).message)
+              seen(event.type, 'dead_lettered')
               return
             }
             o.logger.warn(

@@ -14,7 +14,7 @@
  *   author's whole timeline in, so a home feed is the union of the followed
  *   timelines whatever order the post and follow topics are consumed in.
  */
-import { type CloudEvent, eventData, type Logger } from '@civildiy/kit'
+import { type CloudEvent, eventData, type Logger, type Metrics } from '@civildiy/kit'
 import {
   PostCreated,
   PostDeleted,
@@ -72,7 +72,15 @@ export function createProjector(
   k: FeedKeys,
   s: FeedSettings,
   logger?: Logger,
+  metrics?: Metrics,
 ): Projector {
+  // Event time (the write the user made) to applied in the read model: what a reader waits.
+  const propagation = metrics?.histogram(
+    'feed_propagation_delay_seconds',
+    'From an event’s time to its projection into the read model, by event type',
+    ['cloudevents_event_type'] as const,
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  )
   /** The live post, or its tombstone, or null. */
   const stateOf = async (postId: string) => {
     const [live, gone] = await Promise.all([
@@ -225,6 +233,12 @@ export function createProjector(
       // recording first would lose it.
       const outcome = await handler(event)
       await store.markProcessed(k.event(event.id), s.dedupWindowMs)
+      const written = Date.parse(event.time)
+      if (outcome === 'applied' && propagation && Number.isFinite(written))
+        propagation.observe(
+          { cloudevents_event_type: event.type },
+          Math.max(0, Date.now() - written) / 1000,
+        )
       if (outcome !== 'applied')
         logger?.debug({ eventId: event.id, type: event.type, outcome }, 'event not applied')
       return outcome

@@ -16,6 +16,7 @@ import {
   type Eventing,
   type HealthCheck,
   type Logger,
+  type Metrics,
   type Resource,
   startEventing,
 } from '@civildiy/kit'
@@ -40,6 +41,7 @@ export interface ReadModelOptions {
   rebuild?: boolean
   /** Ms between checks that the model is still there. Default 2000. */
   checkEveryMs?: number
+  metrics?: Metrics
 }
 
 export interface ReadModel {
@@ -163,6 +165,7 @@ function consume(o: ReadModelOptions, groupId: string): Eventing {
     service: 'feed',
     brokers: o.brokers,
     logger: o.logger,
+    metrics: o.metrics,
     consumer: {
       groupId,
       topics: [PostsTopic, FollowsTopic],
