@@ -341,7 +341,9 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
       adminConnected ??= admin.connect()
       await adminConnected
       const lag: ConsumerStatus['lag'] = []
-      for (const topic of o.topics) {
+      const existing = new Set(await admin.listTopics())
+      // A topic nobody has published to yet has no partitions and no lag.
+      for (const topic of o.topics.filter((t) => existing.has(t))) {
         const [high, committed] = await Promise.all([
           admin.fetchTopicOffsets(topic),
           admin.fetchOffsets({ groupId: o.groupId, topics: [topic] }),

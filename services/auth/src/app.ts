@@ -48,5 +48,6 @@ export function createApp(d: AuthDeps) {
     production: d.production,
     checks: d.checks,
     lifecycle: d.lifecycle,
+    metrics: d.metrics,
   }).use(authRoutes({ users, tokens, verify, jwks: d.key.jwks }))
 }

@@ -20,6 +20,7 @@ export function createApp(d: FeedDeps) {
     production: d.production,
     checks: d.checks,
     lifecycle: d.lifecycle,
+    metrics: d.metrics,
   }).use(
     feedRoutes({
       reader: createFeedReader(d.store, d.keys),

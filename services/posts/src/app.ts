@@ -25,5 +25,6 @@ export function createApp(d: PostsDeps) {
     production: d.production,
     checks: d.checks,
     lifecycle: d.lifecycle,
+    metrics: d.metrics,
   }).use(postRoutes({ posts, verify: d.verify }))
 }

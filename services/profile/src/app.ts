@@ -30,5 +30,6 @@ export function createApp(d: ProfileDeps) {
     production: d.production,
     checks: d.checks,
     lifecycle: d.lifecycle,
+    metrics: d.metrics,
   }).use(profileRoutes({ profiles: d.profiles, follows, verify: d.verify }))
 }
