@@ -167,6 +167,14 @@ test.skipIf(!binary)(
       'consumer lag of profile and feed',
     )
     expect(lag.every((r) => Number(r.value[1]) >= 0)).toBe(true)
+    // The post above reached the read model: its propagation delay was observed.
+    const propagated = await until(
+      () => query('feed_propagation_delay_seconds_count{cloudevents_event_type="post.created"}'),
+      (r) => r.some((x) => Number(x.value[1]) >= 1),
+      30_000,
+      'a post.created propagation delay',
+    )
+    expect(propagated.length).toBeGreaterThan(0)
   },
   180_000,
 )
