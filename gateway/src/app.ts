@@ -13,6 +13,7 @@ import {
   currentClientAddress,
   ForbiddenError,
   type JwtVerifier,
+  nameServerSpan,
   problemResponse,
   requestIdOf,
   UnauthorizedError,
@@ -128,6 +129,7 @@ export function createGateway(d: GatewayDeps) {
   )
 
   async function proxy(request: Request, route: Route, target: RequestTarget): Promise<Response> {
+    nameServerSpan(request.method, route.prefix)
     const requestId = requestIdOf(request)
     const origin = allowOrigin(request.headers.get('origin'))
     if (

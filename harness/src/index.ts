@@ -10,3 +10,9 @@ export { positiveNumber } from './command-args.ts'
 export { defaultDataDir, densestSubgraph, loadDataset } from './replay/dataset.ts'
 export { planPosts, seededRandom } from './replay/replay.ts'
 export { fmt, markdownTable, ratio, type Summary, summarize } from './report/stats.ts'
+export {
+  type OtlpReceiver,
+  type StoredSpan,
+  startOtlpReceiver,
+  type TraceSummary,
+} from './traces/otlp-receiver.ts'

@@ -141,6 +141,38 @@ export const BaseConfig = t.Object({
       description: 'one of trace, debug, info, warn, error, fatal, silent',
     },
   ),
+  OTEL_SDK_DISABLED: t.Boolean({ default: false, description: 'true turns tracing off' }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: t.Optional(
+    t.String({
+      pattern: '^https?://',
+      description:
+        'the OTLP/HTTP endpoint traces go to, e.g. http://collector:4318 (unset: tracing off)',
+    }),
+  ),
+  OTEL_EXPORTER_OTLP_PROTOCOL: t.Union([t.Literal('http/protobuf'), t.Literal('http/json')], {
+    default: 'http/protobuf',
+    description: 'http/protobuf or http/json',
+  }),
+  OTEL_SERVICE_NAME: t.Optional(
+    t.String({ minLength: 1, description: 'service.name of the spans (default: the service)' }),
+  ),
+  OTEL_TRACES_SAMPLER: t.Union(
+    [
+      t.Literal('always_on'),
+      t.Literal('always_off'),
+      t.Literal('traceidratio'),
+      t.Literal('parentbased_always_on'),
+      t.Literal('parentbased_always_off'),
+      t.Literal('parentbased_traceidratio'),
+    ],
+    { default: 'parentbased_always_on', description: 'an OpenTelemetry sampler name' },
+  ),
+  OTEL_TRACES_SAMPLER_ARG: t.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 1,
+    description: 'the sampling ratio, 0..1',
+  }),
   SHUTDOWN_TIMEOUT_MS: t.Integer({
     minimum: 0,
     default: 10_000,
@@ -162,7 +194,8 @@ export const Port = (defaultPort: number) =>
   })
 
 /** What the service runner needs: the base settings plus the service's PORT. */
-export type ServiceConfig = BaseConfig & { PORT: number }
+export type ServiceConfig = Pick<BaseConfig, 'HOST' | 'SHUTDOWN_TIMEOUT_MS'> &
+  Partial<BaseConfig> & { PORT: number }
 
 /**
  * Settings of a service that accepts access tokens: where auth's JWKS is (a URL,

@@ -28,6 +28,7 @@ import {
   type RunningService,
 } from './service.ts'
 import { createMetrics, type Metrics } from './telemetry/metrics.ts'
+import { startTracing } from './telemetry/tracing.ts'
 
 /** What a service's `build` gets: its config, logger, and ways to declare what it uses. */
 export interface ServiceContext<C> {
@@ -103,10 +104,12 @@ async function run<S extends TObject>(
   >
   const logger = createLogger({ service: def.name, level: config.LOG_LEVEL })
   const lifecycle: Lifecycle = { shuttingDown: false }
-  const resources: Resource[] = []
+  // First in, so closed last: spans of the shutdown itself are exported.
+  const resources: Resource[] = [{ name: 'tracing', close: async () => tracing?.shutdown() }]
   const checks: (() => HealthCheck[])[] = []
   const production = config.NODE_ENV === 'production'
   const metrics = createMetrics(def.name)
+  const tracing = startTracing(def.name, config)
   const settings = config as unknown as Record<string, string | undefined>
   const ctx: ServiceContext<Static<S>> = {
     name: def.name,

@@ -15,6 +15,7 @@ import { defaultJsonBodyLimits, type JsonBodyLimits, parseJsonBody } from './jso
 import type { Logger } from './logger.ts'
 import { storeInputError } from './store-errors.ts'
 import { type Metrics, methodLabel } from './telemetry/metrics.ts'
+import { nameServerSpan } from './telemetry/tracing.ts'
 
 export interface HttpDefaultsOptions {
   logger: Logger
@@ -87,6 +88,7 @@ export function httpDefaults(options: HttpDefaultsOptions) {
       set.headers['x-request-id'] = requestIdOf(request)
     })
     .derive({ as: 'global' }, ({ request }) => ({ requestId: requestIdOf(request) }))
+    .onBeforeHandle({ as: 'global' }, ({ request, route }) => nameServerSpan(request.method, route))
     .onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
       if (logged.has(request)) return
       logged.add(request)

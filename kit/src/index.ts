@@ -68,7 +68,7 @@ export {
 } from './events/kafka.ts'
 export {
   enqueueEvents,
-  OUTBOX_MIGRATION,
+  OUTBOX_MIGRATIONS,
   type OutboxRelay,
   type OutboxRelayOptions,
 } from './events/outbox.ts'
@@ -110,3 +110,13 @@ export {
   type Metrics,
   methodLabel,
 } from './telemetry/metrics.ts'
+export {
+  clientSpan,
+  contextFrom,
+  inSpan,
+  nameServerSpan,
+  SpanKind,
+  type Tracing,
+  traceHeaders,
+  tracingEnabled,
+} from './telemetry/tracing.ts'

@@ -70,7 +70,7 @@ const MIGRATIONS_LOCK = 'civildiy:schema_migrations'
  *
  * @param service who is migrating, for the log lines.
  * @throws when a migration fails (it is rolled back; later ones are not applied).
- * @example await migrate(db.sql, 'auth', [OUTBOX_MIGRATION, { id: '0001-users', sql: 'create table users (...)' }])
+ * @example await migrate(db.sql, 'auth', [...OUTBOX_MIGRATIONS, { id: '0001-users', sql: 'create table users (...)' }])
  */
 export async function migrate(
   sql: Sql,

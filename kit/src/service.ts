@@ -26,6 +26,7 @@ import { type HealthCheck, healthRoutes } from './health.ts'
 import { httpDefaults, requestIdOf } from './http.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, type Metrics } from './telemetry/metrics.ts'
+import { serverSpan } from './telemetry/tracing.ts'
 
 /** Shared between the app (readiness) and the runner (shutdown, registration). */
 export interface Lifecycle {
@@ -86,6 +87,13 @@ export function baseApp(o: BaseAppOptions) {
         () => lifecycle.instanceId,
       ),
     )
+}
+
+/** The path of an absolute request URL, without parsing all of it. */
+function pathOfRequest(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  const end = url.indexOf('?', start)
+  return start === -1 ? '/' : end === -1 ? url.slice(start) : url.slice(start, end)
 }
 
 /** RFC 9112 §3.2: a request without a Host is answered 400. */
@@ -152,7 +160,7 @@ export async function createService(o: ServiceOptions): Promise<RunningService> 
       if (!request.url.startsWith('http')) return missingHost(request)
       return requestContext.run(
         { requestId: requestIdOf(request), clientAddress: server.requestIP(request)?.address },
-        () => o.app.handle(request),
+        () => serverSpan(request, pathOfRequest(request.url), () => o.app.handle(request)),
       )
     },
     error: (err) => {

@@ -16,7 +16,7 @@
  * ejection (see `upstream/instance-health.ts`).
  * Gateway-made errors are problem+json naming the route, never an internal address.
  */
-import { problemResponse } from '@civildiy/kit'
+import { clientSpan, problemResponse, tracingEnabled } from '@civildiy/kit'
 import type { InstanceDirectory } from '../discovery/instance-directory.ts'
 import type { Route } from '../routes/route-table.ts'
 import type { Balancer } from '../upstream/balancer.ts'
@@ -193,16 +193,34 @@ export async function forward(
         }, route.timeoutMs)
       : undefined
     try {
-      const upstream = await fetch(instance.url + pathAndQuery, {
-        method: request.method,
-        headers,
-        body,
-        redirect: 'manual',
-        signal: timeout?.signal,
-        decompress: false,
-        // Fetch streams a ReadableStream body only in half-duplex mode (Fetch spec).
-        duplex: 'half',
-      })
+      const send = () =>
+        fetch(instance.url + pathAndQuery, {
+          method: request.method,
+          headers,
+          body,
+          redirect: 'manual',
+          signal: timeout?.signal,
+          decompress: false,
+          // Fetch streams a ReadableStream body only in half-duplex mode (Fetch spec).
+          duplex: 'half',
+        })
+      // With tracing off this is the bare fetch: the hot path pays nothing for it.
+      const upstream = tracingEnabled()
+        ? await clientSpan(
+            request.method,
+            {
+              'server.address': instance.address,
+              'server.port': instance.port,
+              'peer.service': route.service,
+            },
+            headers,
+            async (span) => {
+              const res = await send()
+              span.setAttribute('http.response.status_code', res.status)
+              return res
+            },
+          )
+        : await send()
       clearTimeout(timer)
       d.balancer.settle(instance, outcomeOf(upstream), route.prefix)
       if (!RETRYABLE_STATUS.has(upstream.status) || !mayRetry(canRetry, attempt, route, d)) {

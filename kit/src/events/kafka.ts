@@ -5,6 +5,8 @@
  * `x-request-id` header and is restored around each handler.
  * Source: https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/kafka-protocol-binding.md
  */
+
+import { context, type Span, SpanStatusCode, trace } from '@opentelemetry/api'
 import {
   type Consumer,
   Kafka,
@@ -15,6 +17,14 @@ import {
 } from 'kafkajs'
 import { currentRequestId, requestContext } from '../context.ts'
 import type { Logger } from '../logger.ts'
+import {
+  contextFrom,
+  inSpan,
+  SpanKind,
+  traceHeaders,
+  tracer,
+  tracingEnabled,
+} from '../telemetry/tracing.ts'
 import type { BrokerLog } from './broker-log.ts'
 import { type CloudEvent, InvalidEventError, parseEvent } from './envelope.ts'
 import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix.ts'
@@ -66,6 +76,8 @@ export interface OutgoingEvent {
   event: CloudEvent
   /** Request id to carry; default: the current one. */
   requestId?: string
+  /** The W3C traceparent of the request that wrote it (from the outbox); default: the active context. */
+  traceparent?: string
 }
 
 export interface EventPublisher {
@@ -120,26 +132,72 @@ export async function createEventPublisher(
     async publish(events) {
       const byTopic = new Map<string, OutgoingEvent[]>()
       for (const e of events) byTopic.set(e.topic, [...(byTopic.get(e.topic) ?? []), e])
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map((e) => {
-            const requestId = e.requestId ?? currentRequestId()
-            return {
-              key: e.key,
-              value: JSON.stringify(e.event),
-              headers: {
-                'content-type': 'application/cloudevents+json',
-                ...(requestId ? { 'x-request-id': requestId } : {}),
-              },
-            }
-          }),
-        })),
-      })
+      const spans = producerSpans(events)
+      try {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map((e) => {
+              const requestId = e.requestId ?? currentRequestId()
+              return {
+                key: e.key,
+                value: JSON.stringify(e.event),
+                headers: {
+                  'content-type': 'application/cloudevents+json',
+                  ...(requestId ? { 'x-request-id': requestId } : {}),
+                  ...spans.headers(e),
+                },
+              }
+            }),
+          })),
+        })
+        spans.end()
+      } catch (err) {
+        spans.end(err as Error)
+        throw err
+      }
     },
     connected: () => isConnected,
     close: () => producer.disconnect(),
+  }
+}
+
+/**
+ * One PRODUCER span per event, each a child of the trace its event was written
+ * in (the traceparent the outbox kept), whose context the message carries in its
+ * `traceparent` header (W3C Trace Context; the CloudEvents distributed tracing
+ * extension's attribute, carried as a Kafka header). Nothing when tracing is off.
+ */
+function producerSpans(events: readonly OutgoingEvent[]) {
+  if (!tracingEnabled()) return { headers: () => ({}), end: () => {} }
+  const spans = new Map<OutgoingEvent, Span>()
+  for (const e of events) {
+    const parent = e.traceparent ? contextFrom({ traceparent: e.traceparent }) : context.active()
+    const span = tracer().startSpan(
+      `publish ${e.topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': e.topic,
+          'messaging.operation.type': 'send',
+          'cloudevents.event_id': e.event.id,
+          'cloudevents.event_type': e.event.type,
+        },
+      },
+      parent,
+    )
+    spans.set(e, span)
+  }
+  return {
+    headers: (e: OutgoingEvent) => traceHeaders(trace.setSpan(context.active(), spans.get(e)!)),
+    end(err?: Error) {
+      for (const span of spans.values()) {
+        if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: err.message })
+        span.end()
+      }
+    },
   }
 }
 
@@ -283,26 +341,50 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
         lastEventAt = new Date().toISOString()
         const handler = o.handlers[event.type]
         if (!handler) return seen(event.type, 'skipped')
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await handler(event, { topic, partition, offset: message.offset })
-            seen(event.type, 'handled')
-            return
-          } catch (err) {
-            if (err instanceof InvalidEventError || attempt >= maxAttempts || closing) {
-              await deadLetter(topic, message, (err as Error).message)
-              seen(event.type, 'dead_lettered')
-              return
-            }
-            o.logger.warn(
-              { eventId: event.id, type: event.type, attempt, err: (err as Error).message },
-              'event handler failed; retrying',
-            )
-            await Bun.sleep(base * 2 ** (attempt - 1))
-          }
+        // The projection runs in the trace of the request that wrote the event.
+        const parent = contextFrom({ traceparent: message.headers?.traceparent?.toString() })
+        const attributes = {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.consumer.group.name': o.groupId,
+          'messaging.operation.type': 'process',
+          'cloudevents.event_id': event.id,
+          'cloudevents.event_type': event.type,
         }
+        const outcome = await inSpan(
+          `process ${topic}`,
+          SpanKind.CONSUMER,
+          attributes,
+          () => withRetries(handler, event, { topic, partition, message }),
+          parent,
+        )
+        seen(event.type, outcome)
       },
     )
+  /** Runs a handler with backoff between attempts; dead-letters after the last, or at once for an unreadable event. */
+  const withRetries = async (
+    handler: EventHandler,
+    event: CloudEvent,
+    m: { topic: string; partition: number; message: KafkaMessage },
+  ): Promise<'handled' | 'dead_lettered'> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handler(event, { topic: m.topic, partition: m.partition, offset: m.message.offset })
+        return 'handled'
+      } catch (err) {
+        if (err instanceof InvalidEventError || attempt >= maxAttempts || closing) {
+          await deadLetter(m.topic, m.message, (err as Error).message)
+          return 'dead_lettered'
+        }
+        o.logger.warn(
+          { eventId: event.id, type: event.type, attempt, err: (err as Error).message },
+          'event handler failed; retrying',
+        )
+        await Bun.sleep(base * 2 ** (attempt - 1))
+      }
+    }
+  }
   const parse = (message: KafkaMessage): CloudEvent | Error => {
     try {
       return parseEvent(message.value)

@@ -11,7 +11,7 @@ import { createTestDatabase, silentLogger } from '../testing/index.ts'
 import { rawKafka } from '../testing/raw-kafka.ts'
 import { createEvent, defineEvent, parseEvent } from './envelope.ts'
 import { createEventPublisher } from './kafka.ts'
-import { enqueueEvents, OUTBOX_MIGRATION, startOutboxRelay } from './outbox.ts'
+import { enqueueEvents, OUTBOX_MIGRATIONS, startOutboxRelay } from './outbox.ts'
 
 const Ping = defineEvent('test.ping', 1, t.Object({ n: t.Integer() }))
 const cleanup: (() => Promise<unknown>)[] = []
@@ -25,7 +25,7 @@ test('events enqueued while Kafka is down are published, in order, when it retur
   cleanup.push(() => tdb.drop())
   const db = await connectPostgres({ url: tdb.url, logger })
   cleanup.push(() => db.close())
-  await migrate(db.sql, 'outbox-test', [OUTBOX_MIGRATION])
+  await migrate(db.sql, 'outbox-test', OUTBOX_MIGRATIONS)
 
   let broker = await startKafkaBroker({ port: 0, log: () => {} })
   const port = broker.port

@@ -7,15 +7,17 @@
  * Pattern: https://microservices.io/patterns/data/transactional-outbox.html
  */
 import type { Sql, TransactionSql } from 'postgres'
+import { currentRequestId } from '../context.ts'
 import type { Logger } from '../logger.ts'
+import { traceHeaders } from '../telemetry/tracing.ts'
 import type { CloudEvent } from './envelope.ts'
 import type { EventPublisher } from './kafka.ts'
 import { type OutboxRelay, startRelayLoop } from './relay-loop.ts'
 
 export type { OutboxRelay } from './relay-loop.ts'
 
-/** The outbox table; include it in a service's migrations. */
-export const OUTBOX_MIGRATION = {
+/** The outbox table; include OUTBOX_MIGRATIONS in a service's migrations. */
+const OUTBOX_TABLE = {
   id: 'kit-0001-outbox',
   sql: `
     create table if not exists outbox_events (
@@ -32,6 +34,15 @@ export const OUTBOX_MIGRATION = {
   `,
 }
 
+/** The outbox's migrations, in order: the table, then each entry's trace context. */
+export const OUTBOX_MIGRATIONS = [
+  OUTBOX_TABLE,
+  {
+    id: 'kit-0002-outbox-traceparent',
+    sql: 'alter table outbox_events add column if not exists traceparent text',
+  },
+]
+
 /**
  * Writes events into the outbox inside the caller's transaction.
  * @example await sql.begin(async (tx) => { await tx`insert into users ...`; await enqueueEvents(tx, [{ topic: 'users', key: id, event }]) })
@@ -40,8 +51,11 @@ export async function enqueueEvents(
   tx: TransactionSql,
   events: { topic: string; key: string; event: CloudEvent; requestId?: string }[],
 ): Promise<void> {
+  // Stored with each entry: the relay publishes it in the trace of the request that wrote it.
+  const traceparent = traceHeaders().traceparent ?? null
   for (const e of events) {
-    await tx`insert into outbox_events (id, topic, key, envelope, request_id) values (${e.event.id}, ${e.topic}, ${e.key}, ${tx.json(e.event as never)}, ${e.requestId ?? null})`
+    const requestId = e.requestId ?? currentRequestId() ?? null
+    await tx`insert into outbox_events (id, topic, key, envelope, request_id, traceparent) values (${e.event.id}, ${e.topic}, ${e.key}, ${tx.json(e.event as never)}, ${requestId}, ${traceparent})`
   }
 }
 
@@ -75,6 +89,7 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
           key: string
           envelope: CloudEvent
           request_id: string | null
+          traceparent: string | null
         }[]
       >`
         update outbox_events set claimed_until = now() + interval '30 seconds'
@@ -82,7 +97,7 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
           select id from outbox_events
           where published_at is null and (claimed_until is null or claimed_until < now())
           order by id limit ${batchSize} for update skip locked)
-        returning id, topic, key, envelope, request_id`
+        returning id, topic, key, envelope, request_id, traceparent`
       if (rows.length === 0) return
       rows.sort((a, b) => (a.id < b.id ? -1 : 1))
       const ids = rows.map((r) => r.id)
@@ -92,7 +107,8 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
             topic: r.topic,
             key: r.key,
             event: r.envelope,
-            requestId: r.request_id ?? undefined,
+            requestId: r.request_id ?? '',
+            traceparent: r.traceparent ?? undefined,
           })),
         )
       } catch (err) {

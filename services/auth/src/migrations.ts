@@ -1,8 +1,8 @@
 /** The auth service's schema, applied at start under an advisory lock. */
-import { type Migration, OUTBOX_MIGRATION } from '@civildiy/kit'
+import { type Migration, OUTBOX_MIGRATIONS } from '@civildiy/kit'
 
 export const migrations: Migration[] = [
-  OUTBOX_MIGRATION,
+  ...OUTBOX_MIGRATIONS,
   {
     id: 'auth-0001-users',
     sql: `

@@ -3,13 +3,14 @@
  * replays the topics from the beginning under a new consumer group (see
  * read-model/read-model.ts, which also repairs a model lost while running).
  */
-import { defineService } from '@civildiy/kit'
+import { defineService, tracingEnabled } from '@civildiy/kit'
 import { createApp } from './app.ts'
 import { FeedConfig, FeedProductionNeeds } from './config.ts'
 import { feedKeys } from './feed/keys.ts'
 import { createProjector, defaultFeedSettings } from './feed/projector.ts'
 import { openReadModel } from './read-model/read-model.ts'
 import { openFeedStore } from './store/open-store.ts'
+import { tracedStore } from './store/traced-store.ts'
 
 await defineService({
   name: 'feed',
@@ -17,7 +18,9 @@ await defineService({
   configOptions: FeedProductionNeeds,
   async build(ctx) {
     const c = ctx.config
-    const { store, kind } = openFeedStore(c, ctx.logger)
+    const opened = openFeedStore(c, ctx.logger)
+    const kind = opened.kind
+    const store = tracingEnabled() ? tracedStore(opened.store, kind) : opened.store
     ctx.use({ name: 'feed store', close: () => store.close() })
     const keys = feedKeys(c.FEED_KEY_PREFIX)
     const settings = {

@@ -1,8 +1,8 @@
 /** The profile service's schema (its own database; it never reads auth's tables). */
-import { type Migration, OUTBOX_MIGRATION } from '@civildiy/kit'
+import { type Migration, OUTBOX_MIGRATIONS } from '@civildiy/kit'
 
 export const migrations: Migration[] = [
-  OUTBOX_MIGRATION,
+  ...OUTBOX_MIGRATIONS,
   {
     id: 'profile-0001-profiles-follows',
     sql: `

@@ -1,5 +1,5 @@
 /** Shapes of the post endpoints and the stored document. */
-import { type CloudEvent, currentRequestId, JsonInteger } from '@civildiy/kit'
+import { type CloudEvent, currentRequestId, JsonInteger, traceHeaders } from '@civildiy/kit'
 import { t } from 'elysia'
 
 /** Body limits, checked after trimming. */
@@ -65,6 +65,8 @@ export interface PostDoc {
 /** The context of the request that wrote an event, published with it (not part of the envelope). */
 export interface EventContext {
   requestId?: string
+  /** W3C traceparent of the request that wrote the event. */
+  traceparent?: string
 }
 
 /** An outbox entry: the event as it will be published, and its own request's context. */
@@ -76,5 +78,10 @@ export type OutboxEntry = CloudEvent & { context?: EventContext }
  */
 export function outboxEntry(event: CloudEvent): OutboxEntry {
   const requestId = currentRequestId()
-  return requestId ? { ...event, context: { requestId } } : event
+  const { traceparent } = traceHeaders()
+  if (!requestId && !traceparent) return event
+  return {
+    ...event,
+    context: { ...(requestId ? { requestId } : {}), ...(traceparent ? { traceparent } : {}) },
+  }
 }

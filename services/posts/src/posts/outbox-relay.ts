@@ -39,6 +39,7 @@ export function startPostOutboxRelay(o: {
             event,
             // Each event's own request, never the one that happened to wake the relay.
             requestId: context?.requestId ?? '',
+            traceparent: context?.traceparent,
           })),
         ),
       )

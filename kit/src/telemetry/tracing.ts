@@ -1,0 +1,191 @@
+/**
+ * Distributed tracing with the OpenTelemetry SDK: spans exported over OTLP/HTTP
+ * (`http/protobuf` or `http/json`), W3C Trace Context (`traceparent`,
+ * `tracestate`) across every hop, a parent-based ratio sampler. Configured with
+ * the standard variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL,
+ * OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG,
+ * OTEL_SDK_DISABLED); with no endpoint, tracing is off and costs nothing.
+ * Sources: opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables,
+ * w3.org/TR/trace-context.
+ */
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { OTLPTraceExporter as OtlpJson } from '@opentelemetry/exporter-trace-otlp-http'
+import { OTLPTraceExporter as OtlpProto } from '@opentelemetry/exporter-trace-otlp-proto'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base'
+
+export interface TracingSettings {
+  OTEL_SDK_DISABLED?: boolean
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string
+  OTEL_EXPORTER_OTLP_PROTOCOL?: 'http/protobuf' | 'http/json'
+  OTEL_SERVICE_NAME?: string
+  OTEL_TRACES_SAMPLER?: string
+  OTEL_TRACES_SAMPLER_ARG?: number
+}
+
+export interface Tracing {
+  /** Exports what is buffered and stops. */
+  shutdown(): Promise<void>
+}
+
+/** The tracer every CivilDIY span comes from (a no-op until tracing starts). */
+export const tracer = () => trace.getTracer('civildiy')
+
+/** Whether spans are being recorded and exported in this process. */
+let enabled = false
+export const tracingEnabled = () => enabled
+
+function sampler(s: TracingSettings): Sampler {
+  const ratio = s.OTEL_TRACES_SAMPLER_ARG ?? 1
+  switch (s.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on') {
+    case 'always_on':
+      return new AlwaysOnSampler()
+    case 'always_off':
+      return new AlwaysOffSampler()
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio)
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() })
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) })
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() })
+  }
+}
+
+/**
+ * Starts tracing for `service` when an OTLP endpoint is configured; else null.
+ * @example const tracing = startTracing('posts', config)
+ */
+export function startTracing(service: string, s: TracingSettings): Tracing | null {
+  if (s.OTEL_SDK_DISABLED || !s.OTEL_EXPORTER_OTLP_ENDPOINT) return null
+  const url = `${s.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
+  const exporter =
+    s.OTEL_EXPORTER_OTLP_PROTOCOL === 'http/json' ? new OtlpJson({ url }) : new OtlpProto({ url })
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': s.OTEL_SERVICE_NAME ?? service }),
+    sampler: sampler(s),
+    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500 })],
+  })
+  trace.setGlobalTracerProvider(provider)
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+  enabled = true
+  return { shutdown: () => provider.shutdown() }
+}
+
+/** The context a carrier (request headers, Kafka headers, a stored map) names, or the root. */
+export function contextFrom(carrier: Record<string, string | undefined> | Headers): Context {
+  if (!enabled) return ROOT_CONTEXT
+  const get = (k: string) => (carrier instanceof Headers ? carrier.get(k) : carrier[k]) ?? undefined
+  return propagation.extract(ROOT_CONTEXT, carrier, {
+    get: (_c, k) => get(k),
+    keys: () => ['traceparent', 'tracestate'],
+  })
+}
+
+/** `traceparent` (and `tracestate`) of `ctx`, default the active context; empty when off. */
+export function traceHeaders(ctx: Context = context.active()): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (enabled) propagation.inject(ctx, out)
+  return out
+}
+
+/**
+ * Runs `work` inside a new span (child of `parent`, default the active context),
+ * recording an exception and error status when it throws.
+ * @example await inSpan('publish civildiy.posts', SpanKind.PRODUCER, { 'messaging.system': 'kafka' }, () => send())
+ */
+export async function inSpan<T>(
+  name: string,
+  kind: SpanKind,
+  attributes: Record<string, string | number | boolean>,
+  work: (span: Span) => Promise<T>,
+  parent: Context = context.active(),
+): Promise<T> {
+  if (!enabled) return work(trace.wrapSpanContext({ traceId: '', spanId: '', traceFlags: 0 }))
+  return tracer().startActiveSpan(name, { kind, attributes }, parent, async (span) => {
+    try {
+      return await work(span)
+    } catch (err) {
+      span.recordException(err as Error)
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
+      throw err
+    } finally {
+      span.end()
+    }
+  })
+}
+
+/** Probes and scrapes: frequent, and no one's request. Not traced. */
+const UNTRACED = /^\/(health\/|metrics$)/
+
+/**
+ * Serves `request` inside a SERVER span continuing the caller's `traceparent`
+ * (W3C Trace Context), with the HTTP semantic-convention attributes.
+ */
+export function serverSpan(
+  request: Request,
+  path: string,
+  handle: () => Response | Promise<Response>,
+): Response | Promise<Response> {
+  if (!enabled || UNTRACED.test(path)) return handle()
+  return inSpan(
+    request.method,
+    SpanKind.SERVER,
+    { 'http.request.method': request.method, 'url.path': path },
+    async (span) => {
+      const response = await handle()
+      span.setAttribute('http.response.status_code', response.status)
+      if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+      return response
+    },
+    contextFrom(request.headers),
+  )
+}
+
+/** Names the active server span after its route template (`GET /posts/:id`). */
+export function nameServerSpan(method: string, route: string): void {
+  const span = enabled ? trace.getActiveSpan() : undefined
+  span?.updateName(`${method} ${route}`)
+  span?.setAttribute('http.route', route)
+}
+
+/**
+ * Runs an outgoing call inside a CLIENT span, writing that span's `traceparent`
+ * into `headers` first, so the callee continues the trace.
+ * @example const res = await clientSpan('GET', { 'server.address': host }, headers, () => fetch(url, { headers }))
+ */
+export function clientSpan<T>(
+  name: string,
+  attributes: Record<string, string | number | boolean>,
+  headers: Record<string, string>,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  if (!enabled) return work(trace.wrapSpanContext({ traceId: '', spanId: '', traceFlags: 0 }))
+  return inSpan(name, SpanKind.CLIENT, attributes, (span) => {
+    Object.assign(headers, traceHeaders())
+    return work(span)
+  })
+}
+
+export { SpanKind }
