@@ -15,6 +15,7 @@ import { ConfigError, loadConfig } from '@civildiy/kit'
 import type { Static } from '@sinclair/typebox'
 import { markdownTable } from '../report/stats.ts'
 import { removeStackFile, type StackInfo, writeStackFile } from '../stack-file.ts'
+import { startOtlpReceiver } from '../traces/otlp-receiver.ts'
 import { serveControl } from './control.ts'
 import { HarnessConfig } from './harness-config.ts'
 import { deployables, embeddedServers, serverSpec, serviceSpec } from './stack-plan.ts'
@@ -89,6 +90,8 @@ interface Servers {
   mongo: string
   /** DATABASE_URL by service. */
   postgres: Record<string, string>
+  /** The embedded OTLP receiver, when the environment names no collector. */
+  traces?: string
 }
 
 /** Adds the five deployables with the environment that points them at the servers. */
@@ -107,6 +110,9 @@ async function planServices(
     KAFKA_BROKERS: servers.kafka,
     LOG_LEVEL: config.LOG_LEVEL,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    ...(servers.traces
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: servers.traces, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }
+      : {}),
   }
   const perService: Record<string, Record<string, string | undefined>> = {
     auth: { DATABASE_URL: servers.postgres.auth },
@@ -176,6 +182,11 @@ export async function up(env: Record<string, string | undefined> = process.env):
     if (!quiet) console.log(line)
   })
   const servers = await planServers(sup, config, env)
+  // Traces go to the collector the environment names, else to an in-process receiver.
+  const receiver = env.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? null
+    : startOtlpReceiver({ host: config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST })
+  servers.traces = receiver?.url
   await planServices(sup, config, env, servers)
   const names = sup.status()
   const serverNames = names.filter((s) => s.kind === 'server').map((s) => s.name)
@@ -195,6 +206,7 @@ export async function up(env: Record<string, string | undefined> = process.env):
       for (const line of err.tail) console.error(`  ${line}`)
     }
     await stopAll()
+    await receiver?.stop()
     return 1
   }
   const socket = join(resolve(root, config.DATA_DIR), 'harness.sock')
@@ -211,6 +223,7 @@ export async function up(env: Record<string, string | undefined> = process.env):
         console.log(`\nharness: ${signal}; stopping the stack`)
         await stopAll()
         closeControl()
+        await receiver?.stop()
         removeStackFile(stackFile)
         done(0)
       })
@@ -248,6 +261,7 @@ async function announce(
     gateway: gateway.url,
     consul: servers.consul,
     control: files.socket,
+    ...(servers.traces ? { traces: servers.traces } : {}),
     services: Object.fromEntries(services.map((s) => [s.name, s.url])),
     servers: {
       consul: servers.consul,
@@ -263,5 +277,8 @@ async function announce(
     'each process is restarted when it exits; `npm run harness -- status|stop|start|restart|kill NAME` acts on one',
   )
   console.log(`OpenAPI: ${services.map((s) => `${s.url}/openapi`).join('  ')}`)
+  console.log(
+    `metrics: <service url>/metrics; traces: ${servers.traces ? `${servers.traces}/api/traces (embedded OTLP receiver)` : 'to OTEL_EXPORTER_OTLP_ENDPOINT'}`,
+  )
   console.log(`gateway ready at ${gateway.url}`)
 }
