@@ -5,9 +5,11 @@
  * ports and addresses agree with the services' own configuration.
  */
 import { describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '@civildiy/kit'
-import { parse } from 'yaml'
+import { parse, stringify } from 'yaml'
 import { GatewayConfig, GatewayProductionNeeds } from '../gateway/src/config.ts'
 import { AuthConfig, AuthProductionNeeds } from '../services/auth/src/config.ts'
 import { FeedConfig, FeedProductionNeeds } from '../services/feed/src/config.ts'
@@ -48,6 +50,8 @@ const ours = {
   gateway: GatewayConfig,
 } as const
 const stateful = ['kafka', 'mongo', 'postgres', 'redis', 'consul']
+/** The monitoring profile: stateful too, except the collector. */
+const monitoring = ['otel-collector', 'jaeger', 'prometheus', 'grafana']
 /** One-shot containers: they run to completion, so they have no healthcheck. */
 const oneShot = ['consul-init']
 const productionNeeds = {
@@ -63,7 +67,7 @@ const VARIABLE = /(?<!\$)\$\{(\w+)(?::?[-?][^}]*)?\}/g
 describe('compose.yaml', () => {
   test('has every server and every deployable on one user-defined network', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      [...stateful, ...oneShot, ...Object.keys(ours)].sort(),
+      [...stateful, ...oneShot, ...monitoring, ...Object.keys(ours)].sort(),
     )
     for (const [name, s] of Object.entries(compose.services)) {
       expect({ name, networks: s.networks }).toEqual({ name, networks: ['civildiy'] })
@@ -107,7 +111,7 @@ describe('compose.yaml', () => {
   })
 
   test('stateful servers keep their data in named volumes', () => {
-    for (const name of stateful) {
+    for (const name of [...stateful, 'jaeger', 'prometheus', 'grafana']) {
       const volume = compose.services[name]!.volumes?.find((v) => !v.startsWith('.'))
       expect({ name, volume: Boolean(volume) }).toEqual({ name, volume: true })
       expect(Object.keys(compose.volumes)).toContain(volume!.split(':')[0]!)
@@ -164,15 +168,17 @@ describe('compose.yaml', () => {
     expect(text).not.toMatch(/PRIVATE KEY-----/)
   })
 
-  test('no infrastructure port is published beyond the host loopback', () => {
-    for (const name of stateful) {
-      for (const port of compose.services[name]!.ports ?? []) {
+  test('no port but the gateway is published beyond the host loopback', () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      if (name === 'gateway') continue
+      for (const port of s.ports ?? []) {
         expect({ name, port: port.startsWith('127.0.0.1:') }).toEqual({ name, port: true })
       }
     }
-    // The gateway is the one public entry point.
     const published = Object.entries(compose.services).filter(([, s]) => s.ports?.length)
-    expect(published.map(([n]) => n).sort()).toEqual(['consul', 'gateway', 'kafka'])
+    expect(published.map(([n]) => n).sort()).toEqual(
+      ['consul', 'gateway', 'grafana', 'jaeger', 'kafka', 'prometheus'].sort(),
+    )
   })
 
   test('Consul runs with ACLs denying by default, and each deployable has its own token', async () => {
@@ -199,5 +205,91 @@ describe('compose.yaml', () => {
       // Required secrets use ${VAR:?message}; the optional admin token defaults to empty.
       if (name !== 'GATEWAY_ADMIN_TOKEN') expect(text).toContain(`\${${name}:?`)
     }
+  })
+
+  test('the monitoring configuration: Prometheus checked by promtool, PromQL of the dashboard parsed, the collector wired to Jaeger', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'monitoring-'))
+    try {
+      const promtool = Bun.which('promtool')
+      const prometheus = await Bun.file(
+        join(import.meta.dir, 'monitoring', 'prometheus.yml'),
+      ).text()
+      const dashboard = (await Bun.file(
+        join(import.meta.dir, 'monitoring', 'grafana', 'dashboards', 'civildiy.json'),
+      ).json()) as { panels: { title: string; targets: { expr: string }[] }[] }
+      const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr))
+      expect(exprs.length).toBeGreaterThanOrEqual(8)
+      // Every metric the dashboard reads is one the services define.
+      const sources = (
+        await Promise.all(
+          ['kit/src', 'gateway/src', 'services/feed/src'].map(async (d) =>
+            (
+              await Promise.all(
+                [...new Bun.Glob('**/*.ts').scanSync(join(import.meta.dir, '..', d))].map((f) =>
+                  Bun.file(join(import.meta.dir, '..', d, f)).text(),
+                ),
+              )
+            ).join('\n'),
+          ),
+        )
+      ).join('\n')
+      for (const name of new Set(
+        exprs.flatMap(
+          (e) => e.match(/\b[a-z_]+_(?:total|seconds|events|lag|ejected|open|panic)\b/g) ?? [],
+        ),
+      )) {
+        const base = name.replace(/_(bucket|count|sum)$/, '')
+        expect({ name, defined: sources.includes(`'${base}'`) }).toEqual({ name, defined: true })
+      }
+      if (!promtool) {
+        console.warn(
+          'SKIPPED promtool checks: no promtool (apt-get install prometheus; .ci/run does)',
+        )
+        return
+      }
+      // Debian builds Prometheus without Consul SD: check the file with HTTP SD in its place.
+      const checkable = prometheus.replace(
+        /consul_sd_configs:\n(\s*)- server: consul:8500\n[\s\S]*?(\n\s*relabel_configs:)/,
+        'http_sd_configs:\n$1- url: http://127.0.0.1:1/targets$2',
+      )
+      expect(checkable).not.toBe(prometheus)
+      writeFileSync(join(dir, 'prometheus.yml'), checkable)
+      const config = Bun.spawnSync(['promtool', 'check', 'config', join(dir, 'prometheus.yml')])
+      expect({
+        out: config.stdout.toString() + config.stderr.toString(),
+        code: config.exitCode,
+      }).toMatchObject({ code: 0 })
+      // The dashboard's PromQL, parsed by Prometheus's own parser as recording rules.
+      const rules = {
+        groups: [
+          {
+            name: 'dashboard',
+            rules: exprs.map((expr, i) => ({ record: `dashboard:expr${i}`, expr })),
+          },
+        ],
+      }
+      writeFileSync(join(dir, 'rules.yml'), stringify(rules))
+      const checked = Bun.spawnSync(['promtool', 'check', 'rules', join(dir, 'rules.yml')])
+      expect({
+        out: checked.stdout.toString() + checked.stderr.toString(),
+        code: checked.exitCode,
+      }).toMatchObject({ code: 0 })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    const collector = parse(
+      await Bun.file(join(import.meta.dir, 'monitoring', 'otel-collector.yaml')).text(),
+    ) as {
+      exporters: Record<string, { endpoint: string }>
+      service: { pipelines: { traces: { receivers: string[]; exporters: string[] } } }
+    }
+    expect(collector.service.pipelines.traces.receivers).toEqual(['otlp'])
+    expect(collector.exporters[collector.service.pipelines.traces.exporters[0]!]!.endpoint).toBe(
+      'jaeger:4317',
+    )
+    for (const name of Object.keys(ours))
+      expect(String(compose.services[name]!.environment!.OTEL_EXPORTER_OTLP_ENDPOINT)).toBe(
+        'http://otel-collector:4318',
+      )
   })
 })
