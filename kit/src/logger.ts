@@ -1,10 +1,14 @@
 /**
  * Structured JSON logging (pino): one JSON object per line, with the service name
- * and, inside a request, its request id. Secrets and bodies are never logged by
+ * and, inside a request, its request id (and, with tracing on, `trace_id` and
+ * `span_id`, the OpenTelemetry log-correlation fields). Secrets and bodies are never logged by
  * the kit; `redact` removes common credential fields if a caller passes them.
  */
+
+import { trace } from '@opentelemetry/api'
 import pino, { type DestinationStream, type Logger } from 'pino'
 import { currentRequestId } from './context.ts'
+import { tracingEnabled } from './telemetry/tracing.ts'
 
 export type { Logger } from 'pino'
 
@@ -44,7 +48,12 @@ export function createLogger(options: LoggerOptions): Logger {
       },
       mixin() {
         const requestId = currentRequestId()
-        return requestId ? { requestId } : {}
+        // Inside a traced request or event: the ids that find this line's trace.
+        const span = tracingEnabled() ? trace.getActiveSpan()?.spanContext() : undefined
+        return {
+          ...(requestId ? { requestId } : {}),
+          ...(span ? { trace_id: span.traceId, span_id: span.spanId } : {}),
+        }
       },
     },
     options.destination ?? pino.destination({ sync: false }),
