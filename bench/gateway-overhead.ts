@@ -11,7 +11,12 @@
  * where end-to-end CPU per request moves by ±20%), so it is the tool for changes
  * to the hot path; run it against another checkout with `--checkout DIR` to compare.
  *
- * Usage: bun bench/gateway-overhead.ts [--quick] [--checkout DIR] [--json FILE]
+ * `--tracing` runs the same cases with OpenTelemetry tracing on (each request a
+ * server span as the kit's runner makes it, the upstream call a client span,
+ * spans batched and exported as OTLP/JSON to an in-process receiver): its rows,
+ * against the run without it, are the cost of tracing at full sampling.
+ *
+ * Usage: bun bench/gateway-overhead.ts [--quick] [--tracing [--sample RATIO]] [--checkout DIR] [--json FILE]
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -23,6 +28,8 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean' },
     checkout: { type: 'string' },
     json: { type: 'string' },
+    tracing: { type: 'boolean' },
+    sample: { type: 'string' },
   },
 })
 const root = join(import.meta.dir, '..')
@@ -79,9 +86,25 @@ const request = (path: string, extra: Record<string, string> = {}) =>
       ...extra,
     },
   })
-// The kit's runner wraps every request like this (kit/src/service.ts).
+const tracing = Boolean(args.tracing)
+/** `--sample 0.1`: the share of requests traced (the compose default); default 1. */
+const sampleRatio = args.sample === undefined ? 1 : Number(args.sample)
+if (!(sampleRatio >= 0 && sampleRatio <= 1)) throw new Error('--sample takes a ratio 0..1')
+if (tracing) {
+  const { startOtlpReceiver } = await import('@civildiy/harness')
+  const receiver = startOtlpReceiver()
+  kit.startTracing('gateway', {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: sampleRatio,
+  })
+}
+// The kit's runner wraps every request like this (kit/src/service.ts), in a server span when tracing.
 const inContext = (r: Request, f: () => Promise<Response> | Response) =>
-  kit.requestContext.run({ requestId: kit.requestIdOf(r), clientAddress: '127.0.0.1' }, f)
+  kit.requestContext.run({ requestId: kit.requestIdOf(r), clientAddress: '127.0.0.1' }, () =>
+    tracing ? kit.serverSpan(r, new URL(r.url).pathname, f) : f(),
+  )
 
 const cases: [string, () => Promise<Response> | Response][] = [
   [
@@ -139,7 +162,7 @@ try {
     return { name, usPerRequest: us, overUs: us - bare }
   })
   console.log(
-    `\n## Gateway: in-process cost per request, fetch stubbed (${rounds} rounds of ${perRound.toLocaleString('en-US')})\n\n${markdownTable(
+    `\n## Gateway: in-process cost per request, fetch stubbed${tracing ? `, tracing on (${sampleRatio * 100}% of requests sampled, OTLP/JSON export)` : ''} (${rounds} rounds of ${perRound.toLocaleString('en-US')})\n\n${markdownTable(
       ['case', 'µs per request (median)', 'above the bare forward'],
       results.map((r) => [
         r.name,
@@ -148,11 +171,18 @@ try {
       ]),
     )}\n\nOne thread, requests awaited in turn; no sockets, so this is the gateway's JavaScript only (the end-to-end CPU per request is in the gateway benchmark).\n`,
   )
-  const out = args.json ?? join(root, 'bench', 'results', 'gateway-overhead.json')
+  const out =
+    args.json ??
+    join(
+      root,
+      'bench',
+      'results',
+      tracing ? `gateway-overhead-tracing-${sampleRatio}.json` : 'gateway-overhead.json',
+    )
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), checkout, rounds, perRound, results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), checkout, rounds, perRound, tracing, results }, null, 2)}\n`,
   )
   console.log(`JSON: ${out}`)
 } finally {

@@ -14,6 +14,9 @@ const benchmarks = [
   'feed.ts',
   'feed-reads.ts',
   'gateway-overhead.ts',
+  // The cost of tracing, against the run just above: every request sampled, and 10%.
+  'gateway-overhead.ts --tracing',
+  'gateway-overhead.ts --tracing --sample 0.1',
   'gateway.ts',
   'events.ts',
 ]
@@ -24,10 +27,14 @@ let failed = false
 const sections: string[] = []
 for (const file of benchmarks) {
   const t0 = performance.now()
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, file), ...passThrough], {
-    stdout: 'pipe',
-    stderr: 'inherit',
-  })
+  const [script, ...own] = file.split(' ')
+  const proc = Bun.spawn(
+    [process.execPath, join(import.meta.dir, script!), ...own, ...passThrough],
+    {
+      stdout: 'pipe',
+      stderr: 'inherit',
+    },
+  )
   let out = ''
   const decoder = new TextDecoder()
   for await (const chunk of proc.stdout) {

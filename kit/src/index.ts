@@ -116,6 +116,8 @@ export {
   inSpan,
   nameServerSpan,
   SpanKind,
+  serverSpan,
+  startTracing,
   type Tracing,
   traceHeaders,
   tracingEnabled,
