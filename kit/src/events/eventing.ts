@@ -43,6 +43,8 @@ export interface EventingOptions {
   statusTimeoutMs?: number
   /** Where outbox backlog, consumer lag and handled events are counted. */
   metrics?: Metrics
+  /** Ms between readings of the consumer's lag for the metrics. Default 5000. */
+  lagIntervalMs?: number
 }
 
 export interface Eventing {
@@ -116,7 +118,7 @@ export function startEventing(o: EventingOptions): Eventing {
         g.set(await relay.pending().catch(() => Number.NaN))
       },
     )
-    if (o.consumer) watchLag(o.metrics, o.consumer.groupId, () => consumer)
+    if (o.consumer) watchLag(o.metrics, o.consumer.groupId, () => consumer, o.lagIntervalMs)
   }
   return {
     relay,
@@ -207,7 +209,12 @@ const lagSources = new WeakMap<
  * Consumer lag per partition, read from the broker every 5 s in the background
  * (a scrape never waits on Kafka) and served from the last reading.
  */
-function watchLag(metrics: Metrics, group: string, consumer: () => EventConsumer | null) {
+function watchLag(
+  metrics: Metrics,
+  group: string,
+  consumer: () => EventConsumer | null,
+  intervalMs = 5_000,
+) {
   const first = !lagSources.has(metrics)
   lagSources.set(metrics, { group, consumer, last: [] })
   if (!first) return
@@ -215,7 +222,7 @@ function watchLag(metrics: Metrics, group: string, consumer: () => EventConsumer
     const source = lagSources.get(metrics)!
     const c = source.consumer()
     if (c) source.last = (await c.status().catch(() => null))?.lag ?? source.last
-  }, 5_000)
+  }, intervalMs)
   timer.unref()
   metrics.gauge(
     'messaging_kafka_consumer_lag',
