@@ -32,19 +32,6 @@ export interface HttpDefaultsOptions {
  * (at info 89% of lines used to be health checks); client errors at info; server
  * errors at warn.
  */
-/** Methods kept as label values; any other is `_OTHER` (OTel HTTP semantic conventions). */
-const KNOWN_METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'OPTIONS',
-  'CONNECT',
-  'TRACE',
-])
-
 function accessLevel(status: number): 'debug' | 'info' | 'warn' {
   return status >= 500 ? 'warn' : status >= 400 ? 'info' : 'debug'
 }

@@ -11,7 +11,13 @@ import { type Session, stackClient } from '../client/stack-client.ts'
 import { markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
 import { controlClient } from '../up/control.ts'
-import { DRILL_PASSWORD, type DrillContext, type DrillResult, drills } from './drills.ts'
+import {
+  DRILL_PASSWORD,
+  type DrillContext,
+  type DrillResult,
+  drills,
+  emptyResult,
+} from './drills.ts'
 import { drillReportHtml } from './report-html.ts'
 
 const USAGE = `Usage: harness drill [NAMES] [options]
@@ -146,19 +152,5 @@ export async function drillCommand(argv: string[]): Promise<number> {
 }
 
 function failedToRun(name: string, reason: string): DrillResult {
-  const none = () => ({ sent: 0, failed: 0, byStatus: {} })
-  return {
-    name,
-    load: '-',
-    fault: '-',
-    requests: { GET: none(), POST: none() },
-    accepted: 0,
-    lost: 0,
-    duplicates: 0,
-    recoveryMs: null,
-    thresholds: [],
-    failures: [`could not run: ${reason}`],
-    pass: false,
-    notes: [],
-  }
+  return { ...emptyResult(name, '-'), failures: [`could not run: ${reason}`], pass: false }
 }

@@ -232,7 +232,8 @@ async function readModelLoss(ctx: DrillContext): Promise<DrillResult> {
   })
 }
 
-function emptyResult(name: string, fault: string): DrillResult {
+/** A result with nothing measured yet (a skipped drill, or one that could not run). */
+export function emptyResult(name: string, fault: string): DrillResult {
   const none = () => ({ sent: 0, failed: 0, byStatus: {} })
   return {
     name,
