@@ -55,12 +55,12 @@ interface OtlpRequest {
   }[]
 }
 
-const valueOf = (v: OtlpValue) =>
+const plainValue = (v: OtlpValue) =>
   v.stringValue ??
   (v.intValue !== undefined ? Number(v.intValue) : (v.doubleValue ?? v.boolValue ?? ''))
 
 function attributes(list: { key: string; value: OtlpValue }[] = []) {
-  return Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]))
+  return Object.fromEntries(list.map((a) => [a.key, plainValue(a.value)]))
 }
 
 export interface OtlpReceiver {

@@ -66,12 +66,18 @@ test('the lag gauge rises while the consumer is held back and falls once it catc
       })),
     )
     const deadline = Date.now() + 20_000
-    let held = 0
-    while ((held = await lagOf(metrics)) === 0 && Date.now() < deadline) await Bun.sleep(50)
+    let held = await lagOf(metrics)
+    while (held === 0 && Date.now() < deadline) {
+      await Bun.sleep(50)
+      held = await lagOf(metrics)
+    }
     expect(held).toBeGreaterThan(0)
     release()
-    let after = held
-    while ((after = await lagOf(metrics)) > 0 && Date.now() < deadline) await Bun.sleep(50)
+    let after = await lagOf(metrics)
+    while (after > 0 && Date.now() < deadline) {
+      await Bun.sleep(50)
+      after = await lagOf(metrics)
+    }
     expect(after).toBe(0)
     expect(handled).toBe(20)
     expect(await metrics.registry.metrics()).toMatch(
