@@ -75,7 +75,12 @@ export function startEventing(o: EventingOptions): Eventing {
     ? o.relay(current)
     : o.sql
       ? startOutboxRelay({ sql: o.sql, publisher: current, logger: o.logger })
-      : { kick() {}, pending: async () => 0, stop: async () => {} }
+      : {
+          kick() {},
+          pending: async () => 0,
+          oldestPendingAgeSec: async () => 0,
+          stop: async () => {},
+        }
   const connect = async () => {
     while (o.brokers && !stopped && ((publishes && !publisher) || (o.consumer && !consumer))) {
       try {
@@ -116,6 +121,14 @@ export function startEventing(o: EventingOptions): Eventing {
       [],
       async (g) => {
         g.set(await relay.pending().catch(() => Number.NaN))
+      },
+    )
+    o.metrics.gauge(
+      'outbox_oldest_pending_age_seconds',
+      'Seconds since the oldest unpublished outbox event was written (0 when none waits)',
+      [],
+      async (g) => {
+        g.set(await relay.oldestPendingAgeSec().catch(() => Number.NaN))
       },
     )
     if (o.consumer) watchLag(o.metrics, o.consumer.groupId, () => consumer, o.lagIntervalMs)

@@ -56,12 +56,15 @@ test('events enqueued while Kafka is down are published, in order, when it retur
   }
   await Bun.sleep(300)
   expect(await relay.pending()).toBe(5)
+  // The oldest waiting event was written at least the 300 ms slept ago.
+  expect(await relay.oldestPendingAgeSec()).toBeGreaterThanOrEqual(0.3)
 
   broker = await startKafkaBroker({ port, log: () => {} })
   cleanup.push(() => broker.stop())
   let deadline = Date.now() + 20_000
   while ((await relay.pending()) > 0 && Date.now() < deadline) await Bun.sleep(50)
   expect(await relay.pending()).toBe(0)
+  expect(await relay.oldestPendingAgeSec()).toBe(0)
 
   const received: string[] = []
   // A separate client: after a broker restart, a consumer created from the producer's

@@ -128,6 +128,12 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
       >`select count(*)::int as n from outbox_events where published_at is null`
       return row?.n ?? 0
     },
+    oldestPendingAgeSec: async () => {
+      const [row] = await o.sql<
+        { age: number | null }[]
+      >`select extract(epoch from now() - min(created_at))::float8 as age from outbox_events where published_at is null`
+      return Math.max(0, row?.age ?? 0)
+    },
     logger: o.logger,
     name: 'outbox relay',
     pollIntervalMs: o.pollIntervalMs,

@@ -11,6 +11,8 @@ export interface OutboxRelay {
   kick(): void
   /** Events not yet published. */
   pending(): Promise<number>
+  /** Seconds since the oldest unpublished event was written; 0 when none waits. */
+  oldestPendingAgeSec(): Promise<number>
   /** Stops polling after the batch in flight. */
   stop(): Promise<void>
 }
@@ -19,6 +21,8 @@ export interface RelayLoopOptions {
   /** Publishes what is pending; throws when it cannot (events stay pending). */
   drain: () => Promise<void>
   pending: () => Promise<number>
+  /** Seconds since the oldest pending event was written (0 when none). */
+  oldestPendingAgeSec: () => Promise<number>
   logger: Logger
   /** Names the relay in log lines. */
   name: string
@@ -65,6 +69,7 @@ export function startRelayLoop(o: RelayLoopOptions): OutboxRelay {
   return {
     kick: run,
     pending: o.pending,
+    oldestPendingAgeSec: o.oldestPendingAgeSec,
     async stop() {
       stopped = true
       clearInterval(timer)

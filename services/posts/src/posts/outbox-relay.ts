@@ -79,6 +79,18 @@ export function startPostOutboxRelay(o: {
           ])
           .toArray()
       )[0]?.n ?? 0,
+    oldestPendingAgeSec: async () => {
+      // Each entry is a CloudEvent: its `time` is when it was written.
+      const [row] = await o.posts
+        .aggregate<{ oldest: string | null }>([
+          { $match: { outboxPending: true } },
+          { $unwind: '$outbox' },
+          { $group: { _id: null, oldest: { $min: '$outbox.time' } } },
+        ])
+        .toArray()
+      const written = row?.oldest ? Date.parse(row.oldest) : Number.NaN
+      return Number.isFinite(written) ? Math.max(0, (Date.now() - written) / 1000) : 0
+    },
     logger: o.logger,
     name: 'post outbox relay',
     pollIntervalMs: o.pollIntervalMs,
