@@ -16,7 +16,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startTestRedis } from '@civildiy/devstack'
-import { fmt, markdownTable, positiveNumber } from '@civildiy/harness'
+import { fmt, markdownTable, positiveNumber, startOtlpReceiver } from '@civildiy/harness'
 import { createEvent, createEventPublisher } from '@civildiy/kit'
 import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
 import { PostCreated, PostsTopic } from '@civildiy/posts/events'
@@ -99,7 +99,12 @@ async function measure(url: string, pid: number, headers?: Record<string, string
 }
 
 /** Reads/s of one reader's home page: their 20 posts come from a friend, or half from a high-follower author merged at read time. */
-async function readPages(merged: boolean) {
+/**
+ * Seeds a home feed, then measures its pages from the feed service and from the
+ * bare reader. `traces`: an OTLP endpoint the service exports to, `sample` the
+ * share of requests traced; the bare reader is skipped then.
+ */
+async function readPages(merged: boolean, traces?: string, sample = 1) {
   const reader = crypto.randomUUID()
   const friend = crypto.randomUUID()
   const popular = crypto.randomUUID()
@@ -156,6 +161,14 @@ async function readPages(merged: boolean) {
         FEED_KEY_PREFIX: prefix,
         // Threshold 0: every author with a follower is merged at read time.
         FANOUT_THRESHOLD: merged ? '0' : '1000',
+        ...(traces
+          ? {
+              OTEL_EXPORTER_OTLP_ENDPOINT: traces,
+              OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+              OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+              OTEL_TRACES_SAMPLER_ARG: String(sample),
+            }
+          : {}),
       },
       probe: `${url}/health/live`,
     },
@@ -171,6 +184,7 @@ async function readPages(merged: boolean) {
       await Bun.sleep(50)
     }
     const service = await measure(page, feed.pid, headers)
+    if (traces) return { service, bare: service, pid: feed.pid }
     // The same page from a bare Bun.serve running the feed's reader: the framework-free floor.
     const barePort = await freePort()
     const bare = await spawnServing(
@@ -239,6 +253,22 @@ try {
     const page = merged ? 'home page merging a high-follower author' : 'plain home page'
     rows.push(row(`${page}: feed service`, service))
     rows.push(row(`${page}: bare Bun.serve + the feed's reader`, bare))
+  }
+  // The cost of tracing: the plain page again, every request a sampled trace exported as OTLP.
+  const receiver = startOtlpReceiver()
+  try {
+    for (const sample of [0.1, 1]) {
+      const { service } = await readPages(false, receiver.url, sample)
+      results[`plainTracing${sample}`] = service
+      rows.push(
+        row(
+          `plain home page: feed service, tracing on (${sample * 100}% of pages sampled)`,
+          service,
+        ),
+      )
+    }
+  } finally {
+    await receiver.stop()
   }
   console.log(
     `\n## Feed reads, 20 items, Redis (wrk, 32 connections, ${seconds} s)\n\n${markdownTable(['page: server', 'pages/s', 'p50 / p99', 'ratio to hello', 'server CPU per page', 'Redis CPU per page', 'errors'], rows)}\n\nThe bare rows run the feed's own reader (store, page script, JSON splicing) in a Bun.serve with no framework, auth, validation or logging: the ceiling of one Redis round trip per page on this machine.\n`,
