@@ -165,13 +165,18 @@ export const BaseConfig = t.Object({
       t.Literal('parentbased_always_off'),
       t.Literal('parentbased_traceidratio'),
     ],
-    { default: 'parentbased_always_on', description: 'an OpenTelemetry sampler name' },
+    {
+      // Not OpenTelemetry's always_on: 10% of new traces keeps tracing within its cost budget (bench/gateway-overhead.ts --tracing).
+      default: 'parentbased_traceidratio',
+      description: 'an OpenTelemetry sampler name (default parentbased_traceidratio)',
+    },
   ),
   OTEL_TRACES_SAMPLER_ARG: t.Number({
     minimum: 0,
     maximum: 1,
-    default: 1,
-    description: 'the sampling ratio, 0..1',
+    default: 0.1,
+    description:
+      'the share of new traces sampled, 0..1 (default 0.1; a trace started upstream keeps its decision)',
   }),
   SHUTDOWN_TIMEOUT_MS: t.Integer({
     minimum: 0,

@@ -1,6 +1,8 @@
 /**
  * @civildiy/kit: what every CivilDIY service shares. No side effects on import.
  */
+
+export { type Span, SpanStatusCode } from '@opentelemetry/api'
 export {
   AccessTokenConfig,
   BaseConfig,
@@ -120,5 +122,6 @@ export {
   startTracing,
   type Tracing,
   traceHeaders,
+  tracer,
   tracingEnabled,
 } from './telemetry/tracing.ts'

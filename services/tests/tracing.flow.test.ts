@@ -25,6 +25,7 @@ beforeAll(async () => {
   running = await startStack(services, {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_TRACES_SAMPLER_ARG: '1',
     ...(redis ? { REDIS_URL: redis.url } : {}),
   })
   const consul = consulClient(running.stack.url('consul')!)
@@ -73,6 +74,7 @@ test('a post is one trace from the client through the gateway, posts, Kafka and 
       has(t, 'gateway', /^POST \/posts$/) &&
       has(t, 'posts', /^POST \/posts\/?$/) &&
       has(t, 'posts', /^publish civildiy\.posts$/) &&
+      has(t, 'posts', /^mongodb insert$/) &&
       has(t, 'feed', /^process civildiy\.posts$/) &&
       has(t, 'feed', /^feed-store /),
     30_000,
@@ -92,4 +94,7 @@ test('a post is one trace from the client through the gateway, posts, Kafka and 
   expect(chain[0]).toBe('gateway:POST /posts')
   expect(chain).toContain('posts:publish civildiy.posts')
   expect(chain.indexOf('posts:publish civildiy.posts')).toBeLessThan(chain.length - 1)
+  // The post's insert is a MongoDB client span under the posts service's server span.
+  const insert = spans.find((s) => s.service === 'posts' && s.name === 'mongodb insert')!
+  expect(byId.get(insert.parentSpanId!)?.name).toMatch(/^POST \/posts/)
 }, 60_000)

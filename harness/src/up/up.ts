@@ -111,7 +111,12 @@ async function planServices(
     LOG_LEVEL: config.LOG_LEVEL,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
     ...(servers.traces
-      ? { OTEL_EXPORTER_OTLP_ENDPOINT: servers.traces, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }
+      ? {
+          OTEL_EXPORTER_OTLP_ENDPOINT: servers.traces,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          // Development: every trace, to look at (the default samples 10%).
+          OTEL_TRACES_SAMPLER_ARG: env.OTEL_TRACES_SAMPLER_ARG ?? '1',
+        }
       : {}),
   }
   const perService: Record<string, Record<string, string | undefined>> = {

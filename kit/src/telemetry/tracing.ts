@@ -4,7 +4,9 @@
  * `tracestate`) across every hop, a parent-based ratio sampler. Configured with
  * the standard variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL,
  * OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG,
- * OTEL_SDK_DISABLED); with no endpoint, tracing is off and costs nothing.
+ * OTEL_SDK_DISABLED); with no endpoint, tracing is off and costs nothing. The
+ * default samples 10% of new traces (parent-based: a trace started upstream keeps
+ * its decision), not OpenTelemetry's always_on, to stay within the cost budget.
  * Sources: opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables,
  * w3.org/TR/trace-context.
  */
@@ -55,8 +57,8 @@ let enabled = false
 export const tracingEnabled = () => enabled
 
 function sampler(s: TracingSettings): Sampler {
-  const ratio = s.OTEL_TRACES_SAMPLER_ARG ?? 1
-  switch (s.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on') {
+  const ratio = s.OTEL_TRACES_SAMPLER_ARG ?? 0.1
+  switch (s.OTEL_TRACES_SAMPLER ?? 'parentbased_traceidratio') {
     case 'always_on':
       return new AlwaysOnSampler()
     case 'always_off':
@@ -67,8 +69,10 @@ function sampler(s: TracingSettings): Sampler {
       return new ParentBasedSampler({ root: new AlwaysOffSampler() })
     case 'parentbased_traceidratio':
       return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) })
-    default:
+    case 'parentbased_always_on':
       return new ParentBasedSampler({ root: new AlwaysOnSampler() })
+    default:
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) })
   }
 }
 
