@@ -9,6 +9,7 @@
  */
 import postgres, { type Sql } from 'postgres'
 import type { Logger } from './logger.ts'
+import { inSpan, SpanKind, tracingEnabled } from './telemetry/tracing.ts'
 
 export interface Database {
   sql: Sql
@@ -39,6 +40,7 @@ export async function connectPostgres(o: ConnectOptions): Promise<Database> {
     await sql.end()
     sql = postgres(url, { max: 1, onnotice, connect_timeout: 10 })
   }
+  if (tracingEnabled()) traceTransactions(sql, pglite)
   return {
     sql,
     url,
@@ -47,6 +49,22 @@ export async function connectPostgres(o: ConnectOptions): Promise<Database> {
       await sql.end({ timeout: 5 })
     },
   }
+}
+
+/**
+ * A CLIENT span around each transaction (`sql.begin`): where the services write
+ * (a registration and its outbox event, a follow). Single queries outside a
+ * transaction are not wrapped: postgres.js builds them lazily and nests them as
+ * fragments, so a wrapper could run a fragment on its own.
+ */
+function traceTransactions(sql: Sql, pglite: boolean): void {
+  const begin = sql.begin.bind(sql) as (...args: unknown[]) => Promise<unknown>
+  const attributes = {
+    'db.system.name': pglite ? 'pglite' : 'postgresql',
+    'db.operation.name': 'transaction',
+  }
+  ;(sql as unknown as { begin: typeof begin }).begin = (...args: unknown[]) =>
+    inSpan('postgres transaction', SpanKind.CLIENT, attributes, () => begin(...args))
 }
 
 /** One schema change, applied once and recorded by id. */

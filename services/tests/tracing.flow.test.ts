@@ -94,6 +94,15 @@ test('a post is one trace from the client through the gateway, posts, Kafka and 
   expect(chain[0]).toBe('gateway:POST /posts')
   expect(chain).toContain('posts:publish civildiy.posts')
   expect(chain.indexOf('posts:publish civildiy.posts')).toBeLessThan(chain.length - 1)
+  // Registration is a PostgreSQL transaction span under auth's server span, in its own trace.
+  const registrations = receiver
+    .traces({ service: 'auth', limit: 200 })
+    .filter((t) => t.root === 'gateway: POST /auth/register')
+  expect(registrations.length).toBeGreaterThan(0)
+  const registration = receiver.trace(registrations[0]!.traceId)
+  expect(registration.some((s) => s.service === 'auth' && s.name === 'postgres transaction')).toBe(
+    true,
+  )
   // The post's insert is a MongoDB client span under the posts service's server span.
   const insert = spans.find((s) => s.service === 'posts' && s.name === 'mongodb insert')!
   expect(byId.get(insert.parentSpanId!)?.name).toMatch(/^POST \/posts/)
