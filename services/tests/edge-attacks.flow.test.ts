@@ -7,9 +7,8 @@
  * other clients with 0 failures.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { consulClient, discoverService } from '@civildiy/kit'
 import { type RawResponse, rawRequest } from '@civildiy/kit/testing'
-import { type RunningStack, startStack, until } from './stack-helpers.ts'
+import { gatewayOf, type RunningStack, startStack, until } from './stack-helpers.ts'
 
 let running: RunningStack
 let gateway: string
@@ -24,20 +23,8 @@ beforeAll(async () => {
     RATE_LIMIT_WRITES_PER_MIN: '100000',
     LIVE_STREAMS_PER_USER: '5',
   })
-  const consul = consulClient(running.stack.url('consul')!)
-  const [gw] = await Promise.all(
-    ['gateway', 'auth', 'profile', 'posts', 'feed'].map((s) =>
-      until(() => discoverService(consul, s), Boolean, 30_000, `${s} passing in Consul`),
-    ),
-  )
-  gateway = gw!
+  gateway = await gatewayOf(running)
   port = Number(new URL(gateway).port)
-  await until(
-    () => fetch(`${gateway}/gateway/health`).then((r) => r.json() as Promise<{ status: string }>),
-    (h) => h.status === 'ok',
-    20_000,
-    'the gateway to see every service',
-  )
 }, 60_000)
 
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Devstack, startDevstack, startPglite } from '@civildiy/devstack'
+import { consulClient, discoverService } from '@civildiy/kit'
 import type { Subprocess } from 'bun'
 
 const root = join(import.meta.dir, '..', '..')
@@ -123,4 +124,27 @@ export async function startStack(
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * The gateway's URL once every service of `running` passes in Consul and the
+ * gateway sees all of them (`/gateway/health` ok).
+ * @throws when that does not happen within 50 s.
+ */
+export async function gatewayOf(running: RunningStack): Promise<string> {
+  const consul = consulClient(running.stack.url('consul')!)
+  const names = Object.keys(running.procs)
+  const urls = await Promise.all(
+    names.map((s) =>
+      until(() => discoverService(consul, s), Boolean, 30_000, `${s} passing in Consul`),
+    ),
+  )
+  const gateway = urls[names.indexOf('gateway')]!
+  await until(
+    () => fetch(`${gateway}/gateway/health`).then((r) => r.json() as Promise<{ status: string }>),
+    (h) => h.status === 'ok',
+    20_000,
+    'the gateway to see every service',
+  )
+  return gateway
 }

@@ -8,8 +8,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { NO_REDIS_REASON, startTestRedis, type TestRedis } from '@civildiy/devstack'
 import { type OtlpReceiver, type StoredSpan, startOtlpReceiver } from '@civildiy/harness'
-import { consulClient, discoverService } from '@civildiy/kit'
-import { type RunningStack, startStack, until } from './stack-helpers.ts'
+import { gatewayOf, type RunningStack, startStack, until } from './stack-helpers.ts'
 
 let running: RunningStack
 let receiver: OtlpReceiver
@@ -28,17 +27,7 @@ beforeAll(async () => {
     OTEL_TRACES_SAMPLER_ARG: '1',
     ...(redis ? { REDIS_URL: redis.url } : {}),
   })
-  const consul = consulClient(running.stack.url('consul')!)
-  const found = await Promise.all(
-    services.map((s) => until(() => discoverService(consul, s), Boolean, 30_000, s)),
-  )
-  gateway = found[services.indexOf('gateway')]!
-  await until(
-    () => fetch(`${gateway}/gateway/health`).then((r) => r.json() as Promise<{ status: string }>),
-    (h) => h.status === 'ok',
-    20_000,
-    'the gateway to see every service',
-  )
+  gateway = await gatewayOf(running)
 }, 90_000)
 
 afterAll(async () => {
