@@ -103,7 +103,7 @@ if (tracing) {
 // The kit's runner wraps every request like this (kit/src/service.ts), in a server span when tracing.
 const inContext = (r: Request, f: () => Promise<Response> | Response) =>
   kit.requestContext.run({ requestId: kit.requestIdOf(r), clientAddress: '127.0.0.1' }, () =>
-    tracing ? kit.serverSpan(r, new URL(r.url).pathname, f) : f(),
+    tracing ? kit.serverSpan(r, f) : f(),
   )
 
 const cases: [string, () => Promise<Response> | Response][] = [

@@ -13,9 +13,10 @@ import { currentRequestId } from './context.ts'
 import { AppError, type FieldError, problemResponse } from './errors.ts'
 import { defaultJsonBodyLimits, type JsonBodyLimits, parseJsonBody } from './json-body.ts'
 import type { Logger } from './logger.ts'
+import { pathOfUrl } from './request-path.ts'
 import { storeInputError } from './store-errors.ts'
 import { type Metrics, methodLabel } from './telemetry/metrics.ts'
-import { nameServerSpan } from './telemetry/tracing.ts'
+import { nameServerSpan, tracingEnabled } from './telemetry/tracing.ts'
 
 export interface HttpDefaultsOptions {
   logger: Logger
@@ -69,13 +70,18 @@ function fieldErrors(
 export function httpDefaults(options: HttpDefaultsOptions) {
   const { logger, production } = options
   const jsonLimits = { ...defaultJsonBodyLimits, ...options.json }
-  return new Elysia({ name: '@civildiy/kit/http-defaults' })
+  const app = new Elysia({ name: '@civildiy/kit/http-defaults' })
+  // Spans are named after the route template only where there are spans: no hook otherwise.
+  if (tracingEnabled())
+    app.onBeforeHandle({ as: 'global' }, ({ request, route }) =>
+      nameServerSpan(request.method, route),
+    )
+  return app
     .onRequest(({ request, set }) => {
       started.set(request, performance.now())
       set.headers['x-request-id'] = requestIdOf(request)
     })
     .derive({ as: 'global' }, ({ request }) => ({ requestId: requestIdOf(request) }))
-    .onBeforeHandle({ as: 'global' }, ({ request, route }) => nameServerSpan(request.method, route))
     .onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
       if (logged.has(request)) return
       logged.add(request)
@@ -124,15 +130,6 @@ export function httpDefaults(options: HttpDefaultsOptions) {
       set.status = response.status
       return response
     })
-}
-
-/** The path of a request URL without `new URL()` (which throws on a Host-less target). */
-function pathOfUrl(url: string): string {
-  const scheme = url.indexOf('://')
-  const start = scheme === -1 ? url.indexOf('/') : url.indexOf('/', scheme + 3)
-  if (start === -1) return '/'
-  const end = url.slice(start).search(/[?#]/)
-  return end === -1 ? url.slice(start) : url.slice(start, start + end)
 }
 
 /** The problem+json answer for an error raised while handling `request` (RFC 9457). */

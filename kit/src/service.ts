@@ -89,13 +89,6 @@ export function baseApp(o: BaseAppOptions) {
     )
 }
 
-/** The path of an absolute request URL, without parsing all of it. */
-function pathOfRequest(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2)
-  const end = url.indexOf('?', start)
-  return start === -1 ? '/' : end === -1 ? url.slice(start) : url.slice(start, end)
-}
-
 /** RFC 9112 §3.2: a request without a Host is answered 400. */
 function missingHost(request: Request): Response {
   return problemResponse({
@@ -160,7 +153,7 @@ export async function createService(o: ServiceOptions): Promise<RunningService> 
       if (!request.url.startsWith('http')) return missingHost(request)
       return requestContext.run(
         { requestId: requestIdOf(request), clientAddress: server.requestIP(request)?.address },
-        () => serverSpan(request, pathOfRequest(request.url), () => o.app.handle(request)),
+        () => serverSpan(request, () => o.app.handle(request)),
       )
     },
     error: (err) => {

@@ -342,8 +342,8 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
         const handler = o.handlers[event.type]
         if (!handler) return seen(event.type, 'skipped')
         // The projection runs in the trace of the request that wrote the event.
-        const parent = contextFrom({ traceparent: message.headers?.traceparent?.toString() })
-        const attributes = {
+        const parent = () => contextFrom({ traceparent: message.headers?.traceparent?.toString() })
+        const consumerAttributes = () => ({
           'messaging.system': 'kafka',
           'messaging.destination.name': topic,
           'messaging.destination.partition.id': String(partition),
@@ -351,14 +351,11 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
           'messaging.operation.type': 'process',
           'cloudevents.event_id': event.id,
           'cloudevents.event_type': event.type,
-        }
-        const outcome = await inSpan(
-          `process ${topic}`,
-          SpanKind.CONSUMER,
-          attributes,
-          () => withRetries(handler, event, { topic, partition, message }),
-          parent,
-        )
+        })
+        const run = () => withRetries(handler, event, { topic, partition, message })
+        const outcome = tracingEnabled()
+          ? await inSpan(`process ${topic}`, SpanKind.CONSUMER, consumerAttributes(), run, parent())
+          : await run()
         seen(event.type, outcome)
       },
     )

@@ -34,6 +34,7 @@ import {
   type Sampler,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base'
+import { pathOfUrl } from '../request-path.ts'
 
 export interface TracingSettings {
   OTEL_SDK_DISABLED?: boolean
@@ -149,10 +150,11 @@ const UNTRACED = /^\/(health\/|metrics$)/
  */
 export function serverSpan(
   request: Request,
-  path: string,
   handle: () => Response | Promise<Response>,
 ): Response | Promise<Response> {
-  if (!enabled || UNTRACED.test(path)) return handle()
+  if (!enabled) return handle()
+  const path = pathOfUrl(request.url)
+  if (UNTRACED.test(path)) return handle()
   return inSpan(
     request.method,
     SpanKind.SERVER,

@@ -9,7 +9,7 @@ export {
   type TestDatabase,
 } from './databases.ts'
 export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-http.ts'
-export { rawKafka } from './raw-kafka.ts'
+export { type ReadMessage, rawKafka, readTopic } from './raw-kafka.ts'
 export { serveForTest } from './serve.ts'
 export { silentLogger } from './silent-logger.ts'
 export { createTestIssuer, type TestIssuer } from './token-issuer.ts'

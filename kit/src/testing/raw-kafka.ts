@@ -11,3 +11,45 @@ export function rawKafka(brokers: string[], clientId: string): Kafka {
   fixKafkajsIdleLoop()
   return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING })
 }
+
+/** One message as read from a topic: its key, value and headers as strings. */
+export interface ReadMessage {
+  key: string | null
+  value: Buffer | null
+  headers: Record<string, string | undefined>
+}
+
+/**
+ * Reads `topic` from the beginning with a consumer group of its own until `count`
+ * messages arrived or `timeoutMs` passed, then disconnects.
+ * @example const dead = await readTopic(broker.brokers, 'feed.dlq', 2)
+ */
+export async function readTopic(
+  brokers: string[],
+  topic: string,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<ReadMessage[]> {
+  const group = `read-${topic}-${crypto.randomUUID().slice(0, 8)}`
+  const consumer = rawKafka(brokers, group).consumer({ groupId: group, maxWaitTimeInMs: 100 })
+  const got: ReadMessage[] = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message }) =>
+        void got.push({
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([k, v]) => [k, v?.toString()]),
+          ),
+        }),
+    })
+    const deadline = Date.now() + timeoutMs
+    while (got.length < count && Date.now() < deadline) await Bun.sleep(20)
+    return got
+  } finally {
+    await consumer.disconnect()
+  }
+}

@@ -13,7 +13,7 @@ import {
   type EventPublisher,
   startEventConsumer,
 } from '@civildiy/kit'
-import { createTestIssuer, rawKafka, silentLogger } from '@civildiy/kit/testing'
+import { createTestIssuer, rawKafka, readTopic, silentLogger } from '@civildiy/kit/testing'
 import { PostCreated, PostsTopic } from '@civildiy/posts/events'
 import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { createApp } from './app.ts'
@@ -153,18 +153,10 @@ test('published events become feed items served over HTTP; a poison message is d
   expect((await get('/feed')).status).toBe(401)
   expect((await get('/feed/global?limit=0')).status).toBe(400)
 
-  const dead: string[] = []
-  const reader = rawKafka(broker.brokers, 'feed-test-dlq-reader').consumer({
-    groupId: 'feed-test-dlq-reader',
-    maxWaitTimeInMs: 100,
-  })
-  await reader.connect()
-  await reader.subscribe({ topic: 'feed-test.dlq', fromBeginning: true })
-  await reader.run({
-    eachMessage: async ({ message }) => void dead.push(String(message.headers?.['x-dlq-reason'])),
-  })
-  await until(async () => dead.length === 2)
-  await reader.disconnect()
+  const dead = (await readTopic(broker.brokers, 'feed-test.dlq', 2)).map((m) =>
+    String(m.headers['x-dlq-reason']),
+  )
+  expect(dead).toHaveLength(2)
   expect(dead[0]).toContain('not a CloudEvents')
   expect(dead[1]).toContain('/v2')
 

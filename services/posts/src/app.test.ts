@@ -16,7 +16,7 @@ import {
   parseEvent,
   requestContext,
 } from '@civildiy/kit'
-import { createTestIssuer, rawKafka, silentLogger, type TestIssuer } from '@civildiy/kit/testing'
+import { createTestIssuer, readTopic, silentLogger, type TestIssuer } from '@civildiy/kit/testing'
 import { type Collection, MongoClient } from 'mongodb'
 import { createApp } from './app.ts'
 import { PostsTopic } from './events.ts'
@@ -257,26 +257,10 @@ describe('post outbox relay', () => {
       await relay.stop()
     }
 
-    const got: { key: string; type: string; version: number }[] = []
-    const consumer = rawKafka(broker.brokers, 'posts-test-reader').consumer({
-      groupId: 'posts-test-reader',
-      maxWaitTimeInMs: 100,
+    const got = (await readTopic(broker.brokers, PostsTopic, 4)).map((m) => {
+      const e = parseEvent(m.value)
+      return { key: m.key, type: e.type, version: (e.data as { version: number }).version }
     })
-    await consumer.connect()
-    await consumer.subscribe({ topic: PostsTopic, fromBeginning: true })
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const e = parseEvent(message.value)
-        got.push({
-          key: message.key!.toString(),
-          type: e.type,
-          version: (e.data as { version: number }).version,
-        })
-      },
-    })
-    const deadline = Date.now() + 10_000
-    while (got.length < 4 && Date.now() < deadline) await Bun.sleep(20)
-    await consumer.disconnect()
     expect(got).toEqual([
       { key: author, type: 'post.created', version: 1 },
       { key: author, type: 'post.updated', version: 2 },
@@ -322,21 +306,10 @@ describe('post outbox relay', () => {
       await relay.stop()
     }
     expect(batches).toEqual([2])
-    const consumer = rawKafka(broker.brokers, 'posts-ids-reader').consumer({
-      groupId: 'posts-ids-reader',
-      maxWaitTimeInMs: 100,
-    })
-    await consumer.connect()
-    await consumer.subscribe({ topic: 'posts-request-ids', fromBeginning: true })
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const postId = (parseEvent(message.value).data as { postId: string }).postId
-        seen[postId] = message.headers?.['x-request-id']?.toString()
-      },
-    })
-    const deadline = Date.now() + 10_000
-    while (Object.keys(seen).length < 2 && Date.now() < deadline) await Bun.sleep(20)
-    await consumer.disconnect()
+    for (const m of await readTopic(broker.brokers, 'posts-request-ids', 2)) {
+      const postId = (parseEvent(m.value).data as { postId: string }).postId
+      seen[postId] = m.headers['x-request-id']
+    }
     expect(seen).toEqual(ids)
     await db.dropDatabase()
   }, 30_000)
