@@ -65,7 +65,8 @@ export function createGateway(d: GatewayDeps) {
     return d.adminToken !== undefined && bearerToken(request) === d.adminToken
   }
 
-  const app = baseApp({ ...d, metrics, name: 'gateway' })
+  // The gateway is the public listener: its metrics (instances, traffic) are for operators only.
+  const app = baseApp({ ...d, metrics, metricsAllowed: isAdmin, name: 'gateway' })
     .get(
       '/gateway/health',
       ({ set }) => {

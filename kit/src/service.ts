@@ -21,7 +21,7 @@ import {
   registerWithConsul,
 } from './consul.ts'
 import { requestContext } from './context.ts'
-import { problemResponse } from './errors.ts'
+import { ForbiddenError, problemResponse } from './errors.ts'
 import { type HealthCheck, healthRoutes } from './health.ts'
 import { httpDefaults, requestIdOf } from './http.ts'
 import type { Logger } from './logger.ts'
@@ -49,6 +49,11 @@ export interface BaseAppOptions {
   lifecycle?: Lifecycle
   /** The service's metrics, served on `/metrics` (default: a registry of the app's own). */
   metrics?: Metrics
+  /**
+   * Who may read `/metrics` (default: anyone, right for a service only its network
+   * reaches). The gateway, the one public listener, restricts it.
+   */
+  metricsAllowed?: (request: Request) => boolean
 }
 
 /** What a service's `createApp` needs besides its own dependencies; pass it on to `baseApp`. */
@@ -65,7 +70,9 @@ export function baseApp(o: BaseAppOptions) {
     .use(httpDefaults({ logger: o.logger, production: o.production, metrics }))
     .get(
       '/metrics',
-      async ({ set }) => {
+      async ({ request, set }) => {
+        if (o.metricsAllowed && !o.metricsAllowed(request))
+          throw new ForbiddenError('/metrics is for loopback clients or the admin token')
         set.headers['content-type'] = metrics.registry.contentType
         return metrics.registry.metrics()
       },

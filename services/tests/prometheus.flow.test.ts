@@ -46,8 +46,9 @@ beforeAll(async () => {
       join(import.meta.dir, '..', '..', 'compose', 'monitoring', 'prometheus.yml'),
     ).text()
   )
+    .replace(/\n\s*authorization:\n\s*credentials_file: \/run\/secrets\/gateway_admin_token/, '')
     .replace(
-      /consul_sd_configs:\n(\s*)- server: consul:8500\n[\s\S]*?(\n\s*relabel_configs:)/,
+      /consul_sd_configs:\n(\s*)- server: consul:8500\n[\s\S]*?(\n\s*relabel_configs:)/g,
       `http_sd_configs:\n$1- url: ${sd}/targets$2`,
     )
     .replace(/scrape_interval: \S+/, 'scrape_interval: 1s')
