@@ -8,8 +8,13 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ConsulServer, freePort, startConsul } from '@civildiy/devstack'
-import { consulClient, createService, type RunningService, registerWithConsul } from '@civildiy/kit'
-import { createTestIssuer, silentLogger, type TestIssuer } from '@civildiy/kit/testing'
+import { consulClient, type RunningService, registerWithConsul } from '@civildiy/kit'
+import {
+  createTestIssuer,
+  serveForTest,
+  silentLogger,
+  type TestIssuer,
+} from '@civildiy/kit/testing'
 import { generateKeyPair, SignJWT } from 'jose'
 import { createGateway } from './app.ts'
 import { type InstanceDirectory, watchInstances } from './discovery/instance-directory.ts'
@@ -145,20 +150,12 @@ beforeAll(async () => {
     logger: silentLogger(),
     production: true,
   })
-  gateway = await createService({
-    name: 'gateway',
+  gateway = await serveForTest(
+    'gateway',
     app,
-    config: {
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: 0,
-      LOG_LEVEL: 'silent',
-      SHUTDOWN_TIMEOUT_MS: 1_000,
-    },
-    logger: silentLogger(),
-    handleSignals: false,
-    maxRequestBodyBytes: 128 * MiB,
-  })
+    { SHUTDOWN_TIMEOUT_MS: 1_000 },
+    { maxRequestBodyBytes: 128 * MiB },
+  )
 })
 
 afterAll(async () => {

@@ -13,6 +13,7 @@ export function serveForTest(
   name: string,
   app: AnyElysia | RequestHandler,
   config: Partial<ServiceConfig> = {},
+  o: { maxRequestBodyBytes?: number } = {},
 ): Promise<RunningService> {
   return createService({
     name,
@@ -27,5 +28,6 @@ export function serveForTest(
     },
     logger: silentLogger(),
     handleSignals: false,
+    maxRequestBodyBytes: o.maxRequestBodyBytes,
   })
 }
