@@ -27,6 +27,7 @@ import {
   measurePropagation,
   type PlannedPost,
   planPosts,
+  propagationFigures,
   type Session,
   type Summary,
   seededRandom,
@@ -277,7 +278,26 @@ try {
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), quick, store, users: nodes.length, follows: edges.length, runs, catchUp }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        quick,
+        store,
+        users: nodes.length,
+        follows: edges.length,
+        runs: runs.map(({ timeline: _t, ...r }) => r),
+        catchUp,
+        // The check's propagation limit (p99 ≤ 1 s) as the target of every rate.
+        figures: runs.flatMap((r) =>
+          propagationFigures(r, 1_000).map((f) => ({
+            ...f,
+            title: `${r.rate} posts/s: ${f.title}`,
+          })),
+        ),
+      },
+      null,
+      2,
+    )}\n`,
   )
   console.log(`JSON: ${file}`)
 } finally {

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startKafkaBroker } from '@civildiy/devstack'
-import { fmt, markdownTable, summarize } from '@civildiy/harness'
+import { cdfPlot, fmt, histogramPlot, markdownTable, p99Target, summarize } from '@civildiy/harness'
 import { fixKafkajsIdleLoop } from '@civildiy/kit/testing'
 import { Kafka, logLevel } from 'kafkajs'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
@@ -125,7 +125,7 @@ async function latency(brokers: string[], rate: number, seconds: number) {
   while (samples.length < total && performance.now() < deadline) await Bun.sleep(10)
   await producer.disconnect()
   await consumer.disconnect()
-  return { sent: total, received: samples.length, ms: summarize(samples) }
+  return { sent: total, received: samples.length, ms: summarize(samples), samples }
 }
 
 const runs = quick ? 10 : 20
@@ -165,7 +165,21 @@ const result = {
   quick,
   startup: start,
   throughput: tp,
-  latency: lat,
+  latency: { sent: lat.sent, received: lat.received, ms: lat.ms },
+  figures: [
+    histogramPlot(
+      'produce-to-consume latency at 1,000 msg/s',
+      lat.samples,
+      'ms',
+      p99Target(lat.samples, 10, 'x'),
+    ),
+    cdfPlot(
+      'produce-to-consume latency at 1,000 msg/s (CDF)',
+      lat.samples,
+      'ms',
+      p99Target(lat.samples, 10, 'x'),
+    ),
+  ],
 }
 const out = args.json ?? join(root, 'bench', 'results', 'kafka-broker.json')
 mkdirSync(dirname(out), { recursive: true })

@@ -15,6 +15,8 @@ export const StackInfo = t.Object({
   consul: t.String(),
   /** The control socket of `harness up` (status, stop, start, restart, kill). */
   control: t.Optional(t.String()),
+  /** The dashboard's URL (`<harness port>/_dev`). */
+  dashboard: t.Optional(t.String()),
   /** The embedded OTLP receiver's base URL (GET /api/traces, /api/traces/<id>). */
   traces: t.Optional(t.String()),
   services: t.Record(t.String(), t.String()),

@@ -69,6 +69,13 @@ export {
   startEventConsumer,
 } from './events/kafka.ts'
 export {
+  type GroupInfo,
+  type KafkaInspector,
+  openKafkaInspector,
+  type TopicInfo,
+  type TopicMessage,
+} from './events/kafka-inspector.ts'
+export {
   enqueueEvents,
   OUTBOX_MIGRATIONS,
   type OutboxRelay,
@@ -116,6 +123,7 @@ export {
   clientSpan,
   contextFrom,
   inSpan,
+  inTrace,
   nameServerSpan,
   SpanKind,
   serverSpan,

@@ -4,9 +4,11 @@
  * failure. URLs default to the running stack's `.data/stack.json`.
  */
 import { parseCommandFlags, positiveNumber } from '../command-args.ts'
+import { writeReports } from '../report/report-files.ts'
 import { fmt, markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
 import { type CheckReport, runCheck } from './check.ts'
+import { checkPage } from './check-html.ts'
 
 const USAGE = `Usage: harness check [options]
 
@@ -20,7 +22,9 @@ const USAGE = `Usage: harness check [options]
   --timeout-ms MS             how long a post may take to appear (default 15000)
   --propagation-p99-ms MS     fail above this propagation p99 (default 1000)
   --feed-p99-ms MS            fail above this feed read p99 (default 250)
-  --json                      print the report as JSON on stdout`
+  --json                      print the report as JSON on stdout
+  --report FILE               JSON report (default .data/check-report.json)
+  --html FILE                 HTML report with charts (default: the JSON report's name, .html)`
 
 /** Human-readable tables for a report. */
 export function renderCheck(r: CheckReport): string {
@@ -96,6 +100,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
       'propagation-p99-ms': { type: 'string' },
       'feed-p99-ms': { type: 'string' },
       json: { type: 'boolean' },
+      report: { type: 'string' },
+      html: { type: 'string' },
     },
     USAGE,
   )
@@ -136,7 +142,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
   console.error(`harness check: gateway ${options.gateway}, consul ${options.consul}`)
   const report = await runCheck(options)
   if (interactive) process.stderr.write('\r\x1b[2K')
+  const files = await writeReports(values, '.data/check-report.json', report, checkPage(report))
   if (values.json) console.log(JSON.stringify(report, null, 2))
-  else console.log(renderCheck(report))
+  else console.log(`${renderCheck(report)}\nreport: ${files.json}\nHTML report: ${files.html}`)
   return report.ok ? 0 : 1
 }

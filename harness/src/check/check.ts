@@ -47,6 +47,10 @@ export interface CheckReport {
   discovery?: DiscoveryReport
   propagation?: PropagationResult
   feedRead?: Summary
+  /** Each timed home-feed read, ms. */
+  feedReadSamples?: number[]
+  /** The thresholds it was held to, ms. */
+  targets: { propagationP99Ms: number; feedP99Ms: number }
 }
 
 const password = 'harness check password 1'
@@ -69,6 +73,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     consul: o.consul,
     startedAt: new Date().toISOString(),
     steps: [],
+    targets: { propagationP99Ms: o.propagationP99Ms, feedP99Ms: o.feedP99Ms },
   }
   const step = async (name: string, run: () => Promise<string[]>) => {
     o.onStep?.(name)
@@ -171,6 +176,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
         ms.push(performance.now() - t0)
       }
       report.feedRead = summarize(ms)
+      report.feedReadSamples = ms.map((x) => Math.round(x * 1000) / 1000)
       return report.feedRead.p99 > o.feedP99Ms
         ? [`home feed p99 is ${report.feedRead.p99.toFixed(1)} ms, above ${o.feedP99Ms} ms`]
         : []

@@ -29,7 +29,7 @@ interface HealthEntry {
 }
 
 /** The worst status among checks: critical > warning > passing. */
-function aggregate(checks: { Status: string }[]): string {
+export function worstStatus(checks: { Status: string }[]): string {
   if (checks.some((c) => c.Status === 'critical')) return 'critical'
   if (checks.some((c) => c.Status === 'warning')) return 'warning'
   return 'passing'
@@ -68,7 +68,7 @@ export async function checkDiscovery(
         failures.push(`${service}: not registered in Consul`)
         return
       }
-      const passing = entries.filter((e) => aggregate(e.Checks) === 'passing')
+      const passing = entries.filter((e) => worstStatus(e.Checks) === 'passing')
       if (passing.length === 0)
         failures.push(`${service}: registered but no instance is passing its health check`)
       for (const e of entries) {
@@ -77,7 +77,7 @@ export async function checkDiscovery(
         const tcp = await tcpConnect(address, port, o.timeoutMs ?? 2_000)
         const host = address.includes(':') ? `[${address}]` : address
         const health = tcp.ok ? await httpGet(`http://${host}:${port}/health/ready`) : undefined
-        const consulStatus = aggregate(e.Checks)
+        const consulStatus = worstStatus(e.Checks)
         instances.push({ service, id: e.Service.ID, address, port, consulStatus, tcp, health })
         if (!tcp.ok) {
           const hint = isLoopback(address)

@@ -52,6 +52,10 @@ test('each post is timed from its 201; posts never shown are reported lost by id
   expect(r.lostGlobal).toEqual([])
   const lostId = posts.find((p) => p.body === 'post 3')!.id
   expect(r.lostHome).toEqual([lostId])
+  // The timeline behind the report's charts: one point per accepted post.
+  expect(r.timeline).toHaveLength(5)
+  expect(r.timeline.filter((t) => t.globalMs !== null)).toHaveLength(5)
+  expect(r.timeline.filter((t) => t.homeMs === null)).toHaveLength(1)
 
   const text = renderCheck({
     ok: false,
@@ -62,6 +66,7 @@ test('each post is timed from its 201; posts never shown are reported lost by id
       { name: 'event propagation', ok: false, durationMs: 1, failures: [`post ${lostId} lost`] },
     ],
     propagation: r,
+    targets: { propagationP99Ms: 1000, feedP99Ms: 250 },
   })
   expect(text).toContain('| event propagation | FAIL |')
   expect(text).toContain('| follower home feed | 4 | 1 |')

@@ -25,6 +25,16 @@ export interface PropagationResult {
   lostHome: string[]
   /** Posts the write side refused (status and message). */
   writeErrors: string[]
+  /** Each accepted post: s from the first send to its 201, and ms until seen (null: never). */
+  timeline: PropagationPoint[]
+}
+
+/** One accepted post in the timeline of a propagation run. */
+export interface PropagationPoint {
+  acceptedAtS: number
+  globalMs: number | null
+  /** Only for posts whose author has a watched follower. */
+  homeMs: number | null
 }
 
 /**
@@ -124,5 +134,10 @@ export async function measurePropagation(
     lostGlobal: all.filter((id) => !seenGlobal.has(id)),
     lostHome: watched.filter((id) => !seenHome.has(id)),
     writeErrors,
+    timeline: all.map((id) => ({
+      acceptedAtS: Math.round(acceptedAt.get(id)! - t0) / 1000,
+      globalMs: seenGlobal.has(id) ? seenGlobal.get(id)! - acceptedAt.get(id)! : null,
+      homeMs: seenHome.has(id) ? seenHome.get(id)! - acceptedAt.get(id)! : null,
+    })),
   }
 }

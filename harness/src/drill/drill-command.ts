@@ -1,13 +1,13 @@
 /**
- * `harness drill [NAMES] [--short] [--json] [--html FILE]`: runs fault drills
+ * `harness drill [NAMES] [--short] [--json] [--report FILE] [--html FILE]`: runs fault drills
  * against the stack `npm start` runs (through its control socket) and prints,
  * per drill, the load, requests failed by method, posts accepted and lost,
  * duplicates, time to recover and pass/fail against the drill's thresholds.
  * Exits 1 when a drill fails.
  */
-import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { type Session, stackClient } from '../client/stack-client.ts'
+import { writeReports } from '../report/report-files.ts'
 import { markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
 import { controlClient } from '../up/control.ts'
@@ -18,7 +18,7 @@ import {
   drills,
   emptyResult,
 } from './drills.ts'
-import { drillReportHtml } from './report-html.ts'
+import { drillPage } from './report-html.ts'
 
 const USAGE = `Usage: harness drill [NAMES] [options]
 
@@ -26,7 +26,9 @@ Runs fault drills against the running stack (npm start). NAMES: ${drills.map((d)
 
   --short       shorter load and outages (what CI runs)
   --json        print the results as JSON on stdout
-  --html FILE   also write an HTML report`
+  --report FILE JSON report (default .data/drill-report.json)
+  --html FILE   HTML report with charts (default: the JSON report's name, .html)
+  --stack FILE  the running stack's description (default .data/stack.json)`
 
 /** Authors, each followed by a watcher of their own, signed up for this run. */
 async function setUp(ctx: Pick<DrillContext, 'api'>) {
@@ -85,7 +87,14 @@ export function renderDrills(results: DrillResult[]): string {
 }
 
 export async function drillCommand(argv: string[]): Promise<number> {
-  let values: { short?: boolean; json?: boolean; html?: string; help?: boolean }
+  let values: {
+    short?: boolean
+    json?: boolean
+    html?: string
+    report?: string
+    stack?: string
+    help?: boolean
+  }
   let names: string[]
   try {
     const parsed = parseArgs({
@@ -94,6 +103,8 @@ export async function drillCommand(argv: string[]): Promise<number> {
         short: { type: 'boolean' },
         json: { type: 'boolean' },
         html: { type: 'string' },
+        report: { type: 'string' },
+        stack: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -113,7 +124,7 @@ export async function drillCommand(argv: string[]): Promise<number> {
     console.error(`harness drill: unknown drill ${unknown.join(', ')}\n\n${USAGE}`)
     return 2
   }
-  const stack = await readStackFile()
+  const stack = await readStackFile(values.stack)
   if (!stack?.control) {
     console.error(
       'harness drill: no running stack found (.data/stack.json); start one with npm start',
@@ -144,10 +155,13 @@ export async function drillCommand(argv: string[]): Promise<number> {
     console.log(renderDrills(results))
     for (const r of results) for (const n of r.notes) console.log(`${r.name}: ${n}`)
   }
-  if (values.html) {
-    writeFileSync(values.html, drillReportHtml(results, new Date()))
-    console.error(`harness drill: report written to ${values.html}`)
-  }
+  const files = await writeReports(
+    values,
+    '.data/drill-report.json',
+    results,
+    drillPage(results, new Date()),
+  )
+  console.error(`harness drill: reports written to ${files.json} and ${files.html}`)
   return results.every((r) => r.pass) ? 0 : 1
 }
 

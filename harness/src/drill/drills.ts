@@ -10,7 +10,7 @@ import type { Session, StackClient } from '../client/stack-client.ts'
 import type { StackInfo } from '../stack-file.ts'
 import type { ControlClient } from '../up/control.ts'
 import { checkIntegrity } from './integrity.ts'
-import { type MethodCounts, type RunningLoad, startLoad } from './load.ts'
+import { type LoadSample, type MethodCounts, type RunningLoad, startLoad } from './load.ts'
 
 export interface DrillContext {
   api: StackClient
@@ -41,6 +41,35 @@ export interface DrillResult {
   /** What else was measured, in words. */
   notes: string[]
   skipped?: string
+  /** Answers per second while the drill ran, and when the fault was on (s from the start). */
+  throughput?: DrillThroughput
+}
+
+/** Rows of `[s, GET ok, GET failed, POST ok, POST failed]` per second, and the fault window. */
+export interface DrillThroughput {
+  perSecond: [number, number, number, number, number][]
+  faultFromS: number
+  faultToS: number
+}
+
+/** Buckets load samples per second from `startedAtMs`. */
+export function throughputOf(
+  samples: readonly LoadSample[],
+  startedAtMs: number,
+  fault: { fromMs: number; toMs: number },
+): DrillThroughput {
+  const rows: [number, number, number, number, number][] = []
+  for (const s of samples) {
+    const second = Math.max(0, Math.floor((s.atMs - startedAtMs) / 1000))
+    while (rows.length <= second) rows.push([rows.length, 0, 0, 0, 0])
+    const row = rows[second]!
+    row[(s.method === 'GET' ? 1 : 3) + (s.ok ? 0 : 1)]! += 1
+  }
+  return {
+    perSecond: rows,
+    faultFromS: (fault.fromMs - startedAtMs) / 1000,
+    faultToS: (fault.toMs - startedAtMs) / 1000,
+  }
 }
 
 export interface Drill {
@@ -74,7 +103,9 @@ async function loadedDrill(ctx: DrillContext, d: LoadedDrill): Promise<DrillResu
   const started = Date.now()
   await Bun.sleep((seconds * 1000) / 4)
   ctx.log(`${d.name}: ${d.fault}`)
+  const faultFromMs = Date.now()
   await d.inject(ctx, outageMs)
+  const faultToMs = Date.now()
   // Recovery: from the repair until every post accepted so far is visible, measured
   // while the load goes on.
   const recovery = checkIntegrity(ctx.api, [...load.accepted], ctx.watchers, RECOVERY_LIMIT_MS)
@@ -107,6 +138,7 @@ async function loadedDrill(ctx: DrillContext, d: LoadedDrill): Promise<DrillResu
     failures,
     pass: failures.length === 0,
     notes: [],
+    throughput: throughputOf(load.samples, started, { fromMs: faultFromMs, toMs: faultToMs }),
   }
 }
 

@@ -31,9 +31,18 @@ export interface MethodCounts {
   byStatus: Record<number, number>
 }
 
+/** One answered request: epoch ms when it was answered, and whether it succeeded. */
+export interface LoadSample {
+  atMs: number
+  method: 'GET' | 'POST'
+  ok: boolean
+}
+
 export interface RunningLoad {
   accepted: AcceptedPost[]
   counts: { GET: MethodCounts; POST: MethodCounts }
+  /** Every answer in order: the throughput-over-time charts. */
+  samples: LoadSample[]
   /** Stops sending and resolves once every request in flight has its answer. */
   stop(): Promise<void>
 }
@@ -44,7 +53,11 @@ const counts = (): MethodCounts => ({ sent: 0, failed: 0, byStatus: {} })
  * @example const load = startLoad(api, { authors, postsPerSec: 10, getsPerSec: 20, tag: 'drill-1' }); ...; await load.stop()
  */
 export function startLoad(api: StackClient, o: LoadOptions): RunningLoad {
-  const result = { accepted: [] as AcceptedPost[], counts: { GET: counts(), POST: counts() } }
+  const result = {
+    accepted: [] as AcceptedPost[],
+    counts: { GET: counts(), POST: counts() },
+    samples: [] as LoadSample[],
+  }
   const inFlight = new Set<Promise<void>>()
   let n = 0
   const track = (p: Promise<void>) => {
@@ -54,7 +67,9 @@ export function startLoad(api: StackClient, o: LoadOptions): RunningLoad {
   const count = (method: 'GET' | 'POST', status: number) => {
     const c = result.counts[method]
     c.sent++
-    if (status >= 200 && status < 300) return
+    const ok = status >= 200 && status < 300
+    result.samples.push({ atMs: Date.now(), method, ok })
+    if (ok) return
     c.failed++
     c.byStatus[status] = (c.byStatus[status] ?? 0) + 1
   }

@@ -1,7 +1,8 @@
 import { expect, test } from 'bun:test'
+import { htmlReport } from '../report/html-report.ts'
 import { renderDrills } from './drill-command.ts'
 import type { DrillResult } from './drills.ts'
-import { drillReportHtml } from './report-html.ts'
+import { drillPage } from './report-html.ts'
 
 const result = (over: Partial<DrillResult>): DrillResult => ({
   name: 'feed-crash',
@@ -33,13 +34,24 @@ test('the table names failures by status, and the verdict with its reasons', () 
   expect(text).toContain('FAIL: 3 accepted posts lost')
 })
 
-test('the HTML report escapes what it shows and marks each row', () => {
-  const page = drillReportHtml(
-    [result({ fault: '<script>alert(1)</script>', pass: false, failures: ['x & y'] })],
-    new Date('2026-12-02T00:00:00Z'),
+test('the HTML report escapes what it shows, marks each drill and embeds its chart', async () => {
+  const page = await htmlReport(
+    drillPage(
+      [
+        result({
+          fault: '<script>alert(1)</script>',
+          pass: false,
+          failures: ['x & y'],
+          throughput: { perSecond: [[0, 20, 0, 10, 0]], faultFromS: 2, faultToS: 5 },
+        }),
+      ],
+      new Date('2026-12-02T00:00:00Z'),
+    ),
   )
   expect(page).not.toContain('<script>alert(1)</script>')
   expect(page).toContain('&lt;script&gt;')
-  expect(page).toContain('<tr class="fail">')
+  expect(page).toContain('<section class="failed"><h2>feed-crash: FAIL</h2>')
+  expect(page).toContain('Failure: x &amp; y')
   expect(page).toContain('0 of 1 passed')
+  expect(page).toContain('answers per second (fault 2.0–5.0 s)')
 })

@@ -1,14 +1,15 @@
 /**
  * `harness replay [options]`: prints progress on stderr, a summary on stdout,
- * writes the JSON report, and exits 1 when any post was lost or refused.
+ * writes the JSON and HTML reports, and exits 1 when any post was lost or refused.
  */
-import { mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { parseCommandFlags, positiveNumber } from '../command-args.ts'
+import { writeReports } from '../report/report-files.ts'
 import { fmt, markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
 import { defaultDataDir, type GraphName } from './dataset.ts'
 import { type ReplayReport, runReplay } from './replay.ts'
+import { replayPage } from './replay-html.ts'
 
 const USAGE = `Usage: harness replay [options]
 
@@ -22,7 +23,10 @@ const USAGE = `Usage: harness replay [options]
   --timeout-ms MS      how long a post may take to appear (default 20000)
   --seed N             random seed for authors and texts (default 1)
   --data-dir DIR       the data sets (default ../shared/data)
+  --propagation-p99-ms MS   the propagation target the charts show (default 1000)
+  --feed-p99-ms MS     the feed read target the charts show (default 250)
   --report FILE        JSON report (default .data/replay-report.json)
+  --html FILE          HTML report with charts (default: the JSON report's name, .html)
 
 Against a deployed gateway, raise RATE_LIMIT_CREDENTIALS_PER_MIN and
 RATE_LIMIT_WRITES_PER_MIN there first, or the replay waits out 429s.`
@@ -83,6 +87,9 @@ export async function replayCommand(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       'data-dir': { type: 'string' },
       report: { type: 'string' },
+      html: { type: 'string' },
+      'propagation-p99-ms': { type: 'string' },
+      'feed-p99-ms': { type: 'string' },
     },
     USAGE,
   )
@@ -111,6 +118,10 @@ export async function replayCommand(argv: string[]): Promise<number> {
       watchers: Math.floor(num('watchers', 10)),
       timeoutMs: num('timeout-ms', 20_000),
       seed: Math.floor(num('seed', 1)),
+      targets: {
+        propagationP99Ms: num('propagation-p99-ms', 1_000),
+        feedP99Ms: num('feed-p99-ms', 250),
+      },
     }
   } catch (err) {
     console.error(`harness replay: ${(err as Error).message}`)
@@ -134,10 +145,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
     return 1
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K')
-  const file = resolve((v.report as string | undefined) ?? '.data/replay-report.json')
-  mkdirSync(dirname(file), { recursive: true })
-  await Bun.write(file, `${JSON.stringify(report, null, 2)}\n`)
+  const files = await writeReports(v, '.data/replay-report.json', report, replayPage(report))
   console.log(renderReplay(report))
-  console.log(`report: ${file}`)
+  console.log(`report: ${files.json}\nHTML report: ${files.html}`)
   return report.ok ? 0 : 1
 }

@@ -27,6 +27,8 @@ export interface ReplayOptions {
   watchers: number
   timeoutMs: number
   seed: number
+  /** What the charts hold the run to, ms (shown as met or missed; not failures). */
+  targets: { propagationP99Ms: number; feedP99Ms: number }
   onProgress?: (phase: string, done: number, total: number) => void
 }
 
@@ -40,6 +42,9 @@ export interface ReplayReport {
   setupMs: { signUp: number; follows: number; warmUp: number }
   propagation: PropagationResult
   feedRead: Summary | null
+  /** Each timed home-feed read, ms. */
+  feedReadSamples: number[]
+  targets: { propagationP99Ms: number; feedP99Ms: number }
   failures: string[]
 }
 
@@ -221,6 +226,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     setupMs: { signUp: signUpMs, follows: followsMs, warmUp: warmUpMs },
     propagation,
     feedRead: reads.length ? summarize(reads) : null,
+    feedReadSamples: reads.map((x) => Math.round(x * 1000) / 1000),
+    targets: o.targets,
     failures,
   }
 }

@@ -53,6 +53,8 @@ export function startChild(
   env: Record<string, string | undefined>,
   print: (line: string) => void,
   keep = 40,
+  /** Sees every raw output line first; returning false keeps it off `print` (it stays in the tail). */
+  onLine?: (raw: string) => boolean,
 ): ChildProcess {
   const proc = Bun.spawn(cmd, { env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
   const lines: string[] = []
@@ -68,10 +70,10 @@ export function startChild(
         const line = formatLogLine(raw)
         lines.push(line)
         if (lines.length > keep) lines.shift()
-        print(prefix + line)
+        if (onLine?.(raw) ?? true) print(prefix + line)
       }
     }
-    if (pending) print(prefix + formatLogLine(pending))
+    if (pending && (onLine?.(pending) ?? true)) print(prefix + formatLogLine(pending))
   }
   void pump(proc.stdout)
   void pump(proc.stderr)

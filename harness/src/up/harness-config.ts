@@ -22,6 +22,9 @@ export const HarnessConfig = t.Object({
   KAFKA_PORT: OptionalPort('the embedded Kafka port (default 9092)'),
   MONGO_PORT: OptionalPort('the embedded MongoDB port (default 27017)'),
   CONSUL_PORT: OptionalPort('the embedded Consul port (default 8500)'),
+  DASHBOARD_PORT: OptionalPort(
+    "the harness's own port, loopback only: the dashboard (/_dev) and the trace receiver (default 18888)",
+  ),
   DATABASE_URL: t.Optional(
     t.String({ pattern: '^postgres(ql)?://', description: 'a real Postgres' }),
   ),
@@ -35,10 +38,14 @@ export const HarnessConfig = t.Object({
     t.String({ pattern: '^rediss?://', description: 'a real Redis for the feed' }),
   ),
   CONSUL_HTTP_ADDR: t.Optional(t.String({ minLength: 1, description: 'a real Consul agent' })),
-  LOG_LEVEL: t.String({
-    default: 'warn',
-    description: 'the services’ log level (info shows every request)',
-  }),
+  LOG_LEVEL: t.Union(
+    ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => t.Literal(l)),
+    {
+      default: 'warn',
+      description:
+        'what the terminal shows of the services’ logs (debug shows every request); the dashboard keeps debug and above',
+    },
+  ),
   DATA_DIR: t.String({
     default: '.data',
     description: 'where embedded servers and development keys keep their data',

@@ -82,6 +82,8 @@ export interface Supervisor {
   supervise(): void
   status(): ProcessStatus[]
   names(): string[]
+  /** Calls `listener` on every change of a process's state; returns the unsubscribe function. */
+  onChange(listener: (name: string, state: ProcessState) => void): () => void
   /** Stops every child, in the given order, and restarts nothing any more. */
   stopAll(order: string[]): Promise<void>
 }
@@ -106,12 +108,19 @@ export class StartFailed extends Error {
 export function createSupervisor(
   print: (line: string) => void,
   policy: RestartPolicy = defaultRestartPolicy,
+  /** Sees each raw output line of each child; false keeps it off `print` (the dashboard's log feed). */
+  output?: (name: string, raw: string) => boolean,
 ): Supervisor {
   const entries = new Map<string, Entry>()
   const clones = new Set<string>()
   let supervising = false
   let closing = false
   const say = (line: string) => print(`harness | ${line}`)
+  const listeners = new Set<(name: string, state: ProcessState) => void>()
+  const setState = (e: Entry, state: ProcessState) => {
+    e.state = state
+    for (const l of listeners) l(e.spec.name, state)
+  }
   const entry = (name: string) => {
     const e = entries.get(name)
     if (!e) throw new Error(`no process named ${name}; known: ${[...entries.keys()].join(', ')}`)
@@ -123,13 +132,13 @@ export function createSupervisor(
     e.lastExit = signal ? `signal ${signal}` : `code ${code}`
     e.child = null
     if (!supervising) {
-      e.state = 'stopped'
+      setState(e, 'stopped')
       return
     }
     const ranMs = performance.now() - e.spawnedAt
     e.streak = ranMs >= policy.stableMs ? 1 : e.streak + 1
     const delay = Math.min(policy.capMs, policy.baseMs * 2 ** (e.streak - 1))
-    e.state = 'backoff'
+    setState(e, 'backoff')
     e.restarts++
     say(`${e.spec.name} exited (${e.lastExit}); restarting in ${delay} ms (restart ${e.restarts})`)
     e.timer = setTimeout(() => {
@@ -143,9 +152,17 @@ export function createSupervisor(
 
   const spawnAndWait = async (e: Entry, timeoutMs: number) => {
     const generation = ++e.generation
-    e.state = 'starting'
+    setState(e, 'starting')
     e.spawnedAt = performance.now()
-    const child = startChild(e.spec.name, e.spec.cmd, e.spec.env, print)
+    const name = e.spec.name
+    const child = startChild(
+      name,
+      e.spec.cmd,
+      e.spec.env,
+      print,
+      40,
+      output && ((raw) => output(name, raw)),
+    )
     e.child = child
     void child.proc.exited.then(() =>
       onExit(
@@ -170,14 +187,14 @@ export function createSupervisor(
       await Bun.sleep(25)
     }
     if (generation !== e.generation) return
-    e.state = 'running'
+    setState(e, 'running')
     e.readyMs = Math.round(performance.now() - e.spawnedAt)
   }
 
   const stopOne = async (e: Entry) => {
     clearTimeout(e.timer)
     e.generation++
-    e.state = 'stopped'
+    setState(e, 'stopped')
     const child = e.child
     e.child = null
     if (child) await child.stop()
@@ -245,6 +262,10 @@ export function createSupervisor(
         readyMs: e.readyMs,
       })),
     names: () => [...entries.keys()],
+    onChange(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
     async stopAll(order) {
       closing = true
       for (const name of order) {

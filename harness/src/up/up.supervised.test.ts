@@ -5,59 +5,23 @@
  * passes `harness check`.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { freePort } from '@civildiy/devstack'
-import type { Subprocess } from 'bun'
 import { runCheck } from '../check/check.ts'
-import { readStackFile, type StackInfo } from '../stack-file.ts'
+import type { StackInfo } from '../stack-file.ts'
+import { type RunningHarness, startHarnessUp } from '../testing/harness-up.ts'
 import { type ControlClient, controlClient } from './control.ts'
 
-const cli = join(import.meta.dir, '..', 'cli.ts')
-let dataDir: string
-let proc: Subprocess
+let harness: RunningHarness
 let stack: StackInfo
 let control: ControlClient
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'harness-up-'))
-  const ports: Record<string, string> = {}
-  for (const v of ['GATEWAY', 'AUTH', 'PROFILE', 'POSTS', 'FEED', 'KAFKA', 'MONGO', 'CONSUL'])
-    ports[`${v}_PORT`] = String(await freePort())
-  proc = Bun.spawn([process.execPath, cli, 'up'], {
-    env: {
-      ...process.env,
-      ...ports,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'error',
-      DATABASE_URL: '',
-      MONGO_URL: '',
-      KAFKA_BROKERS: '',
-      CONSUL_HTTP_ADDR: '',
-      REDIS_URL: '',
-    },
-    stdout: 'ignore',
-    stderr: 'inherit',
-  })
-  const deadline = Date.now() + 90_000
-  for (;;) {
-    const found = await readStackFile(join(dataDir, 'stack.json')).catch(() => null)
-    if (found) {
-      stack = found
-      break
-    }
-    if (proc.exitCode !== null) throw new Error(`harness up exited (${proc.exitCode})`)
-    if (Date.now() > deadline) throw new Error('harness up did not start in 90 s')
-    await Bun.sleep(100)
-  }
+  harness = await startHarnessUp()
+  stack = harness.stack
   control = controlClient(stack.control!)
 }, 120_000)
 
 afterAll(async () => {
-  proc?.kill('SIGINT')
-  await proc?.exited
-  rmSync(dataDir, { recursive: true, force: true })
+  await harness?.stop()
 })
 
 test('every child killed in turn comes back, and the stack then passes harness check', async () => {

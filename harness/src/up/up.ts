@@ -13,9 +13,12 @@ import { join, resolve } from 'node:path'
 import { freePort } from '@civildiy/devstack'
 import { ConfigError, loadConfig } from '@civildiy/kit'
 import type { Static } from '@sinclair/typebox'
+import { startHarnessServer } from '../dashboard/harness-server.ts'
+import { createLogBuffer, levelRank } from '../dashboard/log-buffer.ts'
+import { mountDashboard } from '../dashboard/start-dashboard.ts'
 import { markdownTable } from '../report/stats.ts'
 import { removeStackFile, type StackInfo, writeStackFile } from '../stack-file.ts'
-import { startOtlpReceiver } from '../traces/otlp-receiver.ts'
+import { createTraceStore } from '../traces/otlp-receiver.ts'
 import { serveControl } from './control.ts'
 import { HarnessConfig } from './harness-config.ts'
 import { deployables, embeddedServers, serverSpec, serviceSpec } from './stack-plan.ts'
@@ -108,7 +111,9 @@ async function planServices(
     ADVERTISE_ADDRESS: config.ADVERTISE_ADDRESS,
     CONSUL_HTTP_ADDR: servers.consul,
     KAFKA_BROKERS: servers.kafka,
-    LOG_LEVEL: config.LOG_LEVEL,
+    // At least debug (every request's line, with its trace id) for the dashboard's
+    // Logs page; the terminal shows LOG_LEVEL and above.
+    LOG_LEVEL: levelRank(config.LOG_LEVEL) < levelRank('debug') ? config.LOG_LEVEL : 'debug',
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
     ...(servers.traces
       ? {
@@ -183,15 +188,27 @@ export async function up(env: Record<string, string | undefined> = process.env):
   }
   const t0 = performance.now()
   let quiet = false
-  const sup = createSupervisor((line) => {
-    if (!quiet) console.log(line)
-  })
+  const logs = createLogBuffer()
+  const terminalRank = levelRank(config.LOG_LEVEL)
+  const sup = createSupervisor(
+    (line) => {
+      if (!quiet) console.log(line)
+      // The supervisor's own lines (exits, restarts) belong on the Logs page too.
+      if (line.startsWith('harness | ')) logs.add('harness', line.slice('harness | '.length))
+    },
+    undefined,
+    (name, raw) => levelRank(logs.add(name, raw).level) >= terminalRank,
+  )
   const servers = await planServers(sup, config, env)
-  // Traces go to the collector the environment names, else to an in-process receiver.
-  const receiver = env.OTEL_EXPORTER_OTLP_ENDPOINT
-    ? null
-    : startOtlpReceiver({ host: config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST })
-  servers.traces = receiver?.url
+  // The harness's own port: the dashboard, and the trace receiver unless the
+  // environment names a collector.
+  const traces = createTraceStore()
+  const harness = startHarnessServer({
+    host: '127.0.0.1',
+    port: await choosePort(config.DASHBOARD_PORT, 18888, '127.0.0.1', 'harness'),
+    traces,
+  })
+  servers.traces = env.OTEL_EXPORTER_OTLP_ENDPOINT ? undefined : harness.url
   await planServices(sup, config, env, servers)
   const names = sup.status()
   const serverNames = names.filter((s) => s.kind === 'server').map((s) => s.name)
@@ -211,14 +228,26 @@ export async function up(env: Record<string, string | undefined> = process.env):
       for (const line of err.tail) console.error(`  ${line}`)
     }
     await stopAll()
-    await receiver?.stop()
+    await harness.stop()
     return 1
   }
   const socket = join(resolve(root, config.DATA_DIR), 'harness.sock')
   const stackFile = join(resolve(root, config.DATA_DIR), 'stack.json')
   const closeControl = serveControl(sup, socket)
   sup.supervise()
-  await announce(sup, servers, passing, { socket, stackFile }, t0, config)
+  const dashboard = mountDashboard({
+    server: harness,
+    supervisor: sup,
+    logs,
+    traces,
+    consul: servers.consul,
+    gateway: sup.status().find((s) => s.name === 'gateway')!.url,
+    kafka: servers.kafka,
+    services: serviceNames,
+    dataDir: resolve(root, config.DATA_DIR),
+    stackFile,
+  })
+  await announce(sup, servers, passing, { socket, stackFile, dashboard: dashboard.url }, t0, config)
   return new Promise<number>((done) => {
     let stopping = false
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -226,9 +255,10 @@ export async function up(env: Record<string, string | undefined> = process.env):
         if (stopping) return
         stopping = true
         console.log(`\nharness: ${signal}; stopping the stack`)
+        await dashboard.stop()
         await stopAll()
         closeControl()
-        await receiver?.stop()
+        await harness.stop()
         removeStackFile(stackFile)
         done(0)
       })
@@ -241,7 +271,7 @@ async function announce(
   sup: Supervisor,
   servers: Servers,
   passing: Record<string, number>,
-  files: { socket: string; stackFile: string },
+  files: { socket: string; stackFile: string; dashboard: string },
   t0: number,
   config: Config,
 ) {
@@ -266,6 +296,7 @@ async function announce(
     gateway: gateway.url,
     consul: servers.consul,
     control: files.socket,
+    dashboard: files.dashboard,
     ...(servers.traces ? { traces: servers.traces } : {}),
     services: Object.fromEntries(services.map((s) => [s.name, s.url])),
     servers: {
@@ -286,4 +317,5 @@ async function announce(
     `metrics: <service url>/metrics; traces: ${servers.traces ? `${servers.traces}/api/traces (embedded OTLP receiver)` : 'to OTEL_EXPORTER_OTLP_ENDPOINT'}`,
   )
   console.log(`gateway ready at ${gateway.url}`)
+  console.log(`dashboard at ${files.dashboard} (topology, traces, events, logs, checks)`)
 }

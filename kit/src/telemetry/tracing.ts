@@ -115,9 +115,17 @@ export function traceHeaders(ctx: Context = context.active()): Record<string, st
   return out
 }
 
+/** Whether a span is active here: tracing is on and this runs inside a traced request or event. */
+export function inTrace(): boolean {
+  return enabled && trace.getActiveSpan() !== undefined
+}
+
 /**
  * Runs `work` inside a new span (child of `parent`, default the active context),
- * recording an exception and error status when it throws.
+ * recording an exception and error status when it throws. A CLIENT span needs a
+ * parent: a database call that no request or event caused (a poll, a timer) runs
+ * without a span instead of starting a one-span trace of its own, as
+ * OpenTelemetry's instrumentations do with `requireParentSpan`.
  * @example await inSpan('publish civildiy.posts', SpanKind.PRODUCER, { 'messaging.system': 'kafka' }, () => send())
  */
 export async function inSpan<T>(
@@ -127,7 +135,8 @@ export async function inSpan<T>(
   work: (span: Span) => Promise<T>,
   parent: Context = context.active(),
 ): Promise<T> {
-  if (!enabled) return work(trace.wrapSpanContext({ traceId: '', spanId: '', traceFlags: 0 }))
+  if (!enabled || (kind === SpanKind.CLIENT && !trace.getSpan(parent)))
+    return work(trace.wrapSpanContext({ traceId: '', spanId: '', traceFlags: 0 }))
   return tracer().startActiveSpan(name, { kind, attributes }, parent, async (span) => {
     try {
       return await work(span)

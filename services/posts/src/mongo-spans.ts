@@ -1,10 +1,10 @@
 /**
  * A CLIENT span per MongoDB command (`mongodb insert`, `mongodb findAndModify`,
  * ...), from the driver's command monitoring events, each a child of the request
- * or relay batch that sent it. Only when tracing is on.
+ * or relay batch that sent it. Only when tracing is on, and only under a parent span.
  * Source: MongoDB driver specifications, "Command Logging and Monitoring".
  */
-import { type Span, SpanKind, SpanStatusCode, tracer } from '@civildiy/kit'
+import { inTrace, type Span, SpanKind, SpanStatusCode, tracer } from '@civildiy/kit'
 import type { MongoClient } from 'mongodb'
 
 /** Commands the driver sends on its own (monitoring, handshakes): no one's request. */
@@ -14,7 +14,8 @@ const QUIET = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'buildInfo', 'en
 export function traceCommands(client: MongoClient): void {
   const open = new Map<number, Span>()
   client.on('commandStarted', (e) => {
-    if (QUIET.has(e.commandName)) return
+    // Only inside a request or relay batch: a background poll is no one's trace.
+    if (QUIET.has(e.commandName) || !inTrace()) return
     open.set(
       e.requestId,
       tracer().startSpan(`mongodb ${e.commandName}`, {

@@ -1,0 +1,81 @@
+/**
+ * `harness up` as a real child process for tests: every port free and chosen
+ * here, its data in a temporary folder, embedded servers only (the environment's
+ * real ones are blanked), resolved once its stack file appears.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '@civildiy/devstack'
+import type { Subprocess } from 'bun'
+import { readStackFile, type StackInfo } from '../stack-file.ts'
+
+export interface RunningHarness {
+  stack: StackInfo
+  dataDir: string
+  stackFile: string
+  proc: Subprocess
+  /** SIGINT (the services deregister), then removes the data folder. */
+  stop(): Promise<void>
+}
+
+const cli = join(import.meta.dir, '..', 'cli.ts')
+
+/**
+ * @throws when `harness up` exits or is not up within `timeoutMs`.
+ * @example const h = await startHarnessUp(); ...; await h.stop()
+ */
+export async function startHarnessUp(
+  env: Record<string, string> = {},
+  timeoutMs = 90_000,
+): Promise<RunningHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'harness-up-'))
+  const ports: Record<string, string> = {}
+  for (const v of [
+    'GATEWAY',
+    'AUTH',
+    'PROFILE',
+    'POSTS',
+    'FEED',
+    'KAFKA',
+    'MONGO',
+    'CONSUL',
+    'DASHBOARD',
+  ])
+    ports[`${v}_PORT`] = String(await freePort())
+  const proc = Bun.spawn([process.execPath, cli, 'up'], {
+    env: {
+      ...process.env,
+      ...ports,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+      DATABASE_URL: '',
+      MONGO_URL: '',
+      KAFKA_BROKERS: '',
+      CONSUL_HTTP_ADDR: '',
+      REDIS_URL: '',
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      ...env,
+    },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  const stackFile = join(dataDir, 'stack.json')
+  const stop = async () => {
+    proc.kill('SIGINT')
+    await proc.exited
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const stack = await readStackFile(stackFile).catch(() => null)
+    if (stack) return { stack, dataDir, stackFile, proc, stop }
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      await stop()
+      throw new Error(
+        `harness up ${proc.exitCode !== null ? `exited (${proc.exitCode})` : 'did not start in time'}`,
+      )
+    }
+    await Bun.sleep(100)
+  }
+}
