@@ -35,7 +35,7 @@ export function refusal(request: Request, boundHost: string): string | null {
     return `Origin ${origin} may not act on the dashboard`
   const type = request.headers.get('content-type') ?? ''
   if (origin && !type.startsWith('application/json'))
-    return 'Dashboard actions take application/json'
+    return 'Dashboard actions take a JSON body (application/json)'
   return null
 }
 

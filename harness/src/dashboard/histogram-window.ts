@@ -49,9 +49,12 @@ export function windowedHistogram(windowMs = 60_000): WindowedHistogram {
   const totalOf = (b: Buckets) => b.get(Number.POSITIVE_INFINITY) ?? 0
   return {
     add(at, buckets) {
-      const last = readings.at(-1)
+      let last = readings.at(-1)
       // A restarted process starts its counters again from zero: start the window again.
-      if (last && totalOf(buckets) < totalOf(last.buckets)) readings = []
+      if (last && totalOf(buckets) < totalOf(last.buckets)) {
+        readings = []
+        last = undefined
+      }
       readings.push({ at, buckets })
       while (readings.length > 2 && readings[1]!.at <= at - windowMs) readings.shift()
       return last ? totalOf(buckets) > totalOf(last.buckets) : totalOf(buckets) > 0

@@ -44,6 +44,17 @@ async function choosePort(given: number | undefined, standard: number, host: str
   return port
 }
 
+/** A free port that is none of the ports the environment gives (those are not bound yet). */
+async function freePortNotGiven(config: Config): Promise<number> {
+  const given = new Set(
+    Object.entries(config).flatMap(([k, v]) => (k.endsWith('_PORT') ? [v] : [])),
+  )
+  for (;;) {
+    const port = await freePort()
+    if (!given.has(port)) return port
+  }
+}
+
 /** Adds the embedded servers the environment does not replace; returns the addresses services use. */
 async function planServers(
   sup: Supervisor,
@@ -73,7 +84,8 @@ async function planServers(
       continue
     }
     const dir = join(resolve(root, config.DATA_DIR), service)
-    const spec = serverSpec(root, 'pg', config.HOST, await freePort(), dir, env, `pg-${service}`)
+    const port = await freePortNotGiven(config)
+    const spec = serverSpec(root, 'pg', config.HOST, port, dir, env, `pg-${service}`)
     sup.add(spec)
     postgres[service] = spec.url
   }

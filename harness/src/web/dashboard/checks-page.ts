@@ -21,12 +21,13 @@ export function ChecksPage({ drills }: { drills: string[] }) {
   const topology = useLive<Topology>('topology')
   const out = useRef<HTMLPreElement>(null)
   useEffect(() => {
-    getJson<RunState>('/_dev/api/runs/current').then(
+    getJson<RunState | null>('/_dev/api/runs/current').then(
       (r) => {
+        if (!r) return
         setRun(r)
         setLines(r.output)
       },
-      () => {},
+      (e: Error) => setError(e.message),
     )
     return onLive<{ run: RunSummary; line: string | null }>('run', ({ run: r, line }) => {
       setRun((prev) => {
