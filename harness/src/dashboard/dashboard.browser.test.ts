@@ -88,9 +88,14 @@ test.skipIf(Boolean(skip))(
   async () => {
     await page.goto(`${dashboard}/traces`)
     await page.waitForSelector('#traces')
+    const posted = performance.now()
     postTraceId = await postInOwnTrace()
     // Live: the list refreshes as spans arrive, with no reload.
     await page.waitForSelector(`tr[data-trace-id="${postTraceId}"]`, { timeout: 10_000 })
+    // Reported, not asserted (no timing assertions here): what the issue's 2 s target is about.
+    console.log(
+      `dashboard: the post's trace was listed ${(performance.now() - posted).toFixed(0)} ms after the POST was sent`,
+    )
     await page.click(`tr[data-trace-id="${postTraceId}"] a`)
     // The feed's consumer span arrives after the broker hop.
     await page.waitForSelector('#waterfall .row[data-service="feed"]', { timeout: 15_000 })
