@@ -90,15 +90,21 @@ const tracing = Boolean(args.tracing)
 /** `--sample 0.1`: the share of requests traced (the compose default); default 1. */
 const sampleRatio = args.sample === undefined ? 1 : Number(args.sample)
 if (!(sampleRatio >= 0 && sampleRatio <= 1)) throw new Error('--sample takes a ratio 0..1')
+/** What tracing runs, stopped at the end: a live receiver would keep the process from exiting. */
+let stopTracing = async () => {}
 if (tracing) {
   const { startOtlpReceiver } = await import('@civildiy/harness')
   const receiver = startOtlpReceiver()
-  kit.startTracing('gateway', {
+  const sdk = kit.startTracing('gateway', {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
     OTEL_TRACES_SAMPLER_ARG: sampleRatio,
   })
+  stopTracing = async () => {
+    await sdk?.shutdown()
+    await receiver.stop()
+  }
 }
 // The kit's runner wraps every request like this (kit/src/service.ts), in a server span when tracing.
 const inContext = (r: Request, f: () => Promise<Response> | Response) =>
@@ -187,4 +193,5 @@ try {
   console.log(`JSON: ${out}`)
 } finally {
   globalThis.fetch = realFetch
+  await stopTracing()
 }

@@ -104,7 +104,7 @@ async function reportSection(file: string, out: string): Promise<ReportSection> 
   const markdown = out.slice(Math.max(0, out.indexOf('## '))).replace(/\nJSON: .*\n?$/m, '')
   return {
     heading: file,
-    trustedMarkdown: markdown.replace(/^## /m, '### '),
+    trustedMarkdown: markdown.replace(/^## /gm, '### '),
     figures: data.figures ?? [],
   }
 }
