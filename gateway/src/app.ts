@@ -20,6 +20,7 @@ import {
 } from '@civildiy/kit'
 import type { InstanceDirectory } from './discovery/instance-directory.ts'
 import { gatewayMetrics } from './gateway-metrics.ts'
+import { gatewayApiDocs } from './openapi/gateway-api-docs.ts'
 import { forward } from './proxy/forward.ts'
 import { parseRequestTarget, type RequestTarget } from './proxy/request-target.ts'
 import type { RetryBudget } from './proxy/retry-budget.ts'
@@ -67,6 +68,7 @@ export function createGateway(d: GatewayDeps) {
 
   // The gateway is the public listener: its metrics (instances, traffic) are for operators only.
   const app = baseApp({ ...d, metrics, metricsAllowed: isAdmin, name: 'gateway' })
+    .use(gatewayApiDocs(d))
     .get(
       '/gateway/health',
       ({ set }) => {

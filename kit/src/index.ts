@@ -95,6 +95,20 @@ export {
   requireAuth,
 } from './jwt.ts'
 export { createLogger, type Logger, type LoggerOptions } from './logger.ts'
+export { apiDocs, routeFacts, UNDOCUMENTED } from './openapi/api-docs.ts'
+export { docsAsset, docsPage } from './openapi/docs-page.ts'
+export {
+  cleanSchema,
+  documentPath,
+  normalizeOpenApi,
+  operationIdOf,
+} from './openapi/normalize-document.ts'
+export {
+  bearerAuth,
+  bearerAuthScheme,
+  problemResponseObject,
+  problemSchema,
+} from './openapi/problem-schema.ts'
 export {
   type ConnectOptions,
   connectPostgres,

@@ -138,20 +138,26 @@ export function bearerToken(request: Request): string | null {
 }
 
 /**
+ * The resolve hooks requireAuth installs: the API document marks the routes that
+ * run one as needing a bearer token, so the document follows the code that
+ * enforces it.
+ */
+export const tokenRequiredHooks = new WeakSet<object>()
+
+/**
  * Elysia plugin: every route registered after it requires a valid access token and
  * gets `auth: { userId, claims }`; missing or invalid tokens answer 401 with
  * `WWW-Authenticate`.
  * @example app.use(requireAuth(verify)).patch('/profiles/me', ({ auth }) => ...)
  */
 export function requireAuth(verify: JwtVerifier) {
-  return new Elysia({ name: '@civildiy/kit/require-auth' }).resolve(
-    { as: 'scoped' },
-    async ({ request }) => {
-      const token = bearerToken(request)
-      if (!token) throw new UnauthorizedError()
-      return { auth: await verify(token) }
-    },
-  )
+  const resolveAuth = async ({ request }: { request: Request }) => {
+    const token = bearerToken(request)
+    if (!token) throw new UnauthorizedError()
+    return { auth: await verify(token) }
+  }
+  tokenRequiredHooks.add(resolveAuth)
+  return new Elysia({ name: '@civildiy/kit/require-auth' }).resolve({ as: 'scoped' }, resolveAuth)
 }
 
 /**

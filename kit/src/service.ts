@@ -11,7 +11,6 @@
  *   reverse order (consumers, relays, producers, pools) and exits 0.
  */
 import { randomUUID } from 'node:crypto'
-import { openapi } from '@elysiajs/openapi'
 import { type AnyElysia, Elysia } from 'elysia'
 import type { ServiceConfig } from './config.ts'
 import {
@@ -25,6 +24,7 @@ import { ForbiddenError, problemResponse } from './errors.ts'
 import { type HealthCheck, healthRoutes } from './health.ts'
 import { httpDefaults, requestIdOf } from './http.ts'
 import type { Logger } from './logger.ts'
+import { apiDocs } from './openapi/api-docs.ts'
 import { createMetrics, type Metrics } from './telemetry/metrics.ts'
 import { serverSpan } from './telemetry/tracing.ts'
 
@@ -78,15 +78,7 @@ export function baseApp(o: BaseAppOptions) {
       },
       { detail: { hide: true } },
     )
-    .use(
-      openapi({
-        path: '/openapi',
-        documentation: {
-          info: { title: `CivilDIY ${o.name} service`, version: o.version ?? '0.1.0' },
-        },
-        exclude: { paths: ['/health/live', '/health/ready', '/metrics'] },
-      }),
-    )
+    .use(apiDocs({ title: `CivilDIY ${o.name} service`, version: o.version ?? '0.1.0' }))
     .use(
       healthRoutes(
         o.checks ?? (() => []),

@@ -11,7 +11,8 @@ export const TokenPair = t.Object({
 })
 export type TokenPair = typeof TokenPair.static
 
-export const RefreshRequest = t.Object({
-  refreshToken: t.String({ minLength: 16, maxLength: 512 }),
-})
+export const RefreshRequest = t.Object(
+  { refreshToken: t.String({ minLength: 16, maxLength: 512 }) },
+  { examples: [{ refreshToken: 'the refreshToken from POST /auth/login' }] },
+)
 export type RefreshRequest = typeof RefreshRequest.static

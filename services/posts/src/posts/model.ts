@@ -19,7 +19,7 @@ export type Post = typeof Post.static
 
 export const PostInput = t.Object(
   { body: t.String({ maxLength: BODY_MAX * 2, error: 'must be a string' }) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ body: 'Fixed the garden fence today.' }] },
 )
 export type PostInput = typeof PostInput.static
 

@@ -29,6 +29,7 @@ export const ProfilePatch = t.Object(
     minProperties: 1,
     additionalProperties: false,
     error: 'give at least one of displayName, bio, avatarUrl',
+    examples: [{ displayName: 'Ada', bio: 'Builds things.' }],
   },
 )
 export type ProfilePatch = typeof ProfilePatch.static
