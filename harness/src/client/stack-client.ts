@@ -1,10 +1,17 @@
 /**
- * The public API of a CivilDIY stack as the harness uses it, through the gateway.
+ * The public API of a CivilDIY stack as the harness uses it, through the gateway,
+ * on Eden Treaty clients typed by each service's own app (`@civildiy/<service>/client`).
  * 429 answers, and 503s that carry Retry-After (load shed on purpose, as auth's
  * password hashing does under a sign-up burst), are waited out (Retry-After plus
  * jitter, bounded) so long replays survive rate limits; every other non-success
  * is an {@link ApiError} naming the call.
  */
+
+import type { AuthApp } from '@civildiy/auth/client'
+import type { FeedApp } from '@civildiy/feed/client'
+import type { PostsApp } from '@civildiy/posts/client'
+import type { ProfileApp } from '@civildiy/profile/client'
+import { treaty } from '@elysiajs/eden'
 
 export class ApiError extends Error {
   override name = 'ApiError'
@@ -54,105 +61,98 @@ export interface StackClient {
 }
 
 /**
+ * `fetch` that waits out 429s and shed 503s (Retry-After plus jitter), at most
+ * `maxWaitMs` in all per call; any other answer is returned as it is.
+ */
+function waitingFetch(maxWaitMs: number): typeof fetch {
+  const waiting = async (input: string | URL | Request, init?: RequestInit) => {
+    let waited = 0
+    for (;;) {
+      const res = await fetch(input, init)
+      const shed = res.status === 503 && res.headers.has('retry-after')
+      if ((res.status !== 429 && !shed) || waited >= maxWaitMs) return res
+      const retryAfter = Number(res.headers.get('retry-after') ?? 1)
+      // Jitter spreads the retries of a burst that was refused together.
+      const ms = Math.min(maxWaitMs - waited, Math.max(1, retryAfter) * 1000 * (1 + Math.random()))
+      await res.arrayBuffer()
+      await Bun.sleep(ms)
+      waited += ms
+    }
+  }
+  return Object.assign(waiting, { preconnect: fetch.preconnect })
+}
+
+/** What an Eden Treaty call resolves with, as far as this client reads it. */
+interface TreatyAnswer<T> {
+  data: T | null
+  error: { status: unknown; value: unknown } | null
+  status: number
+}
+
+/** The data of an answer with one of the `ok` statuses; else an ApiError naming the call. */
+function expectStatus<T>(call: string, answer: TreatyAnswer<T>, ok = [200]): T {
+  if (!ok.includes(answer.status) || (answer.error && !ok.includes(answer.status)))
+    throw new ApiError(call, answer.status, JSON.stringify(answer.error?.value ?? answer.data))
+  return answer.data as T
+}
+
+/**
+ * The stack's API through the gateway with typed clients (Eden Treaty over each
+ * service's own app type: the gateway serves the same paths).
  * @param maxRateLimitWaitMs total time one call may spend waiting out 429s and shed 503s. Default 120,000.
  * @example const api = stackClient('http://127.0.0.1:8080'); const s = await api.signUp('a@example.com', 'long password 1')
  */
 export function stackClient(base: string, o: { maxRateLimitWaitMs?: number } = {}): StackClient {
   const root = base.replace(/\/+$/, '')
-  const maxWait = o.maxRateLimitWaitMs ?? 120_000
-  async function call(name: string, path: string, init: RequestInit = {}, ok = [200]) {
-    let waited = 0
-    for (;;) {
-      const res = await fetch(root + path, init)
-      const shed = res.status === 503 && res.headers.has('retry-after')
-      if ((res.status === 429 || shed) && waited < maxWait) {
-        const retryAfter = Number(res.headers.get('retry-after') ?? 1)
-        // Jitter spreads the retries of a burst that was refused together.
-        const ms = Math.min(maxWait - waited, Math.max(1, retryAfter) * 1000 * (1 + Math.random()))
-        await res.arrayBuffer()
-        await Bun.sleep(ms)
-        waited += ms
-        continue
-      }
-      if (!ok.includes(res.status)) throw new ApiError(name, res.status, await res.text())
-      return res
-    }
-  }
-  const json = (body: unknown, token?: string): RequestInit => ({
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  })
-  const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } })
+  const config = { fetcher: waitingFetch(o.maxRateLimitWaitMs ?? 120_000) }
+  const auth = treaty<AuthApp>(root, config)
+  const profile = treaty<ProfileApp>(root, config)
+  const posts = treaty<PostsApp>(root, config)
+  const feed = treaty<FeedApp>(root, config)
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
   const client: StackClient = {
     base: root,
     async register(email, password) {
-      const res = await call(
-        'register',
-        '/auth/register',
-        { method: 'POST', ...json({ email, password }) },
-        [201],
-      )
-      return ((await res.json()) as { id: string }).id
+      return expectStatus('register', await auth.auth.register.post({ email, password }), [201]).id
     },
     async login(email, password) {
-      const res = await call('login', '/auth/login', {
-        method: 'POST',
-        ...json({ email, password }),
-      })
-      const body = (await res.json()) as { accessToken: string; user?: { id: string } }
-      const me = await client.me(body.accessToken)
-      return { userId: me.id, email, token: body.accessToken }
+      const tokens = expectStatus('login', await auth.auth.login.post({ email, password }))
+      const me = await client.me(tokens.accessToken)
+      return { userId: me.id, email, token: tokens.accessToken }
     },
     async signUp(email, password) {
       await client.register(email, password)
       return client.login(email, password)
     },
     async me(token) {
-      return (await (await call('me', '/auth/me', bearer(token))).json()) as {
-        id: string
-        email: string
-      }
+      return expectStatus('me', await auth.auth.me.get({ headers: bearer(token) }))
     },
     async profileExists(userId) {
-      const res = await call('profile', `/profiles/${userId}`, {}, [200, 404])
-      await res.arrayBuffer()
-      return res.status === 200
+      const answer = await profile.profiles({ id: userId }).get()
+      expectStatus('profile', answer, [200, 404])
+      return answer.status === 200
     },
     async follow(session, userId) {
-      const res = await call(
-        'follow',
-        `/profiles/${userId}/follow`,
-        { method: 'PUT', ...bearer(session.token) },
-        [204, 200],
-      )
-      await res.arrayBuffer()
+      const answer = await profile
+        .profiles({ id: userId })
+        .follow.put(undefined, { headers: bearer(session.token) })
+      expectStatus('follow', answer, [204, 200])
     },
     async createPost(session, body) {
-      const res = await call(
-        'create post',
-        '/posts',
-        { method: 'POST', ...json({ body }, session.token) },
-        [201],
-      )
-      return (await res.json()) as { id: string }
+      const answer = await posts.posts.post({ body }, { headers: bearer(session.token) })
+      return { id: expectStatus('create post', answer, [201]).id }
     },
     async home(session, limit = 50) {
-      const res = await call('home feed', `/feed?limit=${limit}`, bearer(session.token))
-      return ((await res.json()) as { items: FeedItem[] }).items
+      return (await client.page(session, limit)).items
     },
     async global(limit = 50) {
-      const res = await call('global feed', `/feed/global?limit=${limit}`)
-      return ((await res.json()) as { items: FeedItem[] }).items
+      return (await client.page(null, limit)).items
     },
     async page(session, limit, cursor) {
-      const query = `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
-      const res = session
-        ? await call('home feed', `/feed${query}`, bearer(session.token))
-        : await call('global feed', `/feed/global${query}`)
-      return (await res.json()) as FeedPage
+      const query = { limit, ...(cursor ? { cursor } : {}) }
+      return session
+        ? expectStatus('home feed', await feed.feed.get({ query, headers: bearer(session.token) }))
+        : expectStatus('global feed', await feed.feed.global.get({ query }))
     },
     raw: (path, init) => fetch(root + path, init),
   }

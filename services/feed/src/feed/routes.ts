@@ -8,11 +8,13 @@ import type { FeedReader } from './reader.ts'
 /**
  * Pages are answered as the JSON text the reader splices from the stored posts, so
  * the routes set the content type and return the text (one Response built by
- * Elysia, no validation pass over 20 items). The shape is documented in OpenAPI.
+ * Elysia, no validation pass over 20 items). The shape is documented in OpenAPI,
+ * and typed as a FeedPage for typed clients (Eden parses the JSON text by its
+ * content type, so what a client receives is that object).
  */
 const asJson = (set: { headers: Record<string, unknown> }, page: Promise<string>) => {
   set.headers['content-type'] = 'application/json'
-  return page
+  return page as unknown as Promise<FeedPage>
 }
 const pageDoc = (summary: string, tags: string[]): DocumentDecoration => ({
   summary,
