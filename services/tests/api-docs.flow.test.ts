@@ -41,6 +41,11 @@ test('the gateway’s document is valid and holds every service’s operations',
   for (const path of ['/auth/login', '/profiles/{id}', '/posts', '/feed/global'])
     expect(Object.keys(doc.paths)).toContain(path)
   expect(doc.info.description).not.toContain('Not available')
+  // The gateway's own endpoints have a valid document too.
+  const own: Json = await (await fetch(`${gateway}/openapi/json`)).json()
+  const ownResult = await validate(structuredClone(own))
+  expect(ownResult.valid ? [] : ownResult.errors.map((e) => e.message)).toEqual([])
+  expect(Object.keys(own.paths)).toContain('/gateway/health')
 })
 
 test('a request built from each operation’s example gets a documented 2xx through the gateway', async () => {

@@ -2,6 +2,7 @@
  * What ships: each deployable bundled as its production build bundles it carries
  * none of the devstack (no PGlite, no mingo, no stand-in server). The services get
  * their servers' URLs from outside; the stand-ins stay in development tooling.
+ * And the API docs page's assets are in it.
  */
 import { expect, test } from 'bun:test'
 import { mainOf } from './stack-helpers.ts'
@@ -15,6 +16,10 @@ test.each(['auth', 'profile', 'posts', 'feed', 'gateway'])(
     expect(text.length).toBeGreaterThan(100_000)
     for (const marker of ['devstack/src/', 'node_modules/mingo/', '@electric-sql/pglite'])
       expect({ name, marker, found: text.includes(marker) }).toEqual({ name, marker, found: false })
+    // The docs page's assets ship inside the build, so /openapi works in the images.
+    const assets = build.outputs.filter((o) => o.kind === 'asset').map((o) => o.path)
+    expect(assets.some((p) => /swagger-ui-bundle-\w+\.js$/.test(p))).toBe(true)
+    expect(assets.some((p) => /swagger-ui-\w+\.css$/.test(p))).toBe(true)
   },
   60_000,
 )

@@ -3,13 +3,16 @@
  * in kit/package.json), served by the process itself, so the page needs no
  * network beyond the server it came from.
  */
-import { dirname, join } from 'node:path'
+// Imported as files: Bun embeds them in a compiled executable (`bun build --compile`,
+// what the compose images run), and gives their path on disk otherwise.
+
+import cssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
+import bundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 
 const ASSETS = new Map([
-  ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
-  ['swagger-ui.css', 'text/css; charset=utf-8'],
+  ['swagger-ui-bundle.js', { path: bundlePath, type: 'text/javascript; charset=utf-8' }],
+  ['swagger-ui.css', { path: cssPath, type: 'text/css; charset=utf-8' }],
 ])
-const dist = () => dirname(require.resolve('swagger-ui-dist/package.json'))
 
 /**
  * The page for the document at `specUrl`, its assets under `assetsBase`.
@@ -31,9 +34,9 @@ export function docsPage(o: { title: string; specUrl: string; assetsBase: string
 
 /** One of the page's assets, or null for any other name. */
 export function docsAsset(name: string): Response | null {
-  const type = ASSETS.get(name)
-  if (!type) return null
-  return new Response(Bun.file(join(dist(), name)), {
-    headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' },
+  const asset = ASSETS.get(name)
+  if (!asset) return null
+  return new Response(Bun.file(asset.path), {
+    headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' },
   })
 }

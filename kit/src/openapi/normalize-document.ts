@@ -148,7 +148,8 @@ export function normalizeOpenApi(
   const tags = new Set<string>()
   for (const [rawPath, item] of Object.entries(raw.paths ?? {}) as [string, Json][]) {
     const path = documentPath(rawPath)
-    const target = (paths[path] ??= {})
+    paths[path] ??= {}
+    const target = paths[path]
     for (const method of METHODS) {
       if (!item[method]) continue
       const op = o.secured?.has(`${method} ${path}`)
