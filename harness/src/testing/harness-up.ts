@@ -30,8 +30,9 @@ export async function startHarnessUp(
   timeoutMs = 90_000,
 ): Promise<RunningHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'harness-up-'))
-  const ports: Record<string, string> = {}
-  for (const v of [
+  // Distinct: two probes of a free port can return the same one, and then one server
+  // (the harness's own, bound first) would answer where another is expected.
+  const names = [
     'GATEWAY',
     'AUTH',
     'PROFILE',
@@ -41,8 +42,15 @@ export async function startHarnessUp(
     'MONGO',
     'CONSUL',
     'DASHBOARD',
-  ])
-    ports[`${v}_PORT`] = String(await freePort())
+  ]
+  const taken = new Set<number>()
+  const ports: Record<string, string> = {}
+  for (const name of names) {
+    let port = await freePort()
+    while (taken.has(port)) port = await freePort()
+    taken.add(port)
+    ports[`${name}_PORT`] = String(port)
+  }
   const proc = Bun.spawn([process.execPath, cli, 'up'], {
     env: {
       ...process.env,
