@@ -242,6 +242,50 @@ describe('consumer groups', () => {
     await until(() => aState.partitions.length === 4, 15_000, 'a to own all 4 again')
   })
 
+  test('a member joining mid-stream takes partitions over with no message delivered twice', async () => {
+    // The first member's commits while the group prepares the rebalance must be kept
+    // (Kafka accepts them in PreparingRebalance), or the second re-reads from older offsets.
+    const topic = uniqueTopic('handover')
+    const groupId = uniqueTopic('g')
+    await createTopic(topic, 4)
+    const seen = new Map<string, number>()
+    const count = ({ message }: EachMessagePayload) => {
+      const v = message.value!.toString()
+      seen.set(v, (seen.get(v) ?? 0) + 1)
+    }
+    const producer = b.kafka.producer()
+    await producer.connect()
+    cleanup.push(() => producer.disconnect())
+    let sent = 0
+    let producing = true
+    const feeding = (async () => {
+      while (producing) {
+        await producer.send({
+          topic,
+          messages: Array.from({ length: 20 }, () => ({ key: String(sent % 8), value: String(sent++) })),
+        })
+        await Bun.sleep(10)
+      }
+    })()
+    const a = consumer(groupId)
+    await a.connect()
+    await a.subscribe({ topic, fromBeginning: true })
+    await a.run({ eachMessage: async (p) => count(p) })
+    await until(() => seen.size >= 200, 15_000, 'the first member under way')
+    const second = consumer(groupId)
+    const bState = trackAssignment(second, topic)
+    await second.connect()
+    await second.subscribe({ topic, fromBeginning: true })
+    await second.run({ eachMessage: async (p) => count(p) })
+    await until(() => bState.partitions.length === 2, 15_000, 'the hand-over')
+    await Bun.sleep(500)
+    producing = false
+    await feeding
+    await until(() => seen.size === sent, 15_000, 'every message consumed')
+    const twice = [...seen.values()].filter((n) => n > 1).length
+    expect({ sent, twice }).toEqual({ sent, twice: 0 })
+  })
+
   test('a member killed without leaving is expired after its session timeout', async () => {
     const topic = uniqueTopic('kill')
     const groupId = uniqueTopic('g')

@@ -57,7 +57,12 @@ describe('GroupCoordinator', () => {
     // A second member joining starts a rebalance the first learns of by heartbeat.
     const bJoin = c.join(joinRequest())
     expect(c.heartbeat('g', a.generationId, a.memberId)).toBe(ErrorCode.REBALANCE_IN_PROGRESS)
-    expect(c.commit('g', a.generationId, a.memberId, [])).toBe(ErrorCode.REBALANCE_IN_PROGRESS)
+    // Kafka takes commits of the current generation while it prepares a rebalance, so a
+    // member's last offsets before it rejoins are not lost (GroupCoordinator.scala,
+    // handleCommitOffsets: only CompletingRebalance answers REBALANCE_IN_PROGRESS).
+    const offset = { topic: 't', partition: 0, value: { offset: 42, metadata: null } }
+    expect(c.commit('g', a.generationId, a.memberId, [offset])).toBe(ErrorCode.NONE)
+    expect(c.committed('g', 't', 0)?.offset).toBe(42)
     const aAgain = await c.join(joinRequest(a.memberId))
     const b = await bJoin
     expect(aAgain.generationId).toBe(2)
@@ -65,6 +70,9 @@ describe('GroupCoordinator', () => {
     expect(aAgain.leaderId).toBe(a.memberId)
     expect(aAgain.members).toHaveLength(2)
     expect(b.members).toHaveLength(0)
+    // Joined but not synced (CompletingRebalance): the new generation's assignment is not out yet.
+    expect(c.describe('g').state).toBe('CompletingRebalance')
+    expect(c.commit('g', 2, a.memberId, [offset])).toBe(ErrorCode.REBALANCE_IN_PROGRESS)
   })
 
   test('a member that does not rejoin within the rebalance timeout is dropped', async () => {

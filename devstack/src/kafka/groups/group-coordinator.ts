@@ -233,7 +233,10 @@ export class GroupCoordinator {
 
   /**
    * OffsetCommit. Generation -1 with an empty member id is a "simple" commit
-   * (admin tools), allowed only while the group has no members.
+   * (admin tools), allowed only while the group has no members. A member of the
+   * current generation may commit while the group is Stable or PreparingRebalance
+   * (its last offsets before it rejoins must not be lost); only CompletingRebalance
+   * answers REBALANCE_IN_PROGRESS, as Kafka's GroupCoordinator.handleCommitOffsets does.
    */
   commit(
     groupId: string,
@@ -250,9 +253,7 @@ export class GroupCoordinator {
       if (!group || !member) return ErrorCode.UNKNOWN_MEMBER_ID
       member.lastSeen = this.now()
       if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION
-      if (group.state === 'PreparingRebalance' || group.state === 'CompletingRebalance') {
-        return ErrorCode.REBALANCE_IN_PROGRESS
-      }
+      if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS
     }
     for (const o of offsets) this.offsets.commit(groupId, o.topic, o.partition, o.value)
     return ErrorCode.NONE
