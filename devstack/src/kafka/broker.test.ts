@@ -111,25 +111,80 @@ describe('embedded broker', () => {
     expect(wildcard.broker.brokers[0]).toBe(`127.0.0.1:${wildcard.broker.port}`)
   })
 
-  test('an unknown API key gets UNSUPPORTED_VERSION and the connection stays usable', async () => {
-    const { broker } = await start()
+  /** A raw connection that records what arrives and whether the broker closed it. */
+  async function raw(port: number) {
     const received: Uint8Array[] = []
+    let closed = false
     const socket = await Bun.connect({
       hostname: '127.0.0.1',
-      port: broker.port,
-      socket: { data: (_s, d) => void received.push(new Uint8Array(d)) },
+      port,
+      socket: {
+        data: (_s, d) => void received.push(new Uint8Array(d)),
+        close: () => {
+          closed = true
+        },
+      },
     })
-    // API key 999 v0, correlation 7; then ApiVersions v0, correlation 8.
-    socket.write(new Uint8Array([0, 0, 0, 10, 0x03, 0xe7, 0, 0, 0, 0, 0, 7, 0xff, 0xff]))
-    socket.write(new Uint8Array([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 8, 0xff, 0xff]))
-    await until(() => Buffer.concat(received).byteLength > 20, 5_000, 'two responses')
-    const bytes = Buffer.concat(received)
-    expect(bytes.readInt32BE(4)).toBe(7)
-    expect(bytes.readInt16BE(8)).toBe(35)
-    const second = 4 + bytes.readInt32BE(0)
-    expect(bytes.readInt32BE(second + 4)).toBe(8)
-    expect(bytes.readInt16BE(second + 8)).toBe(0)
-    socket.end()
+    return { socket, bytes: () => Buffer.concat(received), closed: () => closed }
+  }
+
+  test('an unknown API or version closes that connection, as Kafka does; ApiVersions answers', async () => {
+    const { broker, kafka } = await start()
+    // API key 999 v0, correlation 7.
+    const unknownKey = await raw(broker.port)
+    unknownKey.socket.write(new Uint8Array([0, 0, 0, 10, 0x03, 0xe7, 0, 0, 0, 0, 0, 7, 0xff, 0xff]))
+    await until(unknownKey.closed, 5_000, 'the connection closed')
+    expect(unknownKey.bytes().byteLength).toBe(0)
+    // Metadata (key 3) v99.
+    const unknownVersion = await raw(broker.port)
+    unknownVersion.socket.write(new Uint8Array([0, 0, 0, 10, 0, 3, 0, 99, 0, 0, 0, 8, 0xff, 0xff]))
+    await until(unknownVersion.closed, 5_000, 'the connection closed')
+    // ApiVersions v0 still answers, and other clients never noticed.
+    const probe = await raw(broker.port)
+    probe.socket.write(new Uint8Array([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 9, 0xff, 0xff]))
+    await until(() => probe.bytes().byteLength > 8, 5_000, 'an ApiVersions answer')
+    expect(probe.bytes().readInt32BE(4)).toBe(9)
+    expect(probe.bytes().readInt16BE(8)).toBe(0)
+    probe.socket.end()
+    const admin = kafka.admin()
+    await admin.connect()
+    expect(await admin.listTopics()).toBeArray()
+    await admin.disconnect()
+  })
+
+  test('Metadata v0: an empty topic list means every topic, answered in the v0 layout', async () => {
+    const { broker, kafka } = await start()
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'v0-topic', numPartitions: 2 }] })
+    await admin.disconnect()
+    const conn = await raw(broker.port)
+    // Metadata v0, correlation 5, client id null, topics: [] (int32 0).
+    conn.socket.write(new Uint8Array([0, 0, 0, 14, 0, 3, 0, 0, 0, 0, 0, 5, 0xff, 0xff, 0, 0, 0, 0]))
+    await until(
+      () =>
+        conn.bytes().byteLength >= 4 && conn.bytes().byteLength >= 4 + conn.bytes().readInt32BE(0),
+      5_000,
+      'an answer',
+    )
+    const b = conn.bytes()
+    let o = 8
+    expect(b.readInt32BE(o)).toBe(1) // one broker: node id, host, port (no rack in v0)
+    o += 4
+    expect(b.readInt32BE(o)).toBe(0)
+    o += 4
+    const hostLength = b.readInt16BE(o)
+    o += 2 + hostLength
+    expect(b.readInt32BE(o)).toBe(broker.port)
+    o += 4
+    expect(b.readInt32BE(o)).toBe(1) // topics (no controller id in v0)
+    o += 4
+    expect(b.readInt16BE(o)).toBe(0)
+    const nameLength = b.readInt16BE(o + 2)
+    expect(b.subarray(o + 4, o + 4 + nameLength).toString()).toBe('v0-topic')
+    o += 4 + nameLength
+    expect(b.readInt32BE(o)).toBe(2) // partitions, right after the name (no is_internal in v0)
+    conn.socket.end()
   })
 
   test('auto-creation can be turned off', async () => {

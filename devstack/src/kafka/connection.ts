@@ -97,10 +97,15 @@ export class Connection {
           apiKey,
           apiVersion,
         })
-        // ApiVersions answers in its v0 format with the supported ranges, so clients can retry lower.
-        if (apiKey === ApiKey.ApiVersions)
-          writeApiVersions(w, 0, ErrorCode.UNSUPPORTED_VERSION, allApiHandlers)
-        else w.int16(ErrorCode.UNSUPPORTED_VERSION)
+        // ApiVersions answers in its v0 format with the supported ranges, so clients can
+        // retry lower (KIP-511). Any other API at a version it does not speak: Kafka
+        // cannot frame an answer in an unknown version and closes the connection, and
+        // clients that probe versions (kafka-python) rely on that, not on an error body.
+        if (apiKey !== ApiKey.ApiVersions) {
+          this.fail(`unsupported version ${apiVersion} of API ${apiKey}`)
+          return
+        }
+        writeApiVersions(w, 0, ErrorCode.UNSUPPORTED_VERSION, allApiHandlers)
         this.send(w)
         return
       }

@@ -262,7 +262,10 @@ describe('consumer groups', () => {
       while (producing) {
         await producer.send({
           topic,
-          messages: Array.from({ length: 20 }, () => ({ key: String(sent % 8), value: String(sent++) })),
+          messages: Array.from({ length: 20 }, () => ({
+            key: String(sent % 8),
+            value: String(sent++),
+          })),
         })
         await Bun.sleep(10)
       }

@@ -25,18 +25,23 @@ export const findCoordinatorHandler: ApiHandler = {
   },
 }
 
+/**
+ * JoinGroup up to v4. v5 adds static membership (`group.instance.id`: a restarted
+ * member takes its old place without a rebalance, KIP-345), which this broker does
+ * not implement, so it does not advertise v5: a client that asks for static
+ * membership is told the broker does not support it, as an older Kafka would.
+ */
 export const joinGroupHandler: ApiHandler = {
   apiKey: ApiKey.JoinGroup,
   name: 'JoinGroup',
   minVersion: 1,
-  maxVersion: 5,
+  maxVersion: 4,
   async handle(ctx, r, w) {
     const v = ctx.apiVersion
     const groupId = r.string()
     const sessionTimeoutMs = r.int32()
     const rebalanceTimeoutMs = r.int32()
     const memberId = r.string()
-    const groupInstanceId = v >= 5 ? r.nullableString() : null
     const protocolType = r.string()
     const protocols = r.array((r) => ({
       name: r.string(),
@@ -45,7 +50,7 @@ export const joinGroupHandler: ApiHandler = {
     const res = await ctx.broker.groups.join({
       groupId,
       memberId,
-      groupInstanceId,
+      groupInstanceId: null,
       clientId: ctx.clientId ?? '',
       clientHost: ctx.clientHost,
       sessionTimeoutMs,
@@ -61,7 +66,6 @@ export const joinGroupHandler: ApiHandler = {
       .string(res.memberId)
     w.array(res.members, (w, m) => {
       w.string(m.memberId)
-      if (v >= 5) w.string(m.groupInstanceId)
       w.bytes(m.metadata)
     })
     return undefined
