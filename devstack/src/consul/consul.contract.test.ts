@@ -361,8 +361,39 @@ describe('KV', () => {
     expect(all.map((e) => e.Key)).toEqual([`${root}/a`, `${root}/b/c`])
     const raw = await fetch(`${baseUrl}/v1/kv/${root}/a?raw`)
     expect(await raw.text()).toBe('fresh')
+    // The router cleans the path: repeated slashes name the same key.
+    expect(await (await fetch(`${baseUrl}/v1/kv//${root}//a?raw`)).text()).toBe('fresh')
     await consul.kv.del({ key: root, recurse: true })
     expect(await consul.kv.get(`${root}/a`)).toBeUndefined()
+  })
+})
+
+describe('filters', () => {
+  test('?filter= is applied (real Consul) or refused with 400 (stand-in), never ignored', async () => {
+    const name = uniqueName('filtered')
+    await register({ name, id: `${name}-1`, tags: ['blue'] })
+    await register({ name: `${name}-other`, tags: ['red'] })
+    const filter = encodeURIComponent(`Service == "${name}"`)
+    for (const path of [
+      '/v1/agent/services',
+      '/v1/agent/checks',
+      '/v1/catalog/services',
+      `/v1/catalog/service/${name}`,
+      '/v1/catalog/nodes',
+      '/v1/health/state/any',
+      `/v1/health/service/${name}`,
+    ]) {
+      const res = await fetch(`${baseUrl}${path}?filter=${filter}`)
+      if (!external) {
+        expect(`${path} ${res.status}`).toBe(`${path} 400`)
+        continue
+      }
+      // A real Consul filters (each endpoint has its own selectors; `Service` is the agent's).
+      if (path === '/v1/agent/services') {
+        expect(res.status).toBe(200)
+        expect(Object.keys((await res.json()) as object)).not.toContain(`${name}-other`)
+      } else await res.arrayBuffer()
+    }
   })
 })
 

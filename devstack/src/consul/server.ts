@@ -219,6 +219,13 @@ class ConsulApi {
 
   async handle(req: Request): Promise<Response> {
     const url = new URL(req.url)
+    // Consul's HTTP router cleans the path first: `/v1/kv//a/b` is the key `a/b`.
+    url.pathname = url.pathname.replace(/\/{2,}/g, '/')
+    // Every listing Consul can filter takes `?filter=`; answering one unfiltered
+    // would hand a caller what it asked not to see, so an expression this stand-in
+    // cannot evaluate is refused, on every endpoint alike.
+    if (url.searchParams.has('filter'))
+      return text('filter expressions are not supported by the devstack Consul', 400)
     let pathMatched = false
     for (const [method, prefix, exact, handler] of this.routes) {
       const hit = exact ? url.pathname === prefix : url.pathname.startsWith(prefix)
@@ -270,10 +277,6 @@ class ConsulApi {
 
   private healthService(req: Request, url: URL, name: string): Promise<Response> {
     const passing = url.searchParams.has('passing') && url.searchParams.get('passing') !== 'false'
-    if (url.searchParams.has('filter'))
-      return Promise.resolve(
-        text('filter expressions are not supported by the devstack Consul', 400),
-      )
     return this.blocking(
       req,
       url,
