@@ -293,12 +293,19 @@ function getMore(cmd: Document, ctx: CommandContext): Document {
   }
 }
 
-/** Applies an update (operators, replacement or pipeline) to a copy of `doc`. */
+/**
+ * Applies an update (operators, replacement or pipeline) to a copy of `doc`.
+ * `query` is the update's own filter: the positional `$` (`items.$.q`) names the
+ * first array element it matched, so mongod applies it with the query, and so
+ * must mingo (its `condition`).
+ * Source: mongodb.com/docs/manual/reference/operator/update/positional/
+ */
 function applyUpdate(
   doc: Document,
   u: Document | Document[],
   arrayFilters: Document[] | undefined,
   inserting: boolean,
+  query: Document = {},
 ): Document {
   if (Array.isArray(u)) {
     const [out] = aggregate([copyDocument(doc)], u)
@@ -317,7 +324,7 @@ function applyUpdate(
   if (inserting && $setOnInsert) modifier.$set = { ...(modifier.$set ?? {}), ...$setOnInsert }
   const next = copyDocument(doc)
   if (Object.keys(modifier).length)
-    applyOperators(next, modifier, arrayFilters, undefined, { cloneMode: 'deep' })
+    applyOperators(next, modifier, arrayFilters, query, { cloneMode: 'deep' })
   return next
 }
 
@@ -371,7 +378,7 @@ function updateCommand(cmd: Document, ctx: CommandContext): Document {
       const matched = matching(coll, q)
       const targets = spec.multi ? matched : matched.slice(0, 1)
       for (const doc of targets) {
-        const next = applyUpdate(doc, u, spec.arrayFilters as Document[] | undefined, false)
+        const next = applyUpdate(doc, u, spec.arrayFilters as Document[] | undefined, false, q)
         n++
         if (keyOf(next) === keyOf(doc)) continue
         coll.replace(doc, next)
@@ -457,7 +464,13 @@ function findAndModify(cmd: Document, ctx: CommandContext): Document {
     throw new CommandError('FailedToParse', 'Either an update or remove=true must be specified')
   const arrayFilters = cmd.arrayFilters as Document[] | undefined
   if (match) {
-    const next = applyUpdate(match, cmd.update as Document, arrayFilters, false)
+    const next = applyUpdate(
+      match,
+      cmd.update as Document,
+      arrayFilters,
+      false,
+      (cmd.query ?? {}) as Document,
+    )
     if (keyOf(next) !== keyOf(match)) {
       coll.replace(match, next)
       ctx.store.logPut(coll, next)

@@ -92,6 +92,28 @@ describe('CRUD', () => {
     expect<unknown>(await c.findOne({ _id: 2 })).toEqual({ _id: 2, fresh: 'doc' })
   })
 
+  test('the positional $ updates the array element the query matched', async () => {
+    const c = coll<{ _id: number; items: { sku: string; q: number }[] }>('positional')
+    await c.insertOne({
+      _id: 1,
+      items: [
+        { sku: 'a', q: 1 },
+        { sku: 'b', q: 2 },
+      ],
+    })
+    const r = await c.updateOne({ _id: 1, 'items.sku': 'b' }, { $inc: { 'items.$.q': 5 } })
+    expect(r).toMatchObject({ matchedCount: 1, modifiedCount: 1 })
+    const after = await c.findOneAndUpdate(
+      { 'items.sku': 'a' },
+      { $set: { 'items.$.q': 0 } },
+      { returnDocument: 'after' },
+    )
+    expect<unknown>(after?.items).toEqual([
+      { sku: 'a', q: 0 },
+      { sku: 'b', q: 7 },
+    ])
+  })
+
   test('upsert inserts from the query and applies $setOnInsert only when inserting', async () => {
     const c = coll('upserts')
     const first = await c.updateOne(
