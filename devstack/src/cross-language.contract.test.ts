@@ -1,0 +1,286 @@
+/**
+ * The stand-ins driven by clients of other languages, which send what the Node
+ * drivers never do: kcat and confluent-kafka-python (both librdkafka, C) against
+ * the Kafka broker, pymongo against MongoDB, python-consul2 against Consul
+ * (Debian packages kcat, python3-confluent-kafka, python3-pymongo,
+ * python3-consul2, installed by .ci/run). Each suite takes its server from the
+ * standard variable (KAFKA_BROKERS, MONGO_URL, CONSUL_HTTP_ADDR) when set, else
+ * starts the stand-in, and removes what it created. A missing client prints a
+ * SKIPPED line.
+ */
+import { afterAll, describe, expect, test } from 'bun:test'
+import { existsSync } from 'node:fs'
+import { startConsul } from './consul/server.ts'
+import {
+  type BrokerUnderTest,
+  brokerUnderTest,
+  uniqueTopic,
+} from './kafka/testing/broker-under-test.ts'
+import { startMongo } from './mongo/server.ts'
+
+/** Debian's Python (the packages install for it, not for another python3 on PATH). */
+const PYTHON = '/usr/bin/python3'
+const cleanup: (() => Promise<unknown>)[] = []
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => {})
+})
+
+function hasPython(module: string): boolean {
+  if (!existsSync(PYTHON)) return false
+  return Bun.spawnSync([PYTHON, '-c', `import ${module}`]).exitCode === 0
+}
+
+/** Runs a command; resolves with its stdout. @throws with its stderr on a non-zero exit. */
+async function run(cmd: string[], stdin?: string, timeoutMs = 30_000): Promise<string> {
+  const proc = Bun.spawn(cmd, {
+    stdin: stdin === undefined ? 'ignore' : new Blob([stdin]),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const timer = setTimeout(() => proc.kill(), timeoutMs)
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
+  clearTimeout(timer)
+  if (code !== 0) throw new Error(`${cmd[0]} exited ${code}: ${err.slice(0, 2000)}`)
+  return out
+}
+
+const python = (script: string, ...args: string[]) => run([PYTHON, '-c', script, ...args])
+
+const skipKcat = Bun.which('kcat') ? null : 'kcat is not installed (apt-get install kcat)'
+const skipConfluent = hasPython('confluent_kafka')
+  ? null
+  : 'python3-confluent-kafka is not installed'
+const skipPymongo = hasPython('pymongo') ? null : 'python3-pymongo is not installed'
+const skipConsul = hasPython('consul') ? null : 'python3-consul2 is not installed'
+for (const reason of [skipKcat, skipConfluent, skipPymongo, skipConsul])
+  if (reason) console.log(`SKIPPED: cross-language contract: ${reason}`)
+
+let kafka: BrokerUnderTest | null = null
+async function broker(): Promise<BrokerUnderTest> {
+  if (!kafka) {
+    kafka = await brokerUnderTest()
+    cleanup.push(() => kafka!.stop())
+  }
+  return kafka
+}
+async function topicOf(b: BrokerUnderTest, prefix: string, partitions: number) {
+  const topic = uniqueTopic(prefix)
+  const admin = b.kafka.admin()
+  await admin.connect()
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
+  await admin.disconnect()
+  cleanup.push(async () => {
+    const a = b.kafka.admin()
+    await a.connect()
+    await a.deleteTopics({ topics: [topic] }).catch(() => {})
+    await a.disconnect()
+  })
+  return topic
+}
+
+describe('Kafka through librdkafka', () => {
+  test.skipIf(Boolean(skipKcat))(
+    'kcat: metadata, keyed produce, consume to the end, and a consumer group that commits',
+    async () => {
+      const b = await broker()
+      const brokers = b.brokers.join(',')
+      const topic = await topicOf(b, 'kcat', 3)
+      const meta = JSON.parse(await run(['kcat', '-b', brokers, '-L', '-J', '-t', topic])) as {
+        topics: { topic: string; partitions: unknown[] }[]
+      }
+      expect(meta.topics.find((t) => t.topic === topic)?.partitions).toHaveLength(3)
+      const lines = Array.from({ length: 30 }, (_, i) => `k${i % 5}:v${i}`)
+      await run(['kcat', '-b', brokers, '-P', '-t', topic, '-K:'], `${lines.join('\n')}\n`)
+      const read = await run([
+        'kcat',
+        '-b',
+        brokers,
+        '-C',
+        '-t',
+        topic,
+        '-o',
+        'beginning',
+        '-e',
+        '-q',
+        '-f',
+        '%k:%s\\n',
+      ])
+      expect(read.trim().split('\n').sort()).toEqual([...lines].sort())
+      // The balanced consumer (JoinGroup, SyncGroup, Heartbeat, OffsetCommit from C).
+      const group = uniqueTopic('kcat-group')
+      const grouped = await run(
+        [
+          'kcat',
+          '-b',
+          brokers,
+          '-G',
+          group,
+          topic,
+          '-o',
+          'beginning',
+          '-e',
+          '-q',
+          '-f',
+          '%s\\n',
+          '-X',
+          'enable.auto.commit=true',
+          '-X',
+          'auto.commit.interval.ms=100',
+          '-X',
+          `session.timeout.ms=${b.sessionTimeout}`,
+        ],
+        undefined,
+        60_000,
+      )
+      expect(grouped.trim().split('\n').length).toBe(30)
+      const admin = b.kafka.admin()
+      await admin.connect()
+      const committed = await admin.fetchOffsets({ groupId: group, topics: [topic] })
+      await admin.disconnect()
+      expect(committed[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(30)
+    },
+    90_000,
+  )
+
+  test.skipIf(Boolean(skipConfluent))(
+    'confluent-kafka-python: idempotent produce with acks=all, a group consumer with manual commits',
+    async () => {
+      const b = await broker()
+      const topic = await topicOf(b, 'confluent', 2)
+      const out = await python(
+        `
+import json, sys
+from confluent_kafka import Producer, Consumer
+brokers, topic, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
+p = Producer({'bootstrap.servers': brokers, 'enable.idempotence': True, 'acks': 'all'})
+for i in range(20): p.produce(topic, key=str(i % 4), value=f'm{i}')
+assert p.flush(10) == 0
+c = Consumer({'bootstrap.servers': brokers, 'group.id': topic + '-g', 'auto.offset.reset': 'earliest',
+              'enable.auto.commit': False, 'session.timeout.ms': int(timeout)})
+c.subscribe([topic])
+got = []
+while len(got) < 20:
+    m = c.poll(10)
+    if m is None: break
+    if m.error(): raise SystemExit(str(m.error()))
+    got.append(m.value().decode())
+    c.commit(message=m, asynchronous=False)
+committed = sum(max(tp.offset, 0) for tp in c.committed([__import__('confluent_kafka').TopicPartition(topic, p) for p in (0, 1)], 10))
+c.close()
+print(json.dumps({'got': sorted(got), 'committed': committed}))
+`,
+        b.brokers.join(','),
+        topic,
+        String(Math.max(b.sessionTimeout, 6_000)),
+      )
+      const r = JSON.parse(out) as { got: string[]; committed: number }
+      expect(r.got).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`).sort())
+      expect(r.committed).toBe(20)
+    },
+    90_000,
+  )
+})
+
+describe('MongoDB through pymongo', () => {
+  test.skipIf(Boolean(skipPymongo))(
+    'inserts, finds with sort and projection, positional and $inc updates, aggregates, counts',
+    async () => {
+      let url = process.env.MONGO_URL
+      if (!url) {
+        const mongo = await startMongo({ port: 0 })
+        cleanup.push(() => mongo.stop())
+        url = mongo.url
+      }
+      const db = `crosslang_${crypto.randomUUID().slice(0, 8)}`
+      const out = await python(
+        `
+import json, sys
+from pymongo import MongoClient, ReturnDocument
+client = MongoClient(sys.argv[1], serverSelectionTimeoutMS=5000)
+db = client[sys.argv[2]]
+c = db.orders
+c.insert_many([{'_id': i, 'user': f'u{i % 3}', 'total': i * 10, 'items': [{'sku': 'a', 'q': 1}, {'sku': 'b', 'q': 2}]} for i in range(9)])
+top = list(c.find({'total': {'$gte': 40}}, {'_id': 0, 'user': 1, 'total': 1}).sort('total', -1).limit(3))
+c.update_one({'_id': 1, 'items.sku': 'b'}, {'$inc': {'items.$.q': 5}})
+after = c.find_one_and_update({'_id': 2}, {'$inc': {'total': 1}}, return_document=ReturnDocument.AFTER)
+groups = sorted(c.aggregate([{'$group': {'_id': '$user', 'sum': {'$sum': '$total'}}}]), key=lambda g: g['_id'])
+result = {'top': top, 'items1': c.find_one({'_id': 1})['items'], 'total2': after['total'],
+          'groups': groups, 'count': c.count_documents({'user': 'u0'})}
+client.drop_database(sys.argv[2])
+print(json.dumps(result))
+`,
+        url,
+        db,
+      )
+      expect(JSON.parse(out)).toEqual({
+        top: [
+          { user: 'u2', total: 80 },
+          { user: 'u1', total: 70 },
+          { user: 'u0', total: 60 },
+        ],
+        items1: [
+          { sku: 'a', q: 1 },
+          { sku: 'b', q: 7 },
+        ],
+        total2: 21,
+        groups: [
+          { _id: 'u0', sum: 90 },
+          { _id: 'u1', sum: 120 },
+          { _id: 'u2', sum: 151 },
+        ],
+        count: 3,
+      })
+    },
+    60_000,
+  )
+})
+
+describe('Consul through python-consul2', () => {
+  test.skipIf(Boolean(skipConsul))(
+    'registers with a TTL check, passes it, reads health and KV, deregisters',
+    async () => {
+      let addr = process.env.CONSUL_HTTP_ADDR
+      if (!addr) {
+        const consul = await startConsul({ port: 0 })
+        cleanup.push(() => consul.stop())
+        addr = `${consul.host}:${consul.port}`
+      }
+      const u = new URL(addr.includes('://') ? addr : `http://${addr}`)
+      const name = `crosslang-${crypto.randomUUID().slice(0, 8)}`
+      const out = await python(
+        `
+import json, sys, consul
+c = consul.Consul(host=sys.argv[1], port=int(sys.argv[2]))
+name = sys.argv[3]
+c.agent.service.register(name, service_id=name + '-1', address='127.0.0.1', port=9,
+                         tags=['x'], check=consul.Check.ttl('10s'))
+before = c.health.service(name, passing=True)[1]
+c.agent.check.ttl_pass('service:' + name + '-1')
+after = c.health.service(name, passing=True)[1]
+c.kv.put(name + '/key', 'value')
+_, kv = c.kv.get(name + '/key')
+c.kv.delete(name, recurse=True)
+c.agent.service.deregister(name + '-1')
+gone = c.health.service(name)[1]
+print(json.dumps({'before': len(before), 'after': [e['Service']['ID'] for e in after],
+                  'tags': after[0]['Service']['Tags'], 'kv': kv['Value'].decode(), 'gone': len(gone)}))
+`,
+        u.hostname,
+        u.port || '8500',
+        name,
+      )
+      expect(JSON.parse(out)).toEqual({
+        before: 0,
+        after: [`${name}-1`],
+        tags: ['x'],
+        kv: 'value',
+        gone: 0,
+      })
+    },
+    60_000,
+  )
+})
