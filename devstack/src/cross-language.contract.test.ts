@@ -1,9 +1,9 @@
 /**
  * The stand-ins driven by clients of other languages, which send what the Node
  * drivers never do: kcat and confluent-kafka-python (both librdkafka, C) against
- * the Kafka broker, pymongo against MongoDB, python-consul2 against Consul
- * (Debian packages kcat, python3-confluent-kafka, python3-pymongo,
- * python3-consul2, installed by .ci/run). Each suite takes its server from the
+ * the Kafka broker, and kafka-python's version probe; pymongo against MongoDB;
+ * python-consul2 against Consul (Debian packages kcat, python3-confluent-kafka,
+ * python3-kafka, python3-pymongo, python3-consul2, installed by .ci/run). Each suite takes its server from the
  * standard variable (KAFKA_BROKERS, MONGO_URL, CONSUL_HTTP_ADDR) when set, else
  * starts the stand-in, and removes what it created. A missing client prints a
  * SKIPPED line.
@@ -54,9 +54,10 @@ const skipKcat = Bun.which('kcat') ? null : 'kcat is not installed (apt-get inst
 const skipConfluent = hasPython('confluent_kafka')
   ? null
   : 'python3-confluent-kafka is not installed'
+const skipKafkaPython = hasPython('kafka') ? null : 'python3-kafka (kafka-python) is not installed'
 const skipPymongo = hasPython('pymongo') ? null : 'python3-pymongo is not installed'
 const skipConsul = hasPython('consul') ? null : 'python3-consul2 is not installed'
-for (const reason of [skipKcat, skipConfluent, skipPymongo, skipConsul])
+for (const reason of [skipKcat, skipConfluent, skipKafkaPython, skipPymongo, skipConsul])
   if (reason) console.log(`SKIPPED: cross-language contract: ${reason}`)
 
 let kafka: BrokerUnderTest | null = null
@@ -182,6 +183,43 @@ print(json.dumps({'got': sorted(got), 'committed': committed}))
       expect(r.committed).toBe(20)
     },
     90_000,
+  )
+})
+
+describe('Kafka through kafka-python', () => {
+  test.skipIf(Boolean(skipKafkaPython))(
+    'its automatic version probe settles every time, then produces and consumes',
+    async () => {
+      // kafka-python probes the broker's version by sending requests it may not
+      // speak; a broker must close the connection on those (as Kafka does), and
+      // serve Metadata v0. Twenty fresh clients, each probing on its own.
+      const b = await broker()
+      const topic = await topicOf(b, 'kafka-python', 1)
+      const out = await python(
+        `
+import json, sys
+from kafka import KafkaProducer, KafkaConsumer
+brokers, topic = sys.argv[1], sys.argv[2]
+versions = []
+for i in range(20):
+    p = KafkaProducer(bootstrap_servers=brokers, request_timeout_ms=5000, api_version_auto_timeout_ms=5000)
+    versions.append(list(p.config['api_version']))
+    p.send(topic, key=str(i).encode(), value=f'p{i}'.encode()).get(timeout=10)
+    p.close()
+c = KafkaConsumer(topic, bootstrap_servers=brokers, auto_offset_reset='earliest', consumer_timeout_ms=5000)
+got = sorted(m.value.decode() for m in c)
+c.close()
+print(json.dumps({'versions': versions, 'got': got}))
+`,
+        b.brokers.join(','),
+        topic,
+      )
+      const r = JSON.parse(out) as { versions: number[][]; got: string[] }
+      expect(r.versions).toHaveLength(20)
+      expect(new Set(r.versions.map((v) => v.join('.'))).size).toBe(1)
+      expect(r.got).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`).sort())
+    },
+    120_000,
   )
 })
 
