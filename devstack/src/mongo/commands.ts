@@ -9,6 +9,7 @@ import { type Document, Long, ObjectId } from 'bson'
 import { aggregate, update as applyOperators, find } from 'mingo'
 import type { CursorRegistry } from './cursors.ts'
 import { CommandError } from './errors.ts'
+import { projectDocument } from './projection.ts'
 import {
   type Collection,
   copyDocument,
@@ -260,17 +261,19 @@ function insert(cmd: Document, ctx: CommandContext): Document {
 function findCommand(cmd: Document, ctx: CommandContext): Document {
   const name = collName(cmd, 'find')
   const filter = (cmd.filter ?? {}) as Document
-  let cursor = find(
-    candidates(ctx.store.collection(ctx.db, name), filter),
-    filter,
-    cmd.projection as Document | undefined,
-  )
+  // Projected after sort, skip and limit, one document at a time (see projection.ts).
+  let cursor = find(candidates(ctx.store.collection(ctx.db, name), filter), filter)
   if (cmd.sort && Object.keys(cmd.sort).length)
     cursor = cursor.sort(cmd.sort as Record<string, 1 | -1>)
   if (cmd.skip) cursor = cursor.skip(Number(cmd.skip))
   const limit = Number(cmd.limit ?? 0)
   if (limit) cursor = cursor.limit(Math.abs(limit))
-  const results = cursor.all() as Document[]
+  const found = cursor.all() as Document[]
+  const projection = cmd.projection as Document | undefined
+  const results =
+    projection && Object.keys(projection).length
+      ? found.map((d) => projectDocument(d, projection))
+      : found
   const singleBatch = Boolean(cmd.singleBatch) || limit < 0
   return {
     cursor: ctx.cursors.start(
@@ -449,9 +452,7 @@ function findAndModify(cmd: Document, ctx: CommandContext): Document {
     cursor = cursor.sort(cmd.sort as Record<string, 1 | -1>)
   const match = (cursor.limit(1).all() as Document[])[0]
   const project = (doc: Document | null) =>
-    doc && cmd.fields
-      ? ((find([doc], {}, cmd.fields as Document).all()[0] as Document) ?? null)
-      : doc
+    doc && cmd.fields ? projectDocument(doc, cmd.fields as Document) : doc
   if (cmd.remove) {
     if (cmd.update)
       throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true')

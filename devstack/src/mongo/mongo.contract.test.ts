@@ -92,6 +92,23 @@ describe('CRUD', () => {
     expect<unknown>(await c.findOne({ _id: 2 })).toEqual({ _id: 2, fresh: 'doc' })
   })
 
+  test('projections: $slice alone keeps every field, goes with an exclusion, and inclusions return _id first', async () => {
+    const c = coll<{ _id: number; name: string; secret: string; items: number[] }>('projections')
+    await c.insertOne({ _id: 1, name: 'n', secret: 's', items: [1, 2, 3, 4, 5] })
+    expect<unknown>(await c.findOne({ _id: 1 }, { projection: { items: { $slice: 2 } } })).toEqual({
+      _id: 1,
+      name: 'n',
+      secret: 's',
+      items: [1, 2],
+    })
+    expect<unknown>(
+      await c.findOne({ _id: 1 }, { projection: { items: { $slice: [-2, 1] }, secret: 0 } }),
+    ).toEqual({ _id: 1, name: 'n', items: [4] })
+    const included = await c.findOne({ _id: 1 }, { projection: { name: 1, items: { $slice: -1 } } })
+    expect(Object.keys(included!)).toEqual(['_id', 'name', 'items'])
+    expect<unknown>(included).toEqual({ _id: 1, name: 'n', items: [5] })
+  })
+
   test('the positional $ updates the array element the query matched', async () => {
     const c = coll<{ _id: number; items: { sku: string; q: number }[] }>('positional')
     await c.insertOne({

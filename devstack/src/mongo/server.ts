@@ -109,14 +109,22 @@ export async function startMongo(options: MongoOptions = {}): Promise<MongoServe
           )
           return
         }
-        const reply = runCommand(incoming.command, {
-          store,
-          cursors,
-          db: incoming.db,
-          connectionId: state.id,
-          startedAt,
-          remote: `${socket.remoteAddress}`,
-        })
+        const reply = incoming.db
+          ? runCommand(incoming.command, {
+              store,
+              cursors,
+              db: incoming.db,
+              connectionId: state.id,
+              startedAt,
+              remote: `${socket.remoteAddress}`,
+            })
+          : // mongod's answer to an OP_MSG without $db; the connection stays usable.
+            {
+              ok: 0,
+              errmsg: 'OP_MSG requests require a $db argument',
+              code: 40571,
+              codeName: 'Location40571',
+            }
         if (reply.ok === 0 && reply.code !== 59 && reply.code !== 11000 && reply.code !== 26) {
           log({
             level: 'info',

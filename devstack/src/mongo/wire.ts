@@ -34,7 +34,7 @@ export interface IncomingCommand {
   header: MessageHeader
   /** The command document, with kind-1 sequences folded in under their identifiers. */
   command: Document
-  /** Database, from `$db` (OP_MSG) or the namespace (OP_QUERY). */
+  /** Database, from `$db` (OP_MSG) or the namespace (OP_QUERY); '' when an OP_MSG lacks `$db`. */
   db: string
   /** OP_MSG moreToCome: the client expects no reply (unacknowledged write). */
   noReply: boolean
@@ -116,8 +116,9 @@ function decodeOpMsg(frame: Uint8Array, header: MessageHeader): IncomingCommand 
   }
   if (!body) throw new WireError('OP_MSG without a body section')
   for (const [id, docs] of sequences) body[id] = docs
-  const db = body.$db
-  if (typeof db !== 'string' || !db) throw new WireError('OP_MSG body lacks $db')
+  // Without $db the message is still well framed: mongod answers it with an error
+  // (40571) and keeps the connection, so the caller decides, not the decoder.
+  const db = typeof body.$db === 'string' ? body.$db : ''
   return { header, command: body, db, noReply: Boolean(flags & MsgFlag.moreToCome), legacy: false }
 }
 
