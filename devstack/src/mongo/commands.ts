@@ -5,7 +5,7 @@
  * Source: https://www.mongodb.com/docs/manual/reference/command/
  */
 import { hostname } from 'node:os'
-import { type Document, Long, ObjectId } from 'bson'
+import { calculateObjectSize, type Document, Long, ObjectId } from 'bson'
 import { aggregate, update as applyOperators, find } from 'mingo'
 import type { CursorRegistry } from './cursors.ts'
 import { CommandError } from './errors.ts'
@@ -96,6 +96,12 @@ const handlers: Record<string, Handler> = {
   dropIndexes,
   listCollections,
   create: (cmd, ctx) => {
+    // Accepting it and keeping every document would break what a capped collection promises.
+    if (cmd.capped)
+      throw new CommandError(
+        'InvalidOptions',
+        'capped collections are not supported by the devstack MongoDB',
+      )
     ctx.store.createCollection(ctx.db, String(cmd.create))
     return {}
   },
@@ -108,12 +114,20 @@ const handlers: Record<string, Handler> = {
     return { dropped: ctx.db }
   },
   listDatabases: (cmd, ctx) => {
-    const databases = [...ctx.store.dbs.keys()]
-      .sort()
-      .map((name) => ({ name, sizeOnDisk: 0, empty: false }))
+    // Sizes are the documents' BSON bytes (mongod reports its files; tools such as
+    // `show dbs` only need them non-zero and proportionate).
+    const databases = [...ctx.store.dbs.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, colls]) => {
+        let size = 0
+        for (const coll of colls.values())
+          for (const doc of coll.all()) size += calculateObjectSize(doc)
+        return { name, sizeOnDisk: size, empty: size === 0 }
+      })
+    const totalSize = databases.reduce((n, d) => n + d.sizeOnDisk, 0)
     return cmd.nameOnly
       ? { databases: databases.map(({ name }) => ({ name })) }
-      : { databases, totalSize: 0, totalSizeMb: 0 }
+      : { databases, totalSize, totalSizeMb: Math.floor(totalSize / 2 ** 20) }
   },
 }
 

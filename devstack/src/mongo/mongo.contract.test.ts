@@ -109,6 +109,18 @@ describe('CRUD', () => {
     expect<unknown>(included).toEqual({ _id: 1, name: 'n', items: [5] })
   })
 
+  test('listDatabases sizes each database by its data; capped collections are refused, not faked', async () => {
+    const c = coll<{ _id: number; text: string }>('sized')
+    await c.insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: i, text: 'x'.repeat(100) })))
+    const { databases } = await client.db('admin').admin().listDatabases()
+    const mine = databases.find((d) => d.name === c.dbName)!
+    expect(mine.sizeOnDisk).toBeGreaterThan(0)
+    if (!external)
+      await expect(
+        db.createCollection(`capped-${Date.now()}`, { capped: true, size: 4096 }),
+      ).rejects.toThrow(/capped/)
+  })
+
   test('the positional $ updates the array element the query matched', async () => {
     const c = coll<{ _id: number; items: { sku: string; q: number }[] }>('positional')
     await c.insertOne({
