@@ -4,18 +4,19 @@
  * the outbox backlog are counted.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { type KafkaBroker, startKafkaBroker } from '@civildiy/devstack'
 import { Type as t } from '@sinclair/typebox'
 import { createMetrics } from '../telemetry/metrics.ts'
-import { silentLogger } from '../testing/index.ts'
+import { kafkaForTest, silentLogger, type TestKafka } from '../testing/index.ts'
 import { createEvent, defineEvent } from './envelope.ts'
 import { startEventing } from './eventing.ts'
 import { createEventPublisher } from './kafka.ts'
 
 const Ping = defineEvent('test.ping', 1, t.Object({ n: t.Integer() }))
-let broker: KafkaBroker
+let broker: TestKafka
+let topic: string
 beforeAll(async () => {
-  broker = await startKafkaBroker({ port: 0, log: () => {} })
+  broker = await kafkaForTest()
+  topic = broker.name('lag-test')
 })
 afterAll(() => broker?.stop())
 
@@ -42,8 +43,8 @@ test('the lag gauge rises while the consumer is held back and falls once it catc
     lagIntervalMs: 100,
     retryMs: 100,
     consumer: {
-      groupId: 'lag-test',
-      topics: ['lag-test'],
+      groupId: topic,
+      topics: [topic],
       handlers: {
         [Ping.type]: async () => {
           await gate
@@ -60,7 +61,7 @@ test('the lag gauge rises while the consumer is held back and falls once it catc
   try {
     await publisher.publish(
       Array.from({ length: 20 }, (_, n) => ({
-        topic: 'lag-test',
+        topic,
         key: `k${n % 4}`,
         event: createEvent(Ping, { source: '/t', data: { n } }),
       })),

@@ -5,9 +5,8 @@
  * without leaving its own group behind.
  */
 import { afterAll, expect, test } from 'bun:test'
-import { startKafkaBroker } from '@civildiy/devstack'
 import { Type as t } from '@sinclair/typebox'
-import { silentLogger } from '../testing/index.ts'
+import { kafkaForTest, silentLogger } from '../testing/index.ts'
 import { createEvent, defineEvent } from './envelope.ts'
 import { createEventPublisher, startEventConsumer } from './kafka.ts'
 import { openKafkaInspector } from './kafka-inspector.ts'
@@ -30,30 +29,32 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs
 
 test('topics, a group’s lag, and a dead-letter topic’s latest messages', async () => {
   const logger = silentLogger()
-  const broker = await startKafkaBroker({ port: 0, log: () => {} })
+  const broker = await kafkaForTest()
   cleanup.push(() => broker.stop())
+  const ticks = broker.name('ticks')
+  const tickers = broker.name('tickers')
   const publisher = await createEventPublisher({ brokers: broker.brokers, clientId: 'p', logger })
   cleanup.push(() => publisher.close())
   const inspector = openKafkaInspector({ brokers: broker.brokers, clientId: 'inspector', logger })
   cleanup.push(() => inspector.close())
   const send = (n: number) =>
     publisher.publish([
-      { topic: 'ticks', key: `k${n}`, event: createEvent(Tick, { source: 'test', data: { n } }) },
+      { topic: ticks, key: `k${n}`, event: createEvent(Tick, { source: 'test', data: { n } }) },
     ])
   for (let n = 0; n < 5; n++) await send(n)
 
   const topics = await until(
     () => inspector.topics(),
-    (ts) => ts.some((x) => x.name === 'ticks' && x.messages === 5),
+    (ts) => ts.some((x) => x.name === ticks && x.messages === 5),
   )
-  expect(topics.find((x) => x.name === 'ticks')!.partitions.length).toBeGreaterThan(0)
+  expect(topics.find((x) => x.name === ticks)!.partitions.length).toBeGreaterThan(0)
 
   // Every third event fails for good: it is dead-lettered with its reason.
   const consumer = await startEventConsumer({
     brokers: broker.brokers,
     clientId: 'c',
-    groupId: 'tickers',
-    topics: ['ticks'],
+    groupId: tickers,
+    topics: [ticks],
     logger,
     maxAttempts: 1,
     handlers: {
@@ -70,19 +71,19 @@ test('topics, a group’s lag, and a dead-letter topic’s latest messages', asy
       return { ts, groups: await inspector.groups(ts) }
     },
     ({ groups }) => {
-      const g = groups.find((x) => x.groupId === 'tickers')
+      const g = groups.find((x) => x.groupId === tickers)
       return Boolean(g?.lag.length) && g!.lag.every((p) => p.lag === 0)
     },
   )
-  const group = caughtUp.groups.find((g) => g.groupId === 'tickers')!
+  const group = caughtUp.groups.find((g) => g.groupId === tickers)!
   expect(group.lag.reduce((n, p) => n + p.committed, 0)).toBe(5)
 
   const dlq = (
     await until(
       () => inspector.topics(),
-      (ts) => ts.some((x) => x.name === 'tickers.dlq'),
+      (ts) => ts.some((x) => x.name === `${tickers}.dlq`),
     )
-  ).find((x) => x.name === 'tickers.dlq')!
+  ).find((x) => x.name === `${tickers}.dlq`)!
   expect(dlq.messages).toBe(2)
   const dead = await inspector.tail(dlq, 10)
   expect(dead.map((m) => m.headers['x-dlq-reason']).sort()).toEqual([

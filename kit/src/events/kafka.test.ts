@@ -4,9 +4,8 @@
  * and commits up to the end.
  */
 import { afterAll, expect, test } from 'bun:test'
-import { startKafkaBroker } from '@civildiy/devstack'
 import { Type as t } from '@sinclair/typebox'
-import { silentLogger } from '../testing/index.ts'
+import { kafkaForTest, silentLogger } from '../testing/index.ts'
 import { createEvent, defineEvent } from './envelope.ts'
 import { createEventPublisher, type EventConsumer, startEventConsumer } from './kafka.ts'
 
@@ -26,8 +25,9 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000
 
 test('with concurrency, events overlap across keys, stay in order per key, and are committed to the end', async () => {
   const logger = silentLogger()
-  const broker = await startKafkaBroker({ port: 0, log: () => {} })
+  const broker = await kafkaForTest()
   cleanup.push(() => broker.stop())
+  const steps = broker.name('steps')
   const publisher = await createEventPublisher({
     brokers: broker.brokers,
     clientId: 'kafka-test',
@@ -43,8 +43,8 @@ test('with concurrency, events overlap across keys, stay in order per key, and a
   consumer = await startEventConsumer({
     brokers: broker.brokers,
     clientId: 'kafka-test-consumer',
-    groupId: 'concurrent',
-    topics: ['steps'],
+    groupId: broker.name('concurrent'),
+    topics: [steps],
     logger,
     concurrency: 8,
     orderingKey: (e) => (e.data as { key: string }).key,
@@ -65,7 +65,7 @@ test('with concurrency, events overlap across keys, stay in order per key, and a
   for (let n = 0; n < perKey; n++)
     await publisher.publish(
       keys.map((key) => ({
-        topic: 'steps',
+        topic: steps,
         key: 'one-partition',
         event: createEvent(Step, { source: '/test', data: { key, n } }),
       })),

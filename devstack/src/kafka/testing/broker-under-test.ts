@@ -34,24 +34,50 @@ export async function brokerUnderTest(options: KafkaBrokerOptions = {}): Promise
         ...options,
       })
   const brokers = external ? external.split(',') : broker!.brokers
+  const kafka = new Kafka({
+    clientId: 'contract-test',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5, initialRetryTime: 50 },
+  })
   return {
     brokers,
     external: Boolean(external),
-    kafka: new Kafka({
-      clientId: 'contract-test',
-      brokers,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 5, initialRetryTime: 50 },
-    }),
+    kafka,
     logs,
     sessionTimeout: external ? 6_000 : 1_500,
-    stop: async () => broker?.stop(),
+    async stop() {
+      // Only a real Kafka outlives the suite; the embedded one goes away whole.
+      if (external) await cleanUp(kafka).catch(() => {})
+      await broker?.stop()
+    },
   }
 }
 
-/** A topic name no other test run uses. */
+/** This process's mark on every name uniqueTopic makes, so cleanUp finds them all. */
+const RUN = randomUUID().slice(0, 6)
+
+/** A topic (or group) name no other test run uses. */
 export function uniqueTopic(prefix = 'contract'): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`
+  return `${prefix}-${RUN}-${randomUUID().slice(0, 8)}`
+}
+
+/**
+ * Deletes the topics and consumer groups this process named with uniqueTopic:
+ * against a real Kafka the suites leave nothing behind.
+ */
+export async function cleanUp(kafka: Kafka): Promise<void> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const mine = (name: string) => name.includes(`-${RUN}-`)
+    const topics = (await admin.listTopics()).filter(mine)
+    if (topics.length) await admin.deleteTopics({ topics }).catch(() => {})
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter(mine)
+    if (groups.length) await admin.deleteGroups(groups).catch(() => {})
+  } finally {
+    await admin.disconnect()
+  }
 }
 
 /** Resolves when `predicate` holds, polling every 20 ms; rejects after `timeoutMs`. */
