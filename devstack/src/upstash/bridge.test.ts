@@ -15,7 +15,9 @@ if (!redisServer) console.warn(`SKIPPED Upstash bridge tests: ${NO_REDIS_REASON}
 describe.skipIf(!redisServer)('Upstash REST bridge', () => {
   let bridge: UpstashBridge
   let redis: Redis
-  const k = (name: string) => `bridge-test:${randomUUID().slice(0, 8)}:${name}`
+  // One prefix per run, so a real Redis (REDIS_URL) is left as it was found.
+  const run = `bridge-test:${randomUUID().slice(0, 8)}`
+  const k = (name: string) => `${run}:${randomUUID().slice(0, 8)}:${name}`
 
   beforeAll(async () => {
     bridge = await startUpstashBridge({ redisUrl: redisServer!.url, port: 0 })
@@ -23,6 +25,8 @@ describe.skipIf(!redisServer)('Upstash REST bridge', () => {
   })
 
   afterAll(async () => {
+    const keys = (await redis?.keys(`${run}:*`).catch(() => [])) ?? []
+    if (keys.length) await redis.del(...keys).catch(() => {})
     await bridge?.stop()
     await redisServer?.stop()
   })
