@@ -369,31 +369,46 @@ describe('KV', () => {
 })
 
 describe('filters', () => {
-  test('?filter= is applied (real Consul) or refused with 400 (stand-in), never ignored', async () => {
+  test('?filter= keeps only what the expression matches, on every listing; a bad one is 400', async () => {
     const name = uniqueName('filtered')
-    await register({ name, id: `${name}-1`, tags: ['blue'] })
+    await register({ name, id: `${name}-1`, tags: ['blue'], meta: { version: '2' } })
     await register({ name: `${name}-other`, tags: ['red'] })
-    const filter = encodeURIComponent(`Service == "${name}"`)
-    for (const path of [
-      '/v1/agent/services',
-      '/v1/agent/checks',
-      '/v1/catalog/services',
-      `/v1/catalog/service/${name}`,
-      '/v1/catalog/nodes',
-      '/v1/health/state/any',
-      `/v1/health/service/${name}`,
-    ]) {
-      const res = await fetch(`${baseUrl}${path}?filter=${filter}`)
-      if (!external) {
-        expect(`${path} ${res.status}`).toBe(`${path} 400`)
-        continue
-      }
-      // A real Consul filters (each endpoint has its own selectors; `Service` is the agent's).
-      if (path === '/v1/agent/services') {
-        expect(res.status).toBe(200)
-        expect(Object.keys((await res.json()) as object)).not.toContain(`${name}-other`)
-      } else await res.arrayBuffer()
+    const get = async (path: string, filter: string) => {
+      const res = await fetch(`${baseUrl}${path}?filter=${encodeURIComponent(filter)}`)
+      expect(`${path} ${res.status}`).toBe(`${path} 200`)
+      return res.json() as Promise<unknown>
     }
+    const services = (await get('/v1/agent/services', `Service == "${name}"`)) as Record<
+      string,
+      unknown
+    >
+    expect(Object.keys(services)).toEqual([`${name}-1`])
+    const blue = (await get(
+      '/v1/agent/services',
+      `"blue" in Tags and Meta.version == "2"`,
+    )) as Record<string, unknown>
+    expect(Object.keys(blue)).toContain(`${name}-1`)
+    expect(Object.keys(blue)).not.toContain(`${name}-other`)
+    const catalog = (await get('/v1/catalog/services', `ServiceName == "${name}-other"`)) as Record<
+      string,
+      unknown
+    >
+    expect(Object.keys(catalog)).toEqual([`${name}-other`])
+    const instances = (await get(
+      `/v1/catalog/service/${name}`,
+      'ServiceTags contains "red"',
+    )) as unknown[]
+    expect(instances).toEqual([])
+    const health = (await get(
+      `/v1/health/service/${name}`,
+      'Service.Tags contains "blue"',
+    )) as unknown[]
+    expect(health).toHaveLength(1)
+    expect(await get('/v1/catalog/nodes', 'Node == "no-such-node"')).toEqual([])
+    const bad = await fetch(
+      `${baseUrl}/v1/agent/services?filter=${encodeURIComponent('Service ==')}`,
+    )
+    expect(bad.status).toBe(400)
   })
 })
 

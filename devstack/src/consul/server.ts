@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto'
 import { Agent, type AgentOptions, BadRequestError } from './agent.ts'
 import { parseDuration } from './duration.ts'
+import { compileFilter, FilterSyntaxError } from './filter.ts'
 import type { AgentService, CheckState, CheckStatus, KvEntry } from './model.ts'
 
 /** Options for {@link startConsul}. Every field has a default. */
@@ -99,6 +100,37 @@ export async function startConsul(options: ConsulOptions = {}): Promise<ConsulSe
 }
 
 type Handler = (req: Request, url: URL, param: string) => Response | Promise<Response>
+
+/** Listings Consul filters; the rest (KV, status) takes no `?filter=`. */
+const FILTERABLE =
+  /^\/v1\/(agent\/(services|checks)$|catalog\/(services$|service\/|nodes$)|health\/(service|state|checks)\/)/
+
+/**
+ * A JSON listing with only the items `keep` accepts: list elements, or the values
+ * of a map (agent services and checks). `/v1/catalog/services` maps names to tags,
+ * so each is judged as `{ ServiceName, ServiceTags }`. Headers (X-Consul-Index) stay.
+ */
+async function filtered(
+  res: Response,
+  path: string,
+  keep: (item: unknown) => boolean,
+): Promise<Response> {
+  if (!res.ok || !FILTERABLE.test(path)) return res
+  const body = (await res.json()) as unknown
+  let out: unknown
+  if (Array.isArray(body)) out = body.filter(keep)
+  else if (path === '/v1/catalog/services')
+    out = Object.fromEntries(
+      Object.entries(body as Record<string, string[]>).filter(([name, tags]) =>
+        keep({ ServiceName: name, ServiceTags: tags }),
+      ),
+    )
+  else
+    out = Object.fromEntries(
+      Object.entries(body as Record<string, unknown>).filter(([, v]) => keep(v)),
+    )
+  return new Response(JSON.stringify(out), { status: res.status, headers: res.headers })
+}
 
 class ConsulApi {
   private readonly nodeId = randomUUID()
@@ -221,11 +253,21 @@ class ConsulApi {
     const url = new URL(req.url)
     // Consul's HTTP router cleans the path first: `/v1/kv//a/b` is the key `a/b`.
     url.pathname = url.pathname.replace(/\/{2,}/g, '/')
-    // Every listing Consul can filter takes `?filter=`; answering one unfiltered
-    // would hand a caller what it asked not to see, so an expression this stand-in
-    // cannot evaluate is refused, on every endpoint alike.
-    if (url.searchParams.has('filter'))
-      return text('filter expressions are not supported by the devstack Consul', 400)
+    const expression = url.searchParams.get('filter')
+    if (expression !== null) {
+      let keep: (item: unknown) => boolean
+      try {
+        keep = compileFilter(expression)
+      } catch (err) {
+        if (!(err instanceof FilterSyntaxError)) throw err
+        return text(`Failed to create boolean expression evaluator: ${err.message}`, 400)
+      }
+      return filtered(await this.route(req, url), url.pathname, keep)
+    }
+    return this.route(req, url)
+  }
+
+  private async route(req: Request, url: URL): Promise<Response> {
     let pathMatched = false
     for (const [method, prefix, exact, handler] of this.routes) {
       const hit = exact ? url.pathname === prefix : url.pathname.startsWith(prefix)
