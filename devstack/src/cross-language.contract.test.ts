@@ -50,6 +50,18 @@ async function run(cmd: string[], stdin?: string, timeoutMs = 30_000): Promise<s
 
 const python = (script: string, ...args: string[]) => run([PYTHON, '-c', script, ...args])
 
+/** The server the standard variable names, else a stand-in started (and stopped after the suite). */
+async function serverFor(
+  variable: 'MONGO_URL' | 'CONSUL_HTTP_ADDR',
+  start: () => Promise<{ address: string; stop: () => Promise<unknown> }>,
+): Promise<string> {
+  const given = process.env[variable]
+  if (given) return given
+  const server = await start()
+  cleanup.push(server.stop)
+  return server.address
+}
+
 const skipKcat = Bun.which('kcat') ? null : 'kcat is not installed (apt-get install kcat)'
 const skipConfluent = hasPython('confluent_kafka')
   ? null
@@ -227,12 +239,10 @@ describe('MongoDB through pymongo', () => {
   test.skipIf(Boolean(skipPymongo))(
     'inserts, finds with sort and projection, positional and $inc updates, aggregates, counts',
     async () => {
-      let url = process.env.MONGO_URL
-      if (!url) {
+      const url = await serverFor('MONGO_URL', async () => {
         const mongo = await startMongo({ port: 0 })
-        cleanup.push(() => mongo.stop())
-        url = mongo.url
-      }
+        return { address: mongo.url, stop: () => mongo.stop() }
+      })
       const db = `crosslang_${crypto.randomUUID().slice(0, 8)}`
       const out = await python(
         `
@@ -281,12 +291,10 @@ describe('Consul through python-consul2', () => {
   test.skipIf(Boolean(skipConsul))(
     'registers with a TTL check, passes it, reads health and KV, deregisters',
     async () => {
-      let addr = process.env.CONSUL_HTTP_ADDR
-      if (!addr) {
+      const addr = await serverFor('CONSUL_HTTP_ADDR', async () => {
         const consul = await startConsul({ port: 0 })
-        cleanup.push(() => consul.stop())
-        addr = `${consul.host}:${consul.port}`
-      }
+        return { address: `${consul.host}:${consul.port}`, stop: () => consul.stop() }
+      })
       const u = new URL(addr.includes('://') ? addr : `http://${addr}`)
       const name = `crosslang-${crypto.randomUUID().slice(0, 8)}`
       const out = await python(

@@ -18,6 +18,7 @@ export {
   type KafkaBrokerOptions,
   startKafkaBroker,
 } from './kafka/broker.ts'
+export { deleteMarkedKafkaNames } from './kafka/testing/broker-under-test.ts'
 export {
   type MongoLogEntry,
   type MongoOptions,

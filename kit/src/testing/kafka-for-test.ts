@@ -7,7 +7,7 @@
  * start it themselves.
  */
 import { randomUUID } from 'node:crypto'
-import { startKafkaBroker } from '@civildiy/devstack'
+import { deleteMarkedKafkaNames, startKafkaBroker } from '@civildiy/devstack'
 import { Kafka, logLevel } from 'kafkajs'
 
 export interface TestKafka {

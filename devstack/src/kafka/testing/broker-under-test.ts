@@ -62,15 +62,21 @@ export function uniqueTopic(prefix = 'contract'): string {
   return `${prefix}-${RUN}-${randomUUID().slice(0, 8)}`
 }
 
+/** Deletes the topics and consumer groups this process named with uniqueTopic. */
+export function cleanUp(kafka: Kafka): Promise<void> {
+  return deleteMarkedKafkaNames(kafka, RUN)
+}
+
 /**
- * Deletes the topics and consumer groups this process named with uniqueTopic:
- * against a real Kafka the suites leave nothing behind.
+ * Deletes every topic and consumer group whose name holds `-<mark>-`: how a suite
+ * that ran against a real Kafka leaves nothing behind.
+ * @example await deleteMarkedKafkaNames(kafka, run)
  */
-export async function cleanUp(kafka: Kafka): Promise<void> {
+export async function deleteMarkedKafkaNames(kafka: Kafka, mark: string): Promise<void> {
   const admin = kafka.admin()
   await admin.connect()
   try {
-    const mine = (name: string) => name.includes(`-${RUN}-`)
+    const mine = (name: string) => name.includes(`-${mark}-`)
     const topics = (await admin.listTopics()).filter(mine)
     if (topics.length) await admin.deleteTopics({ topics }).catch(() => {})
     const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter(mine)
