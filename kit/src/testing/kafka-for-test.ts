@@ -31,21 +31,8 @@ export async function kafkaForTest(): Promise<TestKafka> {
     name: (prefix) => `${prefix}-${run}-${randomUUID().slice(0, 6)}`,
     async stop() {
       if (broker) return broker.stop()
-      const admin = new Kafka({
-        clientId: 'test-cleanup',
-        brokers,
-        logLevel: logLevel.NOTHING,
-      }).admin()
-      await admin.connect()
-      try {
-        const mine = (n: string) => n.includes(`-${run}-`)
-        const topics = (await admin.listTopics()).filter(mine)
-        if (topics.length) await admin.deleteTopics({ topics }).catch(() => {})
-        const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter(mine)
-        if (groups.length) await admin.deleteGroups(groups).catch(() => {})
-      } finally {
-        await admin.disconnect()
-      }
+      const kafka = new Kafka({ clientId: 'test-cleanup', brokers, logLevel: logLevel.NOTHING })
+      await deleteMarkedKafkaNames(kafka, run)
     },
   }
 }
