@@ -149,7 +149,10 @@ describe('Kafka through librdkafka', () => {
         undefined,
         60_000,
       )
-      expect(grouped.trim().split('\n').length).toBe(30)
+      // At least once: kcat seeks to the beginning on every assignment, and librdkafka
+      // rejoins once after its first join (it logs "Metadata for subscribed topic(s)
+      // has changed"), so a message can come twice; none may be missing.
+      expect(new Set(grouped.trim().split('\n')).size).toBe(30)
       const admin = b.kafka.admin()
       await admin.connect()
       const committed = await admin.fetchOffsets({ groupId: group, topics: [topic] })
@@ -256,8 +259,13 @@ top = list(c.find({'total': {'$gte': 40}}, {'_id': 0, 'user': 1, 'total': 1}).so
 c.update_one({'_id': 1, 'items.sku': 'b'}, {'$inc': {'items.$.q': 5}})
 after = c.find_one_and_update({'_id': 2}, {'$inc': {'total': 1}}, return_document=ReturnDocument.AFTER)
 groups = sorted(c.aggregate([{'$group': {'_id': '$user', 'sum': {'$sum': '$total'}}}]), key=lambda g: g['_id'])
+w = db.wide
+w.insert_one({'_id': 1, 'mid': 3_000_000_000, 'big': 2**62 + 1})
+w.update_one({'_id': 1}, {'$inc': {'mid': 1, 'big': 1}})
+wide = w.find_one({'_id': 1})
 result = {'top': top, 'items1': c.find_one({'_id': 1})['items'], 'total2': after['total'],
-          'groups': groups, 'count': c.count_documents({'user': 'u0'})}
+          'groups': groups, 'count': c.count_documents({'user': 'u0'}),
+          'wide': [type(wide['mid']).__name__, str(wide['mid']), type(wide['big']).__name__, str(wide['big'])]}
 client.drop_database(sys.argv[2])
 print(json.dumps(result))
 `,
@@ -281,6 +289,8 @@ print(json.dumps(result))
           { _id: 'u2', sum: 151 },
         ],
         count: 3,
+        // Python ints beyond Int32 are Int64s, and come back as Int64s, exactly.
+        wide: ['Int64', '3000000001', 'Int64', '4611686018427387906'],
       })
     },
     60_000,

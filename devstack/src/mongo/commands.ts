@@ -8,7 +8,9 @@ import { hostname } from 'node:os'
 import { calculateObjectSize, type Document, Long, ObjectId } from 'bson'
 import { aggregate, update as applyOperators, find } from 'mingo'
 import type { CursorRegistry } from './cursors.ts'
+import { aggregateExact } from './decimal-accumulators.ts'
 import { CommandError } from './errors.ts'
+import { exactIncrements } from './exact-increments.ts'
 import { projectDocument } from './projection.ts'
 import {
   type Collection,
@@ -337,7 +339,7 @@ function applyUpdate(
       'Update document mixes update operators and replacement fields',
     )
   const { $setOnInsert, ...rest } = u as Document & { $setOnInsert?: Document }
-  const modifier: Document = { ...rest }
+  const modifier: Document = exactIncrements(doc, { ...rest })
   if (inserting && $setOnInsert) modifier.$set = { ...(modifier.$set ?? {}), ...$setOnInsert }
   const next = copyDocument(doc)
   if (Object.keys(modifier).length)
@@ -528,9 +530,7 @@ function aggregateCommand(cmd: Document, ctx: CommandContext): Document {
     first?.$match && typeof first.$match === 'object'
       ? candidates(ctx.store.collection(ctx.db, cmd.aggregate), first.$match as Document)
       : docsOf(ctx, cmd.aggregate)
-  const results = aggregate(input, pipeline, {
-    collectionResolver: resolver(ctx),
-  }) as Document[]
+  const results = aggregateExact(input, pipeline, { collectionResolver: resolver(ctx) })
   const batchSize = (cmd.cursor as Document | undefined)?.batchSize as number | undefined
   return { cursor: ctx.cursors.start(`${ctx.db}.${cmd.aggregate}`, results, batchSize) }
 }

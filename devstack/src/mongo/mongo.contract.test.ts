@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto'
 import {
   type Collection,
   type Db,
+  Decimal128,
   type Document,
+  Long,
   MongoClient,
   MongoServerError,
   ObjectId,
@@ -119,6 +121,57 @@ describe('CRUD', () => {
       await expect(
         db.createCollection(`capped-${Date.now()}`, { capped: true, size: 4096 }),
       ).rejects.toThrow(/capped/)
+  })
+
+  test('$inc is exact on Int64 beyond 2^53 and on Decimal128, and keeps their types', async () => {
+    const c = coll<{ _id: number; big: Long; d: Decimal128 }>('wide')
+    await c.insertOne({
+      _id: 1,
+      big: Long.fromString('4611686018427387905'),
+      d: Decimal128.fromString('1.10'),
+    })
+    await c.updateOne({ _id: 1 }, { $inc: { big: 1, d: Decimal128.fromString('0.05') } })
+    await c.updateOne({ _id: 1 }, { $inc: { d: 2 } })
+    const doc = await c.findOne({ _id: 1 }, { promoteLongs: false })
+    expect(doc!.big).toBeInstanceOf(Long)
+    expect((doc!.big as Long).toString()).toBe('4611686018427387906')
+    expect(doc!.d).toBeInstanceOf(Decimal128)
+    expect((doc!.d as Decimal128).toString()).toBe('3.15')
+  })
+
+  test('$sum and $avg over Decimal128 and big Int64 are exact and keep the widest type', async () => {
+    const c = coll<{ _id: number; g: string; d?: Decimal128; n?: Long | number }>('sums')
+    await c.insertMany([
+      { _id: 1, g: 'dec', d: Decimal128.fromString('0.10') },
+      { _id: 2, g: 'dec', d: Decimal128.fromString('0.20') },
+      { _id: 3, g: 'long', n: Long.fromString('9007199254740993') },
+      { _id: 4, g: 'long', n: 1 },
+      { _id: 5, g: 'plain', n: 2 },
+      { _id: 6, g: 'plain', n: 4 },
+    ])
+    const rows = await c
+      .aggregate(
+        [
+          {
+            $group: {
+              _id: '$g',
+              sum: { $sum: { $ifNull: ['$d', '$n'] } },
+              avg: { $avg: { $ifNull: ['$d', '$n'] } },
+            },
+          },
+          { $sort: { _id: 1 } },
+        ],
+        { promoteLongs: false },
+      )
+      .toArray()
+    const byGroup = Object.fromEntries(rows.map((r) => [r._id, r]))
+    expect(byGroup.dec!.sum).toBeInstanceOf(Decimal128)
+    expect(String(byGroup.dec!.sum)).toBe('0.30')
+    expect(String(byGroup.dec!.avg)).toBe('0.15')
+    expect(byGroup.long!.sum).toBeInstanceOf(Long)
+    expect(String(byGroup.long!.sum)).toBe('9007199254740994')
+    expect(Number(byGroup.plain!.sum)).toBe(6)
+    expect(byGroup.plain!.avg).toBe(3)
   })
 
   test('the positional $ updates the array element the query matched', async () => {

@@ -6,7 +6,7 @@
  * Source: https://www.mongodb.com/docs/manual/reference/mongodb-wire-protocol/
  */
 import { crc32c } from '@node-rs/crc32'
-import { type Document, deserialize, serialize } from 'bson'
+import { type Document, deserialize, Long, serialize } from 'bson'
 
 export const OpCode = { REPLY: 1, QUERY: 2004, COMPRESSED: 2012, MSG: 2013 } as const
 
@@ -147,8 +147,45 @@ function readDocSize(v: DataView, at: number, end: number): number {
 }
 
 /** Encodes a reply to `to`: OP_MSG for OP_MSG requests, OP_REPLY for legacy OP_QUERY. */
+const INT32_MAX = 2 ** 31 - 1
+
+/**
+ * `value` with every integer outside the Int32 range as an Int64. The decoder
+ * turns Int64s that fit 53 bits into JavaScript numbers (so queries compare them
+ * with other numbers), and js-bson would send those back as doubles: a Python
+ * client that stored 3,000,000,000 would read 3000000000.0. Plain objects and
+ * arrays are copied only where something changes.
+ */
+export function widenIntegers<T>(value: T): T {
+  if (typeof value === 'number')
+    return (
+      Number.isInteger(value) && Math.abs(value) > INT32_MAX ? Long.fromNumber(value) : value
+    ) as T
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null
+    for (let i = 0; i < value.length; i++) {
+      const v = widenIntegers(value[i])
+      if (v === value[i]) continue
+      out ??= [...value]
+      out[i] = v
+    }
+    return (out ?? value) as T
+  }
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    let out: Record<string, unknown> | null = null
+    for (const [k, v] of Object.entries(value)) {
+      const w = widenIntegers(v)
+      if (w === v) continue
+      out ??= { ...(value as Record<string, unknown>) }
+      out[k] = w
+    }
+    return (out ?? value) as T
+  }
+  return value
+}
+
 export function encodeReply(requestId: number, to: IncomingCommand, doc: Document): Uint8Array {
-  const body = serialize(doc)
+  const body = serialize(widenIntegers(doc))
   if (to.legacy) {
     const out = new Uint8Array(HEADER + 20 + body.byteLength)
     const v = new DataView(out.buffer)
