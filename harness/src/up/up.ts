@@ -9,7 +9,7 @@
  * (see supervisor.ts). Ctrl-C stops the services (they deregister), then the servers.
  */
 import { createServer } from 'node:net'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { freePort } from '@civildiy/devstack'
 import { ConfigError, loadConfig } from '@civildiy/kit'
 import type { Static } from '@sinclair/typebox'
@@ -320,7 +320,9 @@ async function announce(
     },
   }
   await writeStackFile(info, files.stackFile)
-  console.log(`stack up in ${(performance.now() - t0).toFixed(0)} ms; details in .data/stack.json`)
+  console.log(
+    `stack up in ${(performance.now() - t0).toFixed(0)} ms; details in ${relative(process.cwd(), files.stackFile) || files.stackFile}`,
+  )
   console.log(
     'each process is restarted when it exits; `npm run harness -- status|stop|start|restart|kill NAME` acts on one',
   )
