@@ -199,18 +199,7 @@ export async function up(env: Record<string, string | undefined> = process.env):
     return 78
   }
   const t0 = performance.now()
-  let quiet = false
-  const logs = createLogBuffer()
-  const terminalRank = levelRank(config.LOG_LEVEL)
-  const sup = createSupervisor(
-    (line) => {
-      if (!quiet) console.log(line)
-      // The supervisor's own lines (exits, restarts) belong on the Logs page too.
-      if (line.startsWith('harness | ')) logs.add('harness', line.slice('harness | '.length))
-    },
-    undefined,
-    (name, raw) => levelRank(logs.add(name, raw).level) >= terminalRank,
-  )
+  const { sup, logs, silence } = supervisorWithLogs(config.LOG_LEVEL)
   const servers = await planServers(sup, config, env)
   // The harness's own port: the dashboard, and the trace receiver unless the
   // environment names a collector.
@@ -233,7 +222,7 @@ export async function up(env: Record<string, string | undefined> = process.env):
     await Promise.all(serviceNames.map((n) => sup.start(n, deadline - Date.now())))
     passing = await passingTimes(sup, servers.consul, deadline)
   } catch (err) {
-    quiet = true
+    silence()
     console.error(`\nharness: ${(err as Error).message}.`)
     if (err instanceof StartFailed) {
       console.error('Its last output:')
@@ -260,6 +249,43 @@ export async function up(env: Record<string, string | undefined> = process.env):
     stackFile,
   })
   await announce(sup, servers, passing, { socket, stackFile, dashboard: dashboard.url }, t0, config)
+  return untilSignal(async () => {
+    await dashboard.stop()
+    await stopAll()
+    closeControl()
+    await harness.stop()
+    removeStackFile(stackFile)
+  })
+}
+
+/**
+ * The supervisor with every child's output kept for the dashboard's Logs page
+ * (`logs`) and printed at `terminalLevel` and above; `silence()` stops printing.
+ */
+function supervisorWithLogs(terminalLevel: string) {
+  let quiet = false
+  const logs = createLogBuffer()
+  const terminalRank = levelRank(terminalLevel)
+  const sup = createSupervisor(
+    (line) => {
+      if (!quiet) console.log(line)
+      // The supervisor's own lines (exits, restarts) belong on the Logs page too.
+      if (line.startsWith('harness | ')) logs.add('harness', line.slice('harness | '.length))
+    },
+    undefined,
+    (name, raw) => levelRank(logs.add(name, raw).level) >= terminalRank,
+  )
+  return {
+    sup,
+    logs,
+    silence: () => {
+      quiet = true
+    },
+  }
+}
+
+/** Resolves 0 after the first SIGINT or SIGTERM has run `stop` (later signals are ignored). */
+function untilSignal(stop: () => Promise<void>): Promise<number> {
   return new Promise<number>((done) => {
     let stopping = false
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -267,11 +293,7 @@ export async function up(env: Record<string, string | undefined> = process.env):
         if (stopping) return
         stopping = true
         console.log(`\nharness: ${signal}; stopping the stack`)
-        await dashboard.stop()
-        await stopAll()
-        closeControl()
-        await harness.stop()
-        removeStackFile(stackFile)
+        await stop()
         done(0)
       })
     }
