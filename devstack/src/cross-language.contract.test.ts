@@ -260,12 +260,14 @@ c.update_one({'_id': 1, 'items.sku': 'b'}, {'$inc': {'items.$.q': 5}})
 after = c.find_one_and_update({'_id': 2}, {'$inc': {'total': 1}}, return_document=ReturnDocument.AFTER)
 groups = sorted(c.aggregate([{'$group': {'_id': '$user', 'sum': {'$sum': '$total'}}}]), key=lambda g: g['_id'])
 w = db.wide
-w.insert_one({'_id': 1, 'mid': 3_000_000_000, 'big': 2**62 + 1})
-w.update_one({'_id': 1}, {'$inc': {'mid': 1, 'big': 1}})
+from bson.int64 import Int64
+w.insert_one({'_id': 1, 'mid': 3_000_000_000, 'big': 2**62 + 1, 'small': Int64(5), 'f': 3e9})
+w.update_one({'_id': 1}, {'$inc': {'mid': 1, 'big': 1, 'small': 1}})
 wide = w.find_one({'_id': 1})
 result = {'top': top, 'items1': c.find_one({'_id': 1})['items'], 'total2': after['total'],
           'groups': groups, 'count': c.count_documents({'user': 'u0'}),
-          'wide': [type(wide['mid']).__name__, str(wide['mid']), type(wide['big']).__name__, str(wide['big'])]}
+          'wide': [type(wide['mid']).__name__, str(wide['mid']), type(wide['big']).__name__, str(wide['big']),
+                   type(wide['small']).__name__, str(wide['small']), type(wide['f']).__name__]}
 client.drop_database(sys.argv[2])
 print(json.dumps(result))
 `,
@@ -289,8 +291,8 @@ print(json.dumps(result))
           { _id: 'u2', sum: 151 },
         ],
         count: 3,
-        // Python ints beyond Int32 are Int64s, and come back as Int64s, exactly.
-        wide: ['Int64', '3000000001', 'Int64', '4611686018427387906'],
+        // Int64s come back as Int64s (small ones too), exactly; a float stays a float.
+        wide: ['Int64', '3000000001', 'Int64', '4611686018427387906', 'Int64', '6', 'float'],
       })
     },
     60_000,

@@ -11,6 +11,7 @@ import type { CursorRegistry } from './cursors.ts'
 import { aggregateExact } from './decimal-accumulators.ts'
 import { CommandError } from './errors.ts'
 import { exactIncrements } from './exact-increments.ts'
+import { int64PathsIn, pathsAfterUpdate, widenPaths } from './int64-types.ts'
 import { projectDocument } from './projection.ts'
 import {
   type Collection,
@@ -264,7 +265,7 @@ function insert(cmd: Document, ctx: CommandContext): Document {
   const writeErrors: Document[] = []
   for (const [i, doc] of docs.entries()) {
     try {
-      ctx.store.logPut(coll, coll.insert(doc))
+      ctx.store.logPut(coll, coll.insert(doc, int64PathsIn(doc)))
       n++
     } catch (err) {
       writeErrors.push(writeError(i, err))
@@ -284,7 +285,8 @@ function findCommand(cmd: Document, ctx: CommandContext): Document {
   if (cmd.skip) cursor = cursor.skip(Number(cmd.skip))
   const limit = Number(cmd.limit ?? 0)
   if (limit) cursor = cursor.limit(Math.abs(limit))
-  const found = cursor.all() as Document[]
+  const coll = ctx.store.collection(ctx.db, name)
+  const found = (cursor.all() as Document[]).map((d) => (coll ? coll.withTypes(d) : d))
   const projection = cmd.projection as Document | undefined
   const results =
     projection && Object.keys(projection).length
@@ -347,6 +349,9 @@ function applyUpdate(
   return next
 }
 
+const sameSet = (a: Set<string>, b: Set<string>) =>
+  a.size === b.size && [...a].every((x) => b.has(x))
+
 /** The document an upsert starts from: the query's equality fields (dotted paths expanded). */
 function upsertSeed(q: Document): Document {
   const seed: Document = {}
@@ -399,14 +404,15 @@ function updateCommand(cmd: Document, ctx: CommandContext): Document {
       for (const doc of targets) {
         const next = applyUpdate(doc, u, spec.arrayFilters as Document[] | undefined, false, q)
         n++
-        if (keyOf(next) === keyOf(doc)) continue
-        coll.replace(doc, next)
+        const paths = pathsAfterUpdate(coll.int64Of(doc), u as Document, next)
+        if (keyOf(next) === keyOf(doc) && sameSet(paths, coll.int64Of(doc))) continue
+        coll.replace(doc, next, paths)
         ctx.store.logPut(coll, next)
         nModified++
       }
       if (targets.length === 0 && spec.upsert) {
         const doc = upsertDoc(q, u, spec.arrayFilters as Document[] | undefined)
-        const inserted = coll.insert(doc)
+        const inserted = coll.insert(doc, pathsAfterUpdate(new Set(), u as Document, doc))
         ctx.store.logPut(coll, inserted)
         upserted.push({ index: i, _id: inserted._id })
         n++
@@ -467,15 +473,20 @@ function findAndModify(cmd: Document, ctx: CommandContext): Document {
   if (cmd.sort && Object.keys(cmd.sort).length)
     cursor = cursor.sort(cmd.sort as Record<string, 1 | -1>)
   const match = (cursor.limit(1).all() as Document[])[0]
-  const project = (doc: Document | null) =>
-    doc && cmd.fields ? projectDocument(doc, cmd.fields as Document) : doc
+  // The answer carries the document's Int64s as Int64 (paths before or after the update).
+  const project = (doc: Document | null, int64Paths: Set<string>) => {
+    if (!doc) return doc
+    const typed = widenPaths(doc, int64Paths)
+    return cmd.fields ? projectDocument(typed, cmd.fields as Document) : typed
+  }
   if (cmd.remove) {
     if (cmd.update)
       throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true')
     if (!match) return { lastErrorObject: { n: 0 }, value: null }
+    const paths = coll.int64Of(match)
     coll.remove(match)
     ctx.store.logDelete(coll, match._id)
-    return { lastErrorObject: { n: 1 }, value: project(match) }
+    return { lastErrorObject: { n: 1 }, value: project(match, paths) }
   }
   if (!cmd.update)
     throw new CommandError('FailedToParse', 'Either an update or remove=true must be specified')
@@ -488,23 +499,25 @@ function findAndModify(cmd: Document, ctx: CommandContext): Document {
       false,
       (cmd.query ?? {}) as Document,
     )
-    if (keyOf(next) !== keyOf(match)) {
-      coll.replace(match, next)
+    const before = coll.int64Of(match)
+    const after = pathsAfterUpdate(before, cmd.update as Document, next)
+    if (keyOf(next) !== keyOf(match) || !sameSet(before, after)) {
+      coll.replace(match, next, after)
       ctx.store.logPut(coll, next)
     }
     return {
       lastErrorObject: { n: 1, updatedExisting: true },
-      value: project(cmd.new ? next : match),
+      value: cmd.new ? project(next, after) : project(match, before),
     }
   }
   if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null }
-  const inserted = coll.insert(
-    upsertDoc((cmd.query ?? {}) as Document, cmd.update as Document, arrayFilters),
-  )
+  const seeded = upsertDoc((cmd.query ?? {}) as Document, cmd.update as Document, arrayFilters)
+  const paths = pathsAfterUpdate(new Set(), cmd.update as Document, seeded)
+  const inserted = coll.insert(seeded, paths)
   ctx.store.logPut(coll, inserted)
   return {
     lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted._id },
-    value: cmd.new ? project(inserted) : null,
+    value: cmd.new ? project(inserted, paths) : null,
   }
 }
 
@@ -530,7 +543,11 @@ function aggregateCommand(cmd: Document, ctx: CommandContext): Document {
     first?.$match && typeof first.$match === 'object'
       ? candidates(ctx.store.collection(ctx.db, cmd.aggregate), first.$match as Document)
       : docsOf(ctx, cmd.aggregate)
-  const results = aggregateExact(input, pipeline, { collectionResolver: resolver(ctx) })
+  const coll = ctx.store.collection(ctx.db, cmd.aggregate)
+  // Stored documents passed through ($match, $sort, $limit) keep their Int64s; computed ones are new.
+  const results = aggregateExact(input, pipeline, { collectionResolver: resolver(ctx) }).map((r) =>
+    coll && r._id !== undefined && coll.docs.get(keyOf(r._id)) === r ? coll.withTypes(r) : r,
+  )
   const batchSize = (cmd.cursor as Document | undefined)?.batchSize as number | undefined
   return { cursor: ctx.cursors.start(`${ctx.db}.${cmd.aggregate}`, results, batchSize) }
 }

@@ -139,6 +139,41 @@ describe('CRUD', () => {
     expect((doc!.d as Decimal128).toString()).toBe('3.15')
   })
 
+  test('Int64 stays Int64 and double stays double, through updates and pass-through reads', async () => {
+    const c = coll<{
+      _id: number
+      n: Long | number
+      m: Long | number
+      d: number
+      sub: { k: Long | number }
+    }>('int64')
+    await c.insertOne({
+      _id: 1,
+      n: Long.fromNumber(5),
+      m: Long.fromNumber(7),
+      d: 3e9,
+      sub: { k: Long.fromNumber(1) },
+    })
+    await c.updateOne({ _id: 1 }, { $inc: { n: 1 }, $set: { m: 8 } })
+    const typed = await c.findOne({ _id: 1 }, { promoteLongs: false, promoteValues: false })
+    expect(typed!.n).toBeInstanceOf(Long)
+    expect(String(typed!.n)).toBe('6')
+    // $set with an Int32 makes it an Int32, as in mongod.
+    expect(typed!.m).not.toBeInstanceOf(Long)
+    expect(typed!.sub.k).toBeInstanceOf(Long)
+    // A double beyond Int32 stays a double.
+    expect(typed!.d).not.toBeInstanceOf(Long)
+    const [passed] = await c.aggregate([{ $match: { _id: 1 } }], { promoteLongs: false }).toArray()
+    expect(passed!.n).toBeInstanceOf(Long)
+    const after = await c.findOneAndUpdate(
+      { _id: 1 },
+      { $inc: { n: 1 } },
+      { returnDocument: 'after', promoteLongs: false },
+    )
+    expect(after!.n).toBeInstanceOf(Long)
+    expect(String(after!.n)).toBe('7')
+  })
+
   test('$sum and $avg over Decimal128 and big Int64 are exact and keep the widest type', async () => {
     const c = coll<{ _id: number; g: string; d?: Decimal128; n?: Long | number }>('sums')
     await c.insertMany([

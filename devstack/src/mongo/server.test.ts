@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deserialize, serialize } from 'bson'
-import { MongoClient, type MongoServerError } from 'mongodb'
+import { Long, MongoClient, type MongoServerError } from 'mongodb'
 import { type MongoServer, startMongo } from './server.ts'
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
@@ -31,7 +31,7 @@ test('documents, indexes and deletions survive a restart with a data directory',
   const c = first.client.db('app').collection('users')
   await c.createIndex({ email: 1 }, { unique: true })
   await c.insertMany([{ email: 'a' }, { email: 'b' }, { email: 'c' }])
-  await c.updateOne({ email: 'b' }, { $set: { name: 'Bea' } })
+  await c.updateOne({ email: 'b' }, { $set: { name: 'Bea', visits: Long.fromNumber(3) } })
   await c.deleteOne({ email: 'c' })
   await first.client.close()
   await first.server.stop()
@@ -42,7 +42,10 @@ test('documents, indexes and deletions survive a restart with a data directory',
     .find({}, { projection: { _id: 0 } })
     .sort({ email: 1 })
     .toArray()
-  expect<unknown>(docs).toEqual([{ email: 'a' }, { email: 'b', name: 'Bea' }])
+  expect<unknown>(docs).toEqual([{ email: 'a' }, { email: 'b', name: 'Bea', visits: 3 }])
+  // An Int64 is still an Int64 after the restart (the data log keeps BSON types).
+  const bea = await again.findOne({ email: 'b' }, { promoteLongs: false })
+  expect(bea!.visits).toBeInstanceOf(Long)
   const dup = await again.insertOne({ email: 'a' }).catch((e: unknown) => e)
   expect((dup as MongoServerError).code).toBe(11000)
 })

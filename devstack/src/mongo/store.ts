@@ -23,6 +23,7 @@ import { join } from 'node:path'
 import { type Document, deserialize, EJSON, ObjectId, serialize, UUID } from 'bson'
 import { Query } from 'mingo'
 import { CommandError } from './errors.ts'
+import { int64PathsIn, narrowLongs, widenPaths } from './int64-types.ts'
 
 /** An index as listIndexes shows it. */
 export interface IndexSpec {
@@ -102,6 +103,8 @@ export class Collection {
   /** Insertion sequence per document id, so index lookups return natural order. */
   private readonly sequence = new Map<string, number>()
   private nextSequence = 0
+  /** Paths of each document (by id key) that hold an Int64 (see int64-types.ts). */
+  private readonly int64 = new Map<string, Set<string>>()
   readonly uuid = new UUID()
 
   constructor(
@@ -113,6 +116,21 @@ export class Collection {
     return `${this.db}.${this.name}`
   }
 
+  private setInt64(id: string, paths: Set<string> | undefined) {
+    if (paths?.size) this.int64.set(id, paths)
+    else this.int64.delete(id)
+  }
+
+  /** The Int64 paths of a stored document. */
+  int64Of(doc: Document): Set<string> {
+    return this.int64.get(keyOf(doc._id)) ?? new Set()
+  }
+
+  /** A stored document as it is answered: its Int64 paths as Int64 again. */
+  withTypes(doc: Document): Document {
+    return widenPaths(doc, this.int64.get(keyOf(doc._id)))
+  }
+
   /** Documents in insertion order. Callers must not mutate them. */
   all(): Document[] {
     return [...this.docs.values()]
@@ -122,13 +140,15 @@ export class Collection {
    * Inserts a document (assigning an ObjectId `_id` when missing).
    * @throws CommandError DuplicateKey when a unique index already holds its key.
    */
-  insert(doc: Document): Document {
+  /** `int64Paths`: the paths that hold an Int64 (see int64-types.ts). */
+  insert(doc: Document, int64Paths?: Set<string>): Document {
     // mongod stores _id as the first field whatever order the client sent.
     doc = { _id: doc._id ?? new ObjectId(), ...doc }
     if (Array.isArray(doc._id)) throw new CommandError('BadValue', "can't use an array for _id")
     this.checkUnique(doc, null)
     const id = keyOf(doc._id)
     this.docs.set(id, doc)
+    this.setInt64(id, int64Paths)
     this.sequence.set(id, this.nextSequence++)
     this.indexDoc(doc, id)
     return doc
@@ -155,7 +175,7 @@ export class Collection {
    * Replaces the document with the same `_id`.
    * @throws CommandError DuplicateKey on a unique index conflict; ImmutableField if `_id` changed.
    */
-  replace(previous: Document, next: Document): void {
+  replace(previous: Document, next: Document, int64Paths?: Set<string>): void {
     const id = keyOf(previous._id)
     if (keyOf(next._id) !== id) {
       throw new CommandError(
@@ -167,12 +187,14 @@ export class Collection {
     this.checkUnique(next, id)
     this.unindexDoc(previous)
     this.docs.set(id, next)
+    this.setInt64(id, int64Paths)
     this.indexDoc(next, id)
   }
 
   remove(doc: Document): void {
     const id = keyOf(doc._id)
     if (!this.docs.delete(id)) return
+    this.int64.delete(id)
     this.sequence.delete(id)
     this.unindexDoc(doc)
   }
@@ -376,7 +398,7 @@ export class Store {
 
   /** Records a write to the log (no-op in memory-only mode). Call after the in-memory change succeeded. */
   logPut(coll: Collection, doc: Document): void {
-    this.log({ op: 'put', db: coll.db, coll: coll.name, doc })
+    this.log({ op: 'put', db: coll.db, coll: coll.name, doc: coll.withTypes(doc) })
   }
 
   logDelete(coll: Collection, id: unknown): void {
@@ -405,10 +427,9 @@ export class Store {
         const size = v.getInt32(at, true)
         // A torn last entry (crash mid-append) ends the replay; everything before it stands.
         if (size < 5 || at + size > bytes.byteLength) break
-        const { e } = deserialize(bytes.subarray(at, at + size), {
-          promoteLongs: true,
-          promoteValues: true,
-        }) as { e: LogEntry }
+        const { e } = narrowLongs(
+          deserialize(bytes.subarray(at, at + size), { promoteLongs: false, promoteValues: true }),
+        ) as { e: LogEntry }
         this.apply(e)
         at += size
       }
@@ -425,8 +446,9 @@ export class Store {
       case 'put': {
         const coll = this.ensureCollection(e.db, e.coll)
         const prev = coll.docs.get(keyOf(e.doc._id))
-        if (prev) coll.replace(prev, e.doc)
-        else coll.insert(e.doc)
+        const paths = int64PathsIn(e.doc)
+        if (prev) coll.replace(prev, e.doc, paths)
+        else coll.insert(e.doc, paths)
         break
       }
       case 'del': {
@@ -460,7 +482,7 @@ export class Store {
           if (spec.name !== '_id_')
             parts.push(serialize({ e: { op: 'index', db, coll: coll.name, spec } }))
         for (const doc of coll.docs.values())
-          parts.push(serialize({ e: { op: 'put', db, coll: coll.name, doc } }))
+          parts.push(serialize({ e: { op: 'put', db, coll: coll.name, doc: coll.withTypes(doc) } }))
       }
     }
     const tmp = `${file}.${randomUUID()}.tmp`

@@ -6,7 +6,8 @@
  * Source: https://www.mongodb.com/docs/manual/reference/mongodb-wire-protocol/
  */
 import { crc32c } from '@node-rs/crc32'
-import { type Document, deserialize, Long, serialize } from 'bson'
+import { type Document, deserialize, serialize } from 'bson'
+import { narrowLongs } from './int64-types.ts'
 
 export const OpCode = { REPLY: 1, QUERY: 2004, COMPRESSED: 2012, MSG: 2013 } as const
 
@@ -42,8 +43,9 @@ export interface IncomingCommand {
 }
 
 const HEADER = 16
+// Int64s decode as Long and are narrowed (with their paths remembered) by int64-types.ts.
 const BSON_OPTIONS = {
-  promoteLongs: true,
+  promoteLongs: false,
   promoteValues: true,
   promoteBuffers: false,
   bsonRegExp: false,
@@ -119,6 +121,7 @@ function decodeOpMsg(frame: Uint8Array, header: MessageHeader): IncomingCommand 
   // Without $db the message is still well framed: mongod answers it with an error
   // (40571) and keeps the connection, so the caller decides, not the decoder.
   const db = typeof body.$db === 'string' ? body.$db : ''
+  narrowLongs(body)
   return { header, command: body, db, noReply: Boolean(flags & MsgFlag.moreToCome), legacy: false }
 }
 
@@ -135,6 +138,7 @@ function decodeOpQuery(frame: Uint8Array, header: MessageHeader): IncomingComman
     throw new WireError(`OP_QUERY is only accepted for commands, not on "${ns}"`)
   // Legacy drivers may wrap the command as { $query: {...}, $readPreference: ... }.
   if (query.$query && typeof query.$query === 'object') query = query.$query
+  narrowLongs(query)
   return { header, command: query, db: ns.slice(0, -'.$cmd'.length), noReply: false, legacy: true }
 }
 
@@ -147,45 +151,8 @@ function readDocSize(v: DataView, at: number, end: number): number {
 }
 
 /** Encodes a reply to `to`: OP_MSG for OP_MSG requests, OP_REPLY for legacy OP_QUERY. */
-const INT32_MAX = 2 ** 31 - 1
-
-/**
- * `value` with every integer outside the Int32 range as an Int64. The decoder
- * turns Int64s that fit 53 bits into JavaScript numbers (so queries compare them
- * with other numbers), and js-bson would send those back as doubles: a Python
- * client that stored 3,000,000,000 would read 3000000000.0. Plain objects and
- * arrays are copied only where something changes.
- */
-export function widenIntegers<T>(value: T): T {
-  if (typeof value === 'number')
-    return (
-      Number.isInteger(value) && Math.abs(value) > INT32_MAX ? Long.fromNumber(value) : value
-    ) as T
-  if (Array.isArray(value)) {
-    let out: unknown[] | null = null
-    for (let i = 0; i < value.length; i++) {
-      const v = widenIntegers(value[i])
-      if (v === value[i]) continue
-      out ??= [...value]
-      out[i] = v
-    }
-    return (out ?? value) as T
-  }
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    let out: Record<string, unknown> | null = null
-    for (const [k, v] of Object.entries(value)) {
-      const w = widenIntegers(v)
-      if (w === v) continue
-      out ??= { ...(value as Record<string, unknown>) }
-      out[k] = w
-    }
-    return (out ?? value) as T
-  }
-  return value
-}
-
 export function encodeReply(requestId: number, to: IncomingCommand, doc: Document): Uint8Array {
-  const body = serialize(widenIntegers(doc))
+  const body = serialize(doc)
   if (to.legacy) {
     const out = new Uint8Array(HEADER + 20 + body.byteLength)
     const v = new DataView(out.buffer)
