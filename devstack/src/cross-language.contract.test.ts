@@ -264,10 +264,17 @@ from bson.int64 import Int64
 w.insert_one({'_id': 1, 'mid': 3_000_000_000, 'big': 2**62 + 1, 'small': Int64(5), 'f': 3e9})
 w.update_one({'_id': 1}, {'$inc': {'mid': 1, 'big': 1, 'small': 1}})
 wide = w.find_one({'_id': 1})
+from bson.decimal128 import Decimal128
+m = db.money
+m.insert_many([{'_id': 1, 'g': 'x', 'v': Decimal128('0.10')}, {'_id': 2, 'g': 'x', 'v': Decimal128('0.20')}])
+m.update_one({'_id': 1}, {'$inc': {'v': Decimal128('0.05')}})
+money = list(m.aggregate([{'$group': {'_id': '$g', 's': {'$sum': '$v'}}}]))[0]['s']
+sliced = c.find_one({'_id': 1}, {'items': {'$slice': 1}})
 result = {'top': top, 'items1': c.find_one({'_id': 1})['items'], 'total2': after['total'],
           'groups': groups, 'count': c.count_documents({'user': 'u0'}),
           'wide': [type(wide['mid']).__name__, str(wide['mid']), type(wide['big']).__name__, str(wide['big']),
-                   type(wide['small']).__name__, str(wide['small']), type(wide['f']).__name__]}
+                   type(wide['small']).__name__, str(wide['small']), type(wide['f']).__name__],
+          'money': [type(money).__name__, str(money)], 'sliced': [sorted(sliced.keys()), sliced['items']]}
 client.drop_database(sys.argv[2])
 print(json.dumps(result))
 `,
@@ -293,6 +300,9 @@ print(json.dumps(result))
         count: 3,
         // Int64s come back as Int64s (small ones too), exactly; a float stays a float.
         wide: ['Int64', '3000000001', 'Int64', '4611686018427387906', 'Int64', '6', 'float'],
+        money: ['Decimal128', '0.35'],
+        // $slice alone keeps every other field.
+        sliced: [['_id', 'items', 'total', 'user'], [{ sku: 'a', q: 1 }]],
       })
     },
     60_000,
@@ -319,13 +329,16 @@ c.agent.service.register(name, service_id=name + '-1', address='127.0.0.1', port
 before = c.health.service(name, passing=True)[1]
 c.agent.check.ttl_pass('service:' + name + '-1')
 after = c.health.service(name, passing=True)[1]
+# A filter through the client's own HTTP layer (the request it builds, parameters encoded by it).
+filtered = c.http.get(consul.base.CB.json(), '/v1/agent/services', params=[('filter', 'Service == "%s" and "x" in Tags' % name)])
 c.kv.put(name + '/key', 'value')
 _, kv = c.kv.get(name + '/key')
 c.kv.delete(name, recurse=True)
 c.agent.service.deregister(name + '-1')
 gone = c.health.service(name)[1]
 print(json.dumps({'before': len(before), 'after': [e['Service']['ID'] for e in after],
-                  'tags': after[0]['Service']['Tags'], 'kv': kv['Value'].decode(), 'gone': len(gone)}))
+                  'tags': after[0]['Service']['Tags'], 'kv': kv['Value'].decode(), 'gone': len(gone),
+                  'filtered': sorted(filtered.keys())}))
 `,
         u.hostname,
         u.port || '8500',
@@ -337,6 +350,7 @@ print(json.dumps({'before': len(before), 'after': [e['Service']['ID'] for e in a
         tags: ['x'],
         kv: 'value',
         gone: 0,
+        filtered: [`${name}-1`],
       })
     },
     60_000,
