@@ -95,7 +95,7 @@ let stopTracing = async () => {}
 if (tracing) {
   const { startOtlpReceiver } = await import('@civildiy/harness')
   const receiver = startOtlpReceiver()
-  const sdk = kit.startTracing('gateway', {
+  const sdk = await kit.startTracing('gateway', {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',

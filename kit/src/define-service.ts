@@ -109,7 +109,7 @@ async function run<S extends TObject>(
   const checks: (() => HealthCheck[])[] = []
   const production = config.NODE_ENV === 'production'
   const metrics = createMetrics(def.name)
-  const tracing = startTracing(def.name, config)
+  const tracing = await startTracing(def.name, config)
   const settings = config as unknown as Record<string, string | undefined>
   const ctx: ServiceContext<Static<S>> = {
     name: def.name,

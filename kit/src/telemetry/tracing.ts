@@ -20,20 +20,6 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { OTLPTraceExporter as OtlpJson } from '@opentelemetry/exporter-trace-otlp-http'
-import { OTLPTraceExporter as OtlpProto } from '@opentelemetry/exporter-trace-otlp-proto'
-import { resourceFromAttributes } from '@opentelemetry/resources'
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type Sampler,
-  TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base'
 import { pathOfUrl } from '../request-path.ts'
 
 export interface TracingSettings {
@@ -57,45 +43,18 @@ export const tracer = () => trace.getTracer('civildiy')
 let enabled = false
 export const tracingEnabled = () => enabled
 
-function sampler(s: TracingSettings): Sampler {
-  const ratio = s.OTEL_TRACES_SAMPLER_ARG ?? 0.1
-  switch (s.OTEL_TRACES_SAMPLER ?? 'parentbased_traceidratio') {
-    case 'always_on':
-      return new AlwaysOnSampler()
-    case 'always_off':
-      return new AlwaysOffSampler()
-    case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratio)
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() })
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) })
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() })
-    default:
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) })
-  }
-}
-
 /**
  * Starts tracing for `service` when an OTLP endpoint is configured; else null.
- * @example const tracing = startTracing('posts', config)
+ * The SDK and its exporters (about 80 ms of module loading) are imported only
+ * then, so a service with tracing off does not pay for them at start-up.
+ * @example const tracing = await startTracing('posts', config)
  */
-export function startTracing(service: string, s: TracingSettings): Tracing | null {
+export async function startTracing(service: string, s: TracingSettings): Promise<Tracing | null> {
   if (s.OTEL_SDK_DISABLED || !s.OTEL_EXPORTER_OTLP_ENDPOINT) return null
-  const url = `${s.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
-  const exporter =
-    s.OTEL_EXPORTER_OTLP_PROTOCOL === 'http/json' ? new OtlpJson({ url }) : new OtlpProto({ url })
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': s.OTEL_SERVICE_NAME ?? service }),
-    sampler: sampler(s),
-    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500 })],
-  })
-  trace.setGlobalTracerProvider(provider)
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+  const { startSdk } = await import('./tracing-sdk.ts')
+  const tracing = startSdk(service, s as TracingSettings & { OTEL_EXPORTER_OTLP_ENDPOINT: string })
   enabled = true
-  return { shutdown: () => provider.shutdown() }
+  return tracing
 }
 
 /** The context a carrier (request headers, Kafka headers, a stored map) names, or the root. */
