@@ -217,11 +217,13 @@ export async function up(env: Record<string, string | undefined> = process.env):
   const stopAll = () => sup.stopAll([...serviceNames.toReversed(), ...serverNames.toReversed()])
   const deadline = Date.now() + config.STARTUP_TIMEOUT_MS
   let passing: Record<string, number>
+  const stopReporting = reportWaiting(sup, t0)
   try {
     await Promise.all(serverNames.map((n) => sup.start(n, deadline - Date.now())))
     await Promise.all(serviceNames.map((n) => sup.start(n, deadline - Date.now())))
     passing = await passingTimes(sup, servers.consul, deadline)
   } catch (err) {
+    stopReporting()
     silence()
     console.error(`\nharness: ${(err as Error).message}.`)
     if (err instanceof StartFailed) {
@@ -232,6 +234,7 @@ export async function up(env: Record<string, string | undefined> = process.env):
     await harness.stop()
     return 1
   }
+  stopReporting()
   const socket = join(resolve(root, config.DATA_DIR), 'harness.sock')
   const stackFile = join(resolve(root, config.DATA_DIR), 'stack.json')
   const closeControl = serveControl(sup, socket)
@@ -256,6 +259,25 @@ export async function up(env: Record<string, string | undefined> = process.env):
     await harness.stop()
     removeStackFile(stackFile)
   })
+}
+
+/**
+ * Every 2 s until stopped, one line naming what the start is still waiting for
+ * (a first start spends most of its time initializing the PGlite data directories).
+ * @returns the function that stops it.
+ */
+function reportWaiting(sup: Supervisor, t0: number): () => void {
+  const timer = setInterval(() => {
+    const waiting = sup
+      .status()
+      .filter((s) => s.state !== 'running')
+      .map((s) => s.name)
+    const seconds = ((performance.now() - t0) / 1000).toFixed(0)
+    console.log(
+      `harness | ${seconds} s: ${waiting.length ? `waiting for ${waiting.join(', ')}` : 'waiting for every service to pass in Consul'}`,
+    )
+  }, 2_000)
+  return () => clearInterval(timer)
 }
 
 /**
