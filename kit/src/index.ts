@@ -96,7 +96,7 @@ export {
 } from './jwt.ts'
 export { createLogger, type Logger, type LoggerOptions } from './logger.ts'
 export { apiDocs, routeFacts, UNDOCUMENTED } from './openapi/api-docs.ts'
-export { docsAsset, docsPage } from './openapi/docs-page.ts'
+export { docsRoutes } from './openapi/docs-page.ts'
 export {
   cleanSchema,
   documentPath,
@@ -104,7 +104,6 @@ export {
   operationIdOf,
 } from './openapi/normalize-document.ts'
 export {
-  bearerAuth,
   bearerAuthScheme,
   problemResponseObject,
   problemSchema,

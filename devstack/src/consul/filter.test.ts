@@ -46,6 +46,8 @@ test('what does not parse is a syntax error, not a silent match', () => {
     '"web" == Service',
     'Service matches "("',
     'Service lt 3',
+    'Service == "\\q"',
+    `${'('.repeat(5_000)}Service == web${')'.repeat(5_000)}`,
   ])
     expect(() => compileFilter(bad)).toThrow(FilterSyntaxError)
 })

@@ -186,6 +186,15 @@ function evaluate(node: Node, item: unknown): boolean {
  * @example compileFilter('Service == "web" and "v2" in Tags')({ Service: 'web', Tags: ['v2'] }) // true
  */
 export function compileFilter(expression: string): (item: unknown) => boolean {
-  const node = new Parser(tokenize(expression)).parse()
+  if (expression.length > 4_096)
+    throw new FilterSyntaxError('the filter is longer than 4096 characters')
+  let node: Node
+  try {
+    node = new Parser(tokenize(expression)).parse()
+  } catch (err) {
+    // A bad escape in a quoted value (JSON.parse) or nesting too deep is the client's error too.
+    if (err instanceof FilterSyntaxError) throw err
+    throw new FilterSyntaxError(`the filter does not parse: ${(err as Error).message}`)
+  }
   return (item) => evaluate(node, item)
 }

@@ -123,11 +123,14 @@ export class Collection {
 
   /** The Int64 paths of a stored document. */
   int64Of(doc: Document): Set<string> {
+    // Most collections never hold an Int64: no key to compute then.
+    if (this.int64.size === 0) return new Set()
     return this.int64.get(keyOf(doc._id)) ?? new Set()
   }
 
   /** A stored document as it is answered: its Int64 paths as Int64 again. */
   withTypes(doc: Document): Document {
+    if (this.int64.size === 0) return doc
     return widenPaths(doc, this.int64.get(keyOf(doc._id)))
   }
 

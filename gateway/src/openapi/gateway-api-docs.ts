@@ -3,15 +3,18 @@
  * merged document, see merge-documents.ts) and `GET /docs` (its docs page, the
  * page's assets from the gateway itself). Each service's document is read from
  * one of its passing instances and kept for 30 s; a service that does not answer
- * keeps its last document, or is named as missing.
+ * keeps its last document, or is named as missing and asked again after 5 s: a
+ * client cannot make the gateway fetch per request. The merged document is rebuilt
+ * only when a service's document changed.
  */
-import { docsAsset, docsPage, type Logger, problemResponse } from '@civildiy/kit'
+import { docsRoutes, type Logger } from '@civildiy/kit'
 import { Elysia } from 'elysia'
 import type { InstanceDirectory } from '../discovery/instance-directory.ts'
 import type { RouteTable } from '../routes/route-table.ts'
 import { mergeDocuments } from './merge-documents.ts'
 
 const FRESH_MS = 30_000
+const RETRY_MS = 5_000
 
 /** The service's document from the first of its instances that answers, or null. */
 async function fetchDocument(directory: InstanceDirectory, service: string): Promise<unknown> {
@@ -36,49 +39,48 @@ export function gatewayApiDocs(d: {
 }) {
   const clock = d.clock ?? Date.now
   const cache = new Map<string, { at: number; doc: unknown }>()
-  const documents = async () => {
+  /** When each service was last asked: one that does not answer is asked again after RETRY_MS, not per request. */
+  const asked = new Map<string, number>()
+  let refreshing: Promise<void> | null = null
+  let merged: { generation: number; doc: unknown } | null = null
+  let generation = 0
+  const refresh = async () => {
     await Promise.all(
       d.table.services.map(async (service) => {
         const known = cache.get(service)
         if (known && clock() - known.at < FRESH_MS) return
+        if (clock() - (asked.get(service) ?? Number.NEGATIVE_INFINITY) < RETRY_MS) return
+        asked.set(service, clock())
         const doc = await fetchDocument(d.directory, service)
-        if (doc) cache.set(service, { at: clock(), doc })
-        else if (!known) d.logger.info({ service }, 'no API document from the service (yet)')
+        if (doc) {
+          cache.set(service, { at: clock(), doc })
+          generation++
+        } else if (!known) d.logger.info({ service }, 'no API document from the service (yet)')
       }),
     )
-    return new Map([...cache].map(([service, c]) => [service, c.doc]))
+  }
+  /** The merged document, rebuilt only when a service's document changed; one refresh at a time. */
+  const document = async () => {
+    refreshing ??= refresh().finally(() => {
+      refreshing = null
+    })
+    await refreshing
+    if (merged?.generation !== generation) {
+      const docs = new Map([...cache].map(([service, c]) => [service, c.doc]))
+      const doc = mergeDocuments(d.table, docs, {
+        title: 'CivilDIY API',
+        version: d.version ?? '0.1.0',
+      })
+      merged = { generation, doc }
+    }
+    return merged.doc
   }
   return new Elysia({ name: 'gateway-api-docs' })
-    .get(
-      '/openapi.json',
-      async () =>
-        mergeDocuments(d.table, await documents(), {
-          title: 'CivilDIY API',
-          version: d.version ?? '0.1.0',
-        }),
-      {
-        detail: {
-          summary: 'Every routed service’s API as this gateway serves it (OpenAPI 3.1)',
-          tags: ['gateway'],
-        },
+    .get('/openapi.json', document, {
+      detail: {
+        summary: 'Every routed service’s API as this gateway serves it (OpenAPI 3.1)',
+        tags: ['gateway'],
       },
-    )
-    .get(
-      '/docs',
-      () =>
-        new Response(
-          docsPage({ title: 'CivilDIY API', specUrl: '/openapi.json', assetsBase: '/docs/assets' }),
-          {
-            headers: { 'content-type': 'text/html; charset=utf-8' },
-          },
-        ),
-      { detail: { hide: true } },
-    )
-    .get(
-      '/docs/assets/:file',
-      ({ params }) =>
-        docsAsset(params.file) ??
-        problemResponse({ status: 404, code: 'not_found', detail: `No asset ${params.file}` }),
-      { detail: { hide: true } },
-    )
+    })
+    .use(docsRoutes({ title: 'CivilDIY API', pagePath: '/docs', specUrl: '/openapi.json' }))
 }

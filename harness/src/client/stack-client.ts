@@ -91,7 +91,7 @@ interface TreatyAnswer<T> {
 
 /** The data of an answer with one of the `ok` statuses; else an ApiError naming the call. */
 function expectStatus<T>(call: string, answer: TreatyAnswer<T>, ok = [200]): T {
-  if (!ok.includes(answer.status) || (answer.error && !ok.includes(answer.status)))
+  if (!ok.includes(answer.status))
     throw new ApiError(call, answer.status, JSON.stringify(answer.error?.value ?? answer.data))
   return answer.data as T
 }

@@ -67,10 +67,11 @@ export function startChild(
       const parts = pending.split('\n')
       pending = parts.pop()!
       for (const raw of parts) {
-        const line = formatLogLine(raw)
-        lines.push(line)
+        // Kept raw and formatted only when shown: under `harness up` most lines go to
+        // the dashboard's buffer (which parses them once) and never to the terminal.
+        lines.push(raw)
         if (lines.length > keep) lines.shift()
-        if (onLine?.(raw) ?? true) print(prefix + line)
+        if (onLine?.(raw) ?? true) print(prefix + formatLogLine(raw))
       }
     }
     if (pending && (onLine?.(pending) ?? true)) print(prefix + formatLogLine(pending))
@@ -80,7 +81,7 @@ export function startChild(
   return {
     name,
     proc,
-    tail: () => [...lines],
+    tail: () => lines.map(formatLogLine),
     async stop(graceMs = 15_000) {
       if (proc.exitCode !== null || proc.signalCode) return proc.exitCode
       proc.kill('SIGTERM')

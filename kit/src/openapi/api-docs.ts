@@ -7,9 +7,8 @@
  */
 import { toOpenAPISchema } from '@elysiajs/openapi'
 import { type AnyElysia, Elysia } from 'elysia'
-import { problemResponse } from '../errors.ts'
 import { tokenRequiredHooks } from '../jwt.ts'
-import { docsAsset, docsPage } from './docs-page.ts'
+import { docsRoutes } from './docs-page.ts'
 import { type DocumentInfo, documentPath, normalizeOpenApi } from './normalize-document.ts'
 
 /** Paths no client calls: probes, metrics and the docs themselves. */
@@ -52,17 +51,7 @@ export function apiDocs(info: DocumentInfo) {
   let self: AnyElysia | null = null
   const routes = (): number => (self ? globalRoutes(self).length : 0)
   const plugin = new Elysia({ name: '@civildiy/kit/api-docs' })
-    .get(
-      '/openapi',
-      () =>
-        new Response(
-          docsPage({ title: info.title, specUrl: '/openapi/json', assetsBase: '/openapi/assets' }),
-          {
-            headers: { 'content-type': 'text/html; charset=utf-8' },
-          },
-        ),
-      { detail: { hide: true } },
-    )
+    .use(docsRoutes({ title: info.title, pagePath: '/openapi', specUrl: '/openapi/json' }))
     .get(
       '/openapi/json',
       (): unknown => {
@@ -78,15 +67,6 @@ export function apiDocs(info: DocumentInfo) {
         return built.doc
       },
       { detail: { hide: true } },
-    )
-    .get(
-      '/openapi/assets/:file',
-      ({ params }) =>
-        docsAsset(params.file) ??
-        problemResponse({ status: 404, code: 'not_found', detail: `No asset ${params.file}` }),
-      {
-        detail: { hide: true },
-      },
     )
   self = plugin
   return plugin

@@ -57,9 +57,3 @@ export const bearerAuthScheme = {
   bearerFormat: 'JWT',
   description: 'An access token from POST /auth/login (Authorization: Bearer <token>)',
 } as const
-
-/**
- * Spread into a route's `detail` for an operation that needs an access token.
- * @example .post('/', handler, { detail: { summary: 'Write a post', tags, ...bearerAuth } })
- */
-export const bearerAuth = { security: [{ bearerAuth: [] as string[] }] }
