@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { hostname, networkInterfaces } from 'node:os'
-import Consul from 'consul'
+import type Consul from 'consul'
 import type { Logger } from './logger.ts'
 
 /**
@@ -16,6 +16,9 @@ import type { Logger } from './logger.ts'
  */
 export function consulClient(address: string, token?: string): Consul {
   const url = new URL(address.includes('://') ? address : `http://${address}`)
+  // Required on first use, not imported: the client and node:http cost about 40 ms
+  // of start-up, which a service pays after it listens (registration comes then).
+  const Consul: typeof import('consul') = require('consul')
   return new Consul({
     host: url.hostname,
     port: Number(url.port || 8500),

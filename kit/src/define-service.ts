@@ -56,6 +56,11 @@ export interface ServiceContext<C> {
   use(resource: Resource, check?: HealthCheck): void
   /** A readiness check computed on each probe (e.g. one whose target changes). */
   check(checks: () => HealthCheck[]): void
+  /**
+   * Resolves once the server listens: work that need not happen before the first
+   * request (connecting to Kafka) waits for it. `events()` already does.
+   */
+  listening: Promise<void>
 }
 
 export interface ServiceDefinition<S extends TObject> {
@@ -99,6 +104,8 @@ async function run<S extends TObject>(
   def: ServiceDefinition<S>,
   o: DefineServiceOptions,
 ): Promise<RunningService> {
+  // Bun's performance.now() counts from process start: this is module loading.
+  const loadedAt = performance.now()
   const config = loadConfig(def.config, o.env ?? process.env, def.configOptions) as Readonly<
     Static<S> & BaseConfig & { PORT: number }
   >
@@ -111,6 +118,7 @@ async function run<S extends TObject>(
   const metrics = createMetrics(def.name)
   const tracing = await startTracing(def.name, config)
   const settings = config as unknown as Record<string, string | undefined>
+  const listening = Promise.withResolvers<void>()
   const ctx: ServiceContext<Static<S>> = {
     name: def.name,
     config,
@@ -141,6 +149,7 @@ async function run<S extends TObject>(
         brokers: ctx.brokers,
         logger,
         metrics,
+        startAfter: listening.promise,
       })
       resources.push(...events.resources)
       checks.push(() => [events.check])
@@ -152,8 +161,10 @@ async function run<S extends TObject>(
       if (check) checks.push(() => [check])
     },
     check: (more) => void checks.push(more),
+    listening: listening.promise,
   }
   const app = await def.build(ctx)
+  const builtAt = performance.now()
   return createService({
     name: def.name,
     app,
@@ -163,5 +174,7 @@ async function run<S extends TObject>(
     resources,
     maxRequestBodyBytes: def.maxRequestBodyBytes?.(config),
     handleSignals: o.handleSignals,
+    startup: { modulesMs: loadedAt, buildMs: builtAt - loadedAt },
+    onListening: listening.resolve,
   })
 }

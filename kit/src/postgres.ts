@@ -7,7 +7,7 @@
  * concurrent transactions on several connections would interleave in that one
  * session.
  */
-import postgres, { type Sql } from 'postgres'
+import type { Sql } from 'postgres'
 import type { Logger } from './logger.ts'
 import { inSpan, SpanKind, tracingEnabled } from './telemetry/tracing.ts'
 
@@ -33,6 +33,8 @@ export interface ConnectOptions {
 export async function connectPostgres(o: ConnectOptions): Promise<Database> {
   const url = o.url
   const onnotice = () => {}
+  // Loaded here: only the services with a database pay for the driver.
+  const { default: postgres } = await import('postgres')
   let sql = postgres(url, { max: o.max ?? 10, onnotice, connect_timeout: 10 })
   const [row] = await sql<{ version: string }[]>`select version()`
   const pglite = /PGlite/.test(row?.version ?? '')

@@ -45,6 +45,11 @@ export interface EventingOptions {
   metrics?: Metrics
   /** Ms between readings of the consumer's lag for the metrics. Default 5000. */
   lagIntervalMs?: number
+  /**
+   * Connect only once this resolves. The kit passes "the server is listening", so
+   * kafkajs loads and connects after the first request can be answered.
+   */
+  startAfter?: Promise<unknown>
 }
 
 export interface Eventing {
@@ -113,7 +118,7 @@ export function startEventing(o: EventingOptions): Eventing {
       }
     }
   }
-  void connect()
+  void (o.startAfter ?? Promise.resolve()).then(connect)
   if (o.metrics) {
     o.metrics.gauge(
       'outbox_pending_events',

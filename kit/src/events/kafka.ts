@@ -7,14 +7,7 @@
  */
 
 import { context, type Span, SpanStatusCode, trace } from '@opentelemetry/api'
-import {
-  type Consumer,
-  Kafka,
-  type KafkaMessage,
-  logLevel,
-  Partitioners,
-  type Producer,
-} from 'kafkajs'
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs'
 import { currentRequestId, requestContext } from '../context.ts'
 import type { Logger } from '../logger.ts'
 import {
@@ -48,6 +41,7 @@ export function kafkaClient(
   brokerLog?: BrokerLog,
 ): Kafka {
   fixKafkajsIdleLoop()
+  const { Kafka, logLevel } = kafkajs()
   return new Kafka({
     clientId,
     brokers,
@@ -67,6 +61,14 @@ export function kafkaClient(
       )
     },
   })
+}
+
+/**
+ * The kafkajs module, loaded on first use: about 60 ms of module evaluation that a
+ * process without Kafka (the gateway) never pays, and a service pays after it listens.
+ */
+function kafkajs(): typeof import('kafkajs') {
+  return require('kafkajs')
 }
 
 /** An event bound for a topic, keyed so related events keep their order. */
@@ -114,7 +116,7 @@ export async function createEventPublisher(
   const kafka = kafkaClient(o.brokers, o.clientId, o.logger, o.brokerLog)
   const onConnected = o.onConnected
   const producer: Producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: true,
@@ -291,7 +293,7 @@ export async function startEventConsumer(o: EventConsumerOptions): Promise<Event
   })
   const deadLetter = async (topic: string, message: KafkaMessage, reason: string) => {
     producer ??= kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: true,
     })
     await producer.connect()

@@ -14,8 +14,6 @@
  * schedule (whatever enqueues a request schedules a check again). A queue that
  * is throttled or has pending requests behaves exactly as before.
  */
-import RequestQueue from 'kafkajs/src/network/requestQueue/index.js'
-
 let applied = false
 
 /**
@@ -28,6 +26,10 @@ let applied = false
  */
 export function fixKafkajsIdleLoop(): boolean {
   if (applied) return true
+  // Required here, not imported: kafkajs loads only in a process that uses Kafka.
+  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as
+    | { prototype?: unknown }
+    | undefined
   const proto = RequestQueue?.prototype as
     | { scheduleCheckPendingRequests?: (this: QueueState) => void }
     | undefined

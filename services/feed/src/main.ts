@@ -38,6 +38,7 @@ await defineService({
       brokers: ctx.brokers,
       concurrency: c.CONSUMER_CONCURRENCY,
       rebuild: process.argv.includes('--rebuild'),
+      startAfter: ctx.listening,
     })
     for (const r of readModel.resources) ctx.use(r)
     ctx.check(readModel.checks)

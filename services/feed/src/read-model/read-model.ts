@@ -42,6 +42,8 @@ export interface ReadModelOptions {
   /** Ms between checks that the model is still there. Default 2000. */
   checkEveryMs?: number
   metrics?: Metrics
+  /** Join the consumer group only once this resolves (the kit's `ctx.listening`). */
+  startAfter?: Promise<unknown>
 }
 
 export interface ReadModel {
@@ -166,6 +168,7 @@ function consume(o: ReadModelOptions, groupId: string): Eventing {
     brokers: o.brokers,
     logger: o.logger,
     metrics: o.metrics,
+    startAfter: o.startAfter,
     consumer: {
       groupId,
       topics: [PostsTopic, FollowsTopic],
