@@ -15,6 +15,7 @@ const benchmarks = [
   'kafka-broker.ts',
   'devstack.ts',
   'services.ts',
+  'stack-start.ts',
   'feed.ts',
   'feed-reads.ts',
   'gateway-overhead.ts',

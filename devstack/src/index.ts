@@ -27,6 +27,12 @@ export {
 } from './mongo/server.ts'
 export { type PgliteOptions, type PgliteServer, startPglite } from './pg/pglite-server.ts'
 export {
+  defaultTemplateDir,
+  prepareTemplates,
+  seedDataDir,
+  templatesReady,
+} from './pg/pglite-template.ts'
+export {
   freePort,
   NO_REDIS_REASON,
   startTestRedis,

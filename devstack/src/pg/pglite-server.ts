@@ -4,13 +4,9 @@
  * like to a real server. For development and tests only; PGlite is a single-user
  * database, so connections share one session-less query queue.
  */
-import { randomUUID } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { seedDataDir, templateTarball } from './pglite-template.ts'
 
 export interface PgliteOptions {
   host?: string
@@ -21,8 +17,9 @@ export interface PgliteOptions {
   /** Concurrent client connections accepted. Default 32. */
   maxConnections?: number
   /**
-   * Where the initdb template for in-memory databases is cached. Default: the OS
-   * temp directory. Building it takes a few seconds once; booting from it ~0.4 s.
+   * Where the prepared databases are cached (see pglite-template.ts). Default
+   * `~/.cache/civildiy`. Preparing takes about 5 s once per PGlite version; a new
+   * data directory is then a copy, and an in-memory database a load, not an initdb.
    */
   templateDir?: string
 }
@@ -46,10 +43,10 @@ export interface PgliteServer {
  */
 export async function startPglite(options: PgliteOptions = {}): Promise<PgliteServer> {
   const host = options.host ?? '127.0.0.1'
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
+  if (options.dataDir) await seedDataDir(options.dataDir, options.templateDir)
   const db = options.dataDir
     ? await PGlite.create(options.dataDir)
-    : await PGlite.create({ loadDataDir: await initdbTemplate(options.templateDir ?? tmpdir()) })
+    : await PGlite.create({ loadDataDir: await templateTarball(options.templateDir) })
   const server = new PGLiteSocketServer({
     db,
     host,
@@ -73,36 +70,4 @@ export async function startPglite(options: PgliteOptions = {}): Promise<PgliteSe
       await db.close()
     },
   }
-}
-
-/**
- * A gzipped, freshly initialized PGlite data directory, built once per PGlite
- * version and cached, so in-memory databases skip initdb (seconds) at boot.
- */
-async function initdbTemplate(dir: string): Promise<Blob> {
-  const file = join(dir, `civildiy-pglite-${pgliteVersion()}-template.tar.gz`)
-  if (existsSync(file)) return new Blob([await Bun.file(file).arrayBuffer()])
-  const seed = await PGlite.create()
-  const dump = await seed.dumpDataDir('gzip')
-  await seed.close()
-  mkdirSync(dir, { recursive: true })
-  // Write-then-rename, so parallel test workers never read a half-written template.
-  const tmp = `${file}.${randomUUID()}.tmp`
-  writeFileSync(tmp, new Uint8Array(await dump.arrayBuffer()))
-  renameSync(tmp, file)
-  return dump
-}
-
-/** The installed PGlite version (its package.json is not exported, so walk up from the entry point). */
-function pgliteVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.resolve('@electric-sql/pglite')))
-  for (let i = 0; i < 5; i++) {
-    const file = join(dir, 'package.json')
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }
-      if (pkg.name === '@electric-sql/pglite' && pkg.version) return pkg.version
-    }
-    dir = dirname(dir)
-  }
-  return 'unknown'
 }

@@ -10,7 +10,7 @@
  */
 import { createServer } from 'node:net'
 import { join, relative, resolve } from 'node:path'
-import { freePort } from '@civildiy/devstack'
+import { freePort, prepareTemplates, templatesReady } from '@civildiy/devstack'
 import { ConfigError, loadConfig } from '@civildiy/kit'
 import type { Static } from '@sinclair/typebox'
 import { startHarnessServer } from '../dashboard/harness-server.ts'
@@ -78,6 +78,11 @@ async function planServers(
   // One PGlite per Postgres service (a PGlite server is a single session), its data
   // where the services kept it before: <DATA_DIR>/<service>/pg.
   const postgres: Record<string, string> = {}
+  if (!config.DATABASE_URL && !templatesReady()) {
+    // Once per PGlite version (npm install usually did it): the pg servers copy it.
+    console.log('harness | preparing the embedded PostgreSQL template (once, about 5 s)')
+    await prepareTemplates()
+  }
   for (const service of ['auth', 'profile']) {
     if (config.DATABASE_URL) {
       postgres[service] = config.DATABASE_URL
@@ -219,6 +224,8 @@ export async function up(env: Record<string, string | undefined> = process.env):
   let passing: Record<string, number>
   const stopReporting = reportWaiting(sup, t0)
   try {
+    // Servers first, all together: the start is CPU-bound, and PostgreSQL is its
+    // longest step; services started beside it were measured to make it slower.
     await Promise.all(serverNames.map((n) => sup.start(n, deadline - Date.now())))
     await Promise.all(serviceNames.map((n) => sup.start(n, deadline - Date.now())))
     passing = await passingTimes(sup, servers.consul, deadline)
