@@ -18,6 +18,7 @@ const benchmarks = [
   'stack-start.ts',
   'feed.ts',
   'feed-reads.ts',
+  'feed-read-mix.ts',
   'gateway-overhead.ts',
   // The cost of tracing, against the run just above: every request sampled, and 10%.
   'gateway-overhead.ts --tracing',
