@@ -4,7 +4,11 @@
  * commands are in cli.ts. No side effects on import.
  */
 export { pageBack } from './check/page-back.ts'
-export { measurePropagation, type PlannedPost, type PropagationResult } from './check/propagation.ts'
+export {
+  measurePropagation,
+  type PlannedPost,
+  type PropagationResult,
+} from './check/propagation.ts'
 export { type Session, stackClient } from './client/stack-client.ts'
 export { positiveNumber } from './command-args.ts'
 export { defaultDataDir, densestSubgraph, loadDataset } from './replay/dataset.ts'
