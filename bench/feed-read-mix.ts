@@ -32,7 +32,7 @@ import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
-import { ensureDebianPackages, parseWrk, type WrkResult } from './lib/wrk.ts'
+import { ensureDebianPackages, wrk } from './lib/wrk.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -181,19 +181,7 @@ function writeScript(requests: { path: string; token: number }[], tokens: string
   return file
 }
 
-async function runWrk(base: string, script: string): Promise<WrkResult> {
-  const proc = Bun.spawn(['wrk', '-t1', '-c32', `-d${seconds}s`, '--latency', '-s', script, base], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ])
-  if (code !== 0) throw new Error(`wrk failed (${code}): ${err}`)
-  return parseWrk(out)
-}
+const runWrk = (base: string, script: string) => wrk(base, { connections: 32, seconds, script })
 
 async function spawn(
   main: string,

@@ -12,8 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { freePort, prepareTemplates } from '@civildiy/devstack'
+import { prepareTemplates } from '@civildiy/devstack'
 import { fmt, markdownTable, type Summary, summarize } from '@civildiy/harness'
+import { harnessPorts } from '@civildiy/harness/testing'
 import { cpuSeconds } from './lib/process-usage.ts'
 
 const { values: args } = parseArgs({
@@ -25,24 +26,7 @@ await prepareTemplates()
 
 /** Ms from spawn to `gateway ready`, and CPU ms per process (from the stack table's pids). */
 async function startOnce(dataDir: string): Promise<{ ms: number; cpuMs: Record<string, number> }> {
-  const ports: Record<string, string> = {}
-  const taken = new Set<number>()
-  for (const name of [
-    'GATEWAY',
-    'AUTH',
-    'PROFILE',
-    'POSTS',
-    'FEED',
-    'KAFKA',
-    'MONGO',
-    'CONSUL',
-    'DASHBOARD',
-  ]) {
-    let port = await freePort()
-    while (taken.has(port)) port = await freePort()
-    taken.add(port)
-    ports[`${name}_PORT`] = String(port)
-  }
+  const ports = await harnessPorts()
   const t0 = performance.now()
   const proc = Bun.spawn([process.execPath, join(root, 'harness/src/cli.ts'), 'up'], {
     env: {

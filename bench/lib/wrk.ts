@@ -51,7 +51,13 @@ export function parseWrk(output: string): WrkResult {
  */
 export async function wrk(
   url: string,
-  o: { connections: number; seconds: number; headers?: Record<string, string> },
+  o: {
+    connections: number
+    seconds: number
+    headers?: Record<string, string>
+    /** A Lua script (`-s`): its `request()` builds each request. */
+    script?: string
+  },
 ): Promise<WrkResult> {
   const cmd = [
     'wrk',
@@ -60,6 +66,7 @@ export async function wrk(
     `-d${o.seconds}s`,
     '--latency',
     ...Object.entries(o.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    ...(o.script ? ['-s', o.script] : []),
     url,
   ]
   const proc = Bun.spawn(cmd, { stdout: 'pipe', stderr: 'pipe' })

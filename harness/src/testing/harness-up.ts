@@ -22,16 +22,11 @@ export interface RunningHarness {
 const cli = join(import.meta.dir, '..', 'cli.ts')
 
 /**
- * @throws when `harness up` exits or is not up within `timeoutMs`.
- * @example const h = await startHarnessUp(); ...; await h.stop()
+ * `<NAME>_PORT` for every port `harness up` binds, each free and all distinct: two
+ * probes of a free port can return the same one, and then one server (the
+ * harness's own, bound first) would answer where another is expected.
  */
-export async function startHarnessUp(
-  env: Record<string, string> = {},
-  timeoutMs = 90_000,
-): Promise<RunningHarness> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'harness-up-'))
-  // Distinct: two probes of a free port can return the same one, and then one server
-  // (the harness's own, bound first) would answer where another is expected.
+export async function harnessPorts(): Promise<Record<string, string>> {
   const names = [
     'GATEWAY',
     'AUTH',
@@ -51,6 +46,19 @@ export async function startHarnessUp(
     taken.add(port)
     ports[`${name}_PORT`] = String(port)
   }
+  return ports
+}
+
+/**
+ * @throws when `harness up` exits or is not up within `timeoutMs`.
+ * @example const h = await startHarnessUp(); ...; await h.stop()
+ */
+export async function startHarnessUp(
+  env: Record<string, string> = {},
+  timeoutMs = 90_000,
+): Promise<RunningHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'harness-up-'))
+  const ports = await harnessPorts()
   const proc = Bun.spawn([process.execPath, cli, 'up'], {
     env: {
       ...process.env,
