@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { prepareTemplates } from '@civildiy/devstack'
 import { fmt, markdownTable, type Summary, summarize } from '@civildiy/harness'
-import { harnessPorts } from '@civildiy/harness/testing'
+import { harnessUpEnv } from '@civildiy/harness/testing'
 import { cpuSeconds } from './lib/process-usage.ts'
 
 const { values: args } = parseArgs({
@@ -26,21 +26,10 @@ await prepareTemplates()
 
 /** Ms from spawn to `gateway ready`, and CPU ms per process (from the stack table's pids). */
 async function startOnce(dataDir: string): Promise<{ ms: number; cpuMs: Record<string, number> }> {
-  const ports = await harnessPorts()
+  const env = { ...(await harnessUpEnv(dataDir)), LOG_LEVEL: 'warn' }
   const t0 = performance.now()
   const proc = Bun.spawn([process.execPath, join(root, 'harness/src/cli.ts'), 'up'], {
-    env: {
-      ...process.env,
-      ...ports,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: '',
-      MONGO_URL: '',
-      KAFKA_BROKERS: '',
-      CONSUL_HTTP_ADDR: '',
-      REDIS_URL: '',
-      OTEL_EXPORTER_OTLP_ENDPOINT: '',
-    },
+    env,
     stdout: 'pipe',
     stderr: 'ignore',
   })

@@ -9,7 +9,7 @@ import { prepareTemplates, seedDataDir, templatePaths, templatesReady } from './
 const scratch = mkdtempSync(join(tmpdir(), 'pglite-template-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-test('two processes preparing the same cache at once end with one complete template each kind', async () => {
+test('two preparations of one cache at once end with one complete template of each kind and no leftovers', async () => {
   const cache = join(scratch, 'cache')
   const [a, b] = await Promise.all([prepareTemplates(cache), prepareTemplates(cache)])
   expect(a).toEqual(b)
@@ -26,6 +26,7 @@ test('a new data directory is seeded from the template, and a used one is never 
   const cache = join(scratch, 'cache')
   const dataDir = join(scratch, 'db')
   expect(await seedDataDir(dataDir, cache)).toBe(true)
+  expect(readdirSync(scratch).filter((f) => f.endsWith('.tmp'))).toEqual([])
   expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true)
   let pg = await startPglite({ port: 0, dataDir, templateDir: cache })
   let sql = postgres(pg.url, { max: 1, onnotice: () => {} })

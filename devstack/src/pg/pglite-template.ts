@@ -18,6 +18,7 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -95,8 +96,21 @@ function publish(tmp: string, final: string): void {
 export async function seedDataDir(dataDir: string, cacheDir?: string): Promise<boolean> {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return false
   const t = await prepareTemplates(cacheDir)
-  mkdirSync(dataDir, { recursive: true })
-  cpSync(t.dataDir, dataDir, { recursive: true })
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+    // Not ours to replace (files without a database): copy over, as initdb would write into it.
+    cpSync(t.dataDir, dataDir, { recursive: true })
+    return true
+  }
+  // Copied aside and renamed: a start killed mid-copy leaves no half database behind.
+  const tmp = `${dataDir}.${randomUUID()}.tmp`
+  mkdirSync(dirname(dataDir), { recursive: true })
+  try {
+    cpSync(t.dataDir, tmp, { recursive: true })
+    rmSync(dataDir, { recursive: true, force: true })
+    renameSync(tmp, dataDir)
+  } finally {
+    rmSync(tmp, { recursive: true, force: true })
+  }
   return true
 }
 

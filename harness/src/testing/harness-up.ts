@@ -26,7 +26,7 @@ const cli = join(import.meta.dir, '..', 'cli.ts')
  * probes of a free port can return the same one, and then one server (the
  * harness's own, bound first) would answer where another is expected.
  */
-export async function harnessPorts(): Promise<Record<string, string>> {
+async function harnessPorts(): Promise<Record<string, string>> {
   const names = [
     'GATEWAY',
     'AUTH',
@@ -50,6 +50,24 @@ export async function harnessPorts(): Promise<Record<string, string>> {
 }
 
 /**
+ * The environment for a `harness up` of embedded servers only: this process's
+ * environment with distinct free ports, `dataDir`, and every real server blanked.
+ */
+export async function harnessUpEnv(dataDir: string): Promise<Record<string, string | undefined>> {
+  return {
+    ...process.env,
+    ...(await harnessPorts()),
+    DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    MONGO_URL: '',
+    KAFKA_BROKERS: '',
+    CONSUL_HTTP_ADDR: '',
+    REDIS_URL: '',
+    OTEL_EXPORTER_OTLP_ENDPOINT: '',
+  }
+}
+
+/**
  * @throws when `harness up` exits or is not up within `timeoutMs`.
  * @example const h = await startHarnessUp(); ...; await h.stop()
  */
@@ -58,21 +76,8 @@ export async function startHarnessUp(
   timeoutMs = 90_000,
 ): Promise<RunningHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'harness-up-'))
-  const ports = await harnessPorts()
   const proc = Bun.spawn([process.execPath, cli, 'up'], {
-    env: {
-      ...process.env,
-      ...ports,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'error',
-      DATABASE_URL: '',
-      MONGO_URL: '',
-      KAFKA_BROKERS: '',
-      CONSUL_HTTP_ADDR: '',
-      REDIS_URL: '',
-      OTEL_EXPORTER_OTLP_ENDPOINT: '',
-      ...env,
-    },
+    env: { ...(await harnessUpEnv(dataDir)), LOG_LEVEL: 'error', ...env },
     stdout: 'ignore',
     stderr: 'inherit',
   })

@@ -7,4 +7,4 @@ export {
   screenshotPath,
   watchedPage,
 } from './chromium.ts'
-export { harnessPorts, type RunningHarness, startHarnessUp } from './harness-up.ts'
+export { harnessUpEnv, type RunningHarness, startHarnessUp } from './harness-up.ts'
