@@ -5,8 +5,9 @@
  * connections, one Lua script) requests home pages of users drawn from a Zipf
  * distribution (s = 1; the most active reader is rank 1), 10% of them the second
  * page (the first page's `nextCursor`). An Elysia hello answers the same script
- * in the same run as the reference. Targets: >= 0.3x the hello's requests/s and
- * p99 <= 2x the hello's.
+ * in the same run as the reference, and so does an Elysia route whose only work
+ * is one Redis read (the floor of any page that reads the user's timeline from
+ * Redis). Targets: >= 0.3x the hello's requests/s and p99 <= 2x the hello's.
  *
  * Usage: bun bench/feed-read-mix.ts [--quick] [--seconds N] [--json FILE]
  * (--quick: 2,000 users, 3 s per run).
@@ -200,6 +201,7 @@ async function spawn(
 }
 
 try {
+  const prefix = `bench-mix-${Date.now()}:`
   const feed = await spawn(
     'services/feed/src/main.ts',
     {
@@ -207,12 +209,17 @@ try {
       AUTH_JWKS_URL: `http://127.0.0.1:${jwks.port}/jwks`,
       CONSUL_HTTP_ADDR: '',
       REDIS_URL: redis.url,
-      FEED_KEY_PREFIX: `bench-mix-${Date.now()}:`,
+      FEED_KEY_PREFIX: prefix,
       LOG_LEVEL: 'error',
     },
     '/health/live',
   )
   const hello = await spawn('bench/fixtures/elysia-hello.ts', {}, '/health/live')
+  const oneRead = await spawn(
+    'bench/fixtures/elysia-redis-read.ts',
+    { REDIS_URL: redis.url, FEED_KEY_PREFIX: prefix },
+    '/health/live',
+  )
   const { readers, posts } = await seed()
   await caughtUp(feed.url)
   const tokens = await Promise.all(
@@ -245,6 +252,10 @@ try {
   await runWrk(hello.url, script) // warm-up, both
   await runWrk(feed.url, script)
   const helloRun = await runWrk(hello.url, script)
+  await runWrk(oneRead.url, script)
+  const redis1 = await redisCpuSeconds(redisInfo)
+  const oneReadRun = await runWrk(oneRead.url, script)
+  const oneReadRedisUs = (((await redisCpuSeconds(redisInfo)) - redis1) * 1e6) / oneReadRun.requests
   const cpu0 = cpuSeconds(feed.pid)
   const redis0 = await redisCpuSeconds(redisInfo)
   const feedRun = await runWrk(feed.url, script)
@@ -275,6 +286,15 @@ try {
         '1',
       ],
       [
+        'Elysia route doing one Redis read (reference: the floor of a page read from Redis)',
+        fmt(oneReadRun.perSecond),
+        `${fmt(oneReadRun.ms.p50)} ms`,
+        `${fmt(oneReadRun.ms.p99)} ms`,
+        String(oneReadRun.errors),
+        `- / ${fmt(oneReadRedisUs)} µs`,
+        `${fmt(oneReadRun.perSecond / helloRun.perSecond)}x throughput, p99 ${fmt(oneReadRun.ms.p99 / helloRun.ms.p99)}x`,
+      ],
+      [
         'feed: home pages, Zipf(1) readers, 10% second pages',
         fmt(feedRun.perSecond),
         `${fmt(feedRun.ms.p50)} ms`,
@@ -292,7 +312,7 @@ try {
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), users: readers.length, posts, distinct, paged, seconds, hello: helloRun, feed: feedRun, feedCpuUs, redisUs }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), users: readers.length, posts, distinct, paged, seconds, hello: helloRun, oneRead: oneReadRun, oneReadRedisUs, feed: feedRun, feedCpuUs, redisUs }, null, 2)}\n`,
   )
   console.log(`JSON: ${out}`)
 } finally {

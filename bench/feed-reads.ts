@@ -271,7 +271,7 @@ try {
     await receiver.stop()
   }
   console.log(
-    `\n## Feed reads, 20 items, Redis (wrk, 32 connections, ${seconds} s)\n\n${markdownTable(['page: server', 'pages/s', 'p50 / p99', 'ratio to hello', 'server CPU per page', 'Redis CPU per page', 'errors'], rows)}\n\nThe bare rows run the feed's own reader (store, page script, JSON splicing) in a Bun.serve with no framework, auth, validation or logging: the ceiling of one Redis round trip per page on this machine.\n`,
+    `\n## Feed reads, 20 items, Redis (wrk, 32 connections, ${seconds} s)\n\n${markdownTable(['page: server', 'pages/s', 'p50 / p99', 'ratio to hello', 'server CPU per page', 'Redis CPU per page', 'errors'], rows)}\n\nThe bare rows run the feed's own reader (store, body cache, JSON splicing) in a Bun.serve with no framework, auth, validation or logging: the ceiling of one Redis round trip per page on this machine.\n`,
   )
   if (args.profile)
     console.log(`${profiles.join('\n\n')}\n\nCPU profiles (markdown): ${args.profile}`)

@@ -8,7 +8,7 @@ import { renderCheck } from './check-command.ts'
 import { measurePropagation } from './propagation.ts'
 
 const DELAY_MS = 80
-const posts: { id: string; body: string; visibleAt: number }[] = []
+const posts: { id: string; body: string; createdAt: string; visibleAt: number }[] = []
 const lose = new Set<string>()
 const fake = Bun.serve({
   port: 0,
@@ -18,14 +18,15 @@ const fake = Bun.serve({
     if (request.method === 'POST' && url.pathname === '/posts') {
       const { body } = (await request.json()) as { body: string }
       const id = crypto.randomUUID()
-      posts.push({ id, body, visibleAt: performance.now() + DELAY_MS })
-      return Response.json({ id }, { status: 201 })
+      const createdAt = new Date().toISOString()
+      posts.push({ id, body, createdAt, visibleAt: performance.now() + DELAY_MS })
+      return Response.json({ id, createdAt }, { status: 201 })
     }
     if (url.pathname === '/feed' || url.pathname === '/feed/global') {
       const now = performance.now()
       const items = posts
         .filter((p) => p.visibleAt <= now && !(lose.has(p.body) && url.pathname === '/feed'))
-        .map((p) => ({ id: p.id, authorId: 'a', body: p.body, createdAt: '' }))
+        .map((p) => ({ id: p.id, authorId: 'a', body: p.body, createdAt: p.createdAt }))
         .reverse()
       return Response.json({ items, nextCursor: null })
     }

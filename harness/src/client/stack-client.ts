@@ -51,7 +51,8 @@ export interface StackClient {
   me(token: string): Promise<{ id: string; email: string }>
   profileExists(userId: string): Promise<boolean>
   follow(session: Session, userId: string): Promise<void>
-  createPost(session: Session, body: string): Promise<{ id: string }>
+  /** Creates a post; its id and `createdAt` as the posts service set it (RFC 3339). */
+  createPost(session: Session, body: string): Promise<{ id: string; createdAt: string }>
   home(session: Session, limit?: number): Promise<FeedItem[]>
   global(limit?: number): Promise<FeedItem[]>
   /** One page of the home feed (`null` session: the global feed), with the next cursor. */
@@ -140,7 +141,8 @@ export function stackClient(base: string, o: { maxRateLimitWaitMs?: number } = {
     },
     async createPost(session, body) {
       const answer = await posts.posts.post({ body }, { headers: bearer(session.token) })
-      return { id: expectStatus('create post', answer, [201]).id }
+      const post = expectStatus('create post', answer, [201])
+      return { id: post.id, createdAt: post.createdAt }
     },
     async home(session, limit = 50) {
       return (await client.page(session, limit)).items

@@ -2,6 +2,7 @@
 import { type AppEnvironment, baseApp, type JwtVerifier } from '@civildiy/kit'
 import type { FeedKeys } from './feed/keys.ts'
 import type { LiveFeedOptions } from './feed/live.ts'
+import type { BodySource } from './feed/page.ts'
 import { createFeedReader } from './feed/reader.ts'
 import { feedRoutes } from './feed/routes.ts'
 import type { FeedStore } from './store/feed-store.ts'
@@ -11,6 +12,8 @@ export interface FeedDeps extends AppEnvironment {
   keys: FeedKeys
   verify: JwtVerifier
   live?: LiveFeedOptions
+  /** Where page reads take post bodies from (the body cache); the store itself by default. */
+  bodies?: BodySource
 }
 
 export function createApp(d: FeedDeps) {
@@ -23,7 +26,7 @@ export function createApp(d: FeedDeps) {
     metrics: d.metrics,
   }).use(
     feedRoutes({
-      reader: createFeedReader(d.store, d.keys),
+      reader: createFeedReader(d.store, d.keys, d.bodies),
       verify: d.verify,
       logger: d.logger,
       live: d.live,

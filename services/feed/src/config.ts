@@ -39,6 +39,12 @@ export const FeedConfig = t.Composite([
       description:
         'events of one fetched batch applied at once (in order per post and per followee)',
     }),
+    FEED_BODY_CACHE_ENTRIES: t.Integer({
+      minimum: 0,
+      default: 50_000,
+      description:
+        'post bodies each feed instance keeps in process, kept coherent by the change log (0: none)',
+    }),
     LIVE_STREAMS_PER_USER: t.Integer({
       minimum: 1,
       default: 5,

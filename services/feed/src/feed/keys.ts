@@ -23,6 +23,8 @@ export function feedKeys(prefix = 'feed:') {
     /** Authors with more followers than the fan-out threshold: merged into home feeds at read time. */
     celebrities: `${prefix}celebrities`,
     event: (id: string) => `${prefix}event:${id}`,
+    /** The change log (a stream of post ids whose stored body changed or went), for body caches. */
+    changes: `${prefix}changes`,
     consumerGroup: `${prefix}meta:consumer-group`,
     /** The READ_MODEL_FORMAT the stored model was built with. */
     format: `${prefix}meta:format`,

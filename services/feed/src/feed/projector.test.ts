@@ -6,9 +6,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { NO_REDIS_REASON, startTestRedis, type TestRedis } from '@civildiy/devstack'
-import { type CloudEvent, createEvent } from '@civildiy/kit'
-import { PostCreated, PostDeleted, PostLiked, PostUpdated } from '@civildiy/posts/events'
-import { UserFollowed, UserUnfollowed } from '@civildiy/profile/events'
+import type { CloudEvent } from '@civildiy/kit'
 import type { FeedStore } from '../store/feed-store.ts'
 import { createMemoryStore } from '../store/memory-store.ts'
 import { createRedisStore } from '../store/redis-store.ts'
@@ -16,6 +14,7 @@ import { feedKeys } from './keys.ts'
 import type { FeedPage } from './model.ts'
 import { createProjector, defaultFeedSettings } from './projector.ts'
 import { createFeedReader } from './reader.ts'
+import { created, deleted, follow, liked, unfollow, updated } from './test-events.ts'
 
 const redis: TestRedis | null = await startTestRedis()
 if (!redis) console.warn(`SKIPPED projector tests on Redis: ${NO_REDIS_REASON}`)
@@ -23,34 +22,6 @@ afterAll(async () => redis?.stop())
 
 const stores: [string, () => FeedStore][] = [['memory', () => createMemoryStore()]]
 if (redis) stores.push(['redis', () => createRedisStore(redis.url)])
-
-const src = '/test'
-let clock = Date.parse('2026-05-01T00:00:00Z')
-const at = () => {
-  clock += 1_000
-  return new Date(clock).toISOString()
-}
-const created = (postId: string, authorId: string, body = `post ${postId.slice(0, 4)}`) =>
-  createEvent(PostCreated, {
-    source: src,
-    data: { postId, authorId, version: 1, body, createdAt: at() },
-  })
-const updated = (postId: string, authorId: string, version: number, body: string) =>
-  createEvent(PostUpdated, {
-    source: src,
-    data: { postId, authorId, version, body, updatedAt: at() },
-  })
-const deleted = (postId: string, authorId: string, version: number) =>
-  createEvent(PostDeleted, { source: src, data: { postId, authorId, version, deletedAt: at() } })
-const liked = (postId: string, authorId: string, version: number, likeCount: number) =>
-  createEvent(PostLiked, {
-    source: src,
-    data: { postId, authorId, version, userId: randomUUID(), likeCount },
-  })
-const follow = (followerId: string, followeeId: string) =>
-  createEvent(UserFollowed, { source: src, data: { followerId, followeeId, followedAt: at() } })
-const unfollow = (followerId: string, followeeId: string) =>
-  createEvent(UserUnfollowed, { source: src, data: { followerId, followeeId, unfollowedAt: at() } })
 
 for (const [name, make] of stores) {
   describe(`feed on ${name}`, () => {

@@ -9,6 +9,8 @@
  * - Fan-out on read for authors with more followers than `fanOutThreshold`: their
  *   posts are not copied into home feeds (one popular author cannot stall the
  *   consumer); readers merge those authors' timelines at query time.
+ * - Every edit, like and delete of a stored post is appended to the change log after
+ *   the body is written, which keeps the feed instances' body caches coherent.
  * - Deletes remove the post everywhere (a tombstone keeps its version); unfollows
  *   remove the author's posts from the follower's home feed; a follow merges the
  *   author's whole timeline in, so a home feed is the union of the followed
@@ -37,6 +39,8 @@ export interface FeedSettings {
   fanOutThreshold: number
   /** How long event ids are remembered for de-duplication, ms. */
   dedupWindowMs: number
+  /** About how many entries the change log keeps (body caches that fall further behind start over). */
+  changeLogCap: number
 }
 
 export const defaultFeedSettings: FeedSettings = {
@@ -45,6 +49,7 @@ export const defaultFeedSettings: FeedSettings = {
   authorCap: 500,
   fanOutThreshold: 1_000,
   dedupWindowMs: 24 * 3600_000,
+  changeLogCap: 100_000,
 }
 
 export type Outcome = 'applied' | 'duplicate' | 'stale' | 'ignored'
@@ -90,12 +95,16 @@ export function createProjector(
     return live ?? gone
   }
 
+  /** Tells body caches that a stored post changed; always after the write itself. */
+  const changed = (postId: string) => store.appendChange(k.changes, postId, s.changeLogCap)
+
   const onCreated = async (event: CloudEvent): Promise<Outcome> => {
     const d = eventData(PostCreated, event)
     const existing = await stateOf(d.postId)
     if (existing?.deleted) return 'stale'
     const createdAt = Date.parse(d.createdAt)
     const createdAtText = new Date(createdAt).toISOString()
+    const overwrites = existing !== null && existing.version < d.version
     // Independent writes, sent together (one pipelined round trip on Redis).
     const [followers] = await Promise.all([
       store.setSize(k.followers(d.authorId)),
@@ -113,6 +122,7 @@ export function createProjector(
       store.add([k.global], createdAt, d.postId, s.globalCap),
       store.add([k.author(d.authorId)], createdAt, d.postId, s.authorCap),
     ])
+    if (overwrites) await changed(d.postId)
     if (followers > s.fanOutThreshold)
       await store.add([k.home(d.authorId)], createdAt, d.postId, s.homeCap)
     else
@@ -138,6 +148,7 @@ export function createProjector(
     if (!existing) return 'ignored'
     if (existing.deleted || existing.version >= version) return 'stale'
     await store.setPost(k.post(postId), { ...change(existing), version })
+    await changed(postId)
     return 'applied'
   }
 
@@ -163,6 +174,7 @@ export function createProjector(
       deleted: true,
     })
     await store.deletePost(k.post(d.postId))
+    await changed(d.postId)
     await store.remove([k.global, k.author(d.authorId)], d.postId)
     await store.fanOutRemove(k.followers(d.authorId), k.homePrefix, [k.home(d.authorId)], d.postId)
     return 'applied'

@@ -7,8 +7,9 @@
  * item on the read path.
  */
 import { BadRequestError } from '@civildiy/kit'
-import type { FeedStore, PageQuery } from '../store/feed-store.ts'
+import type { FeedStore } from '../store/feed-store.ts'
 import type { FeedKeys } from './keys.ts'
+import { type BodySource, type PageQuery, readPage, storeBodies } from './page.ts'
 
 /** Each method resolves to a FeedPage as JSON text. @throws BadRequestError on a malformed cursor. */
 export interface FeedReader {
@@ -32,19 +33,22 @@ function decode(cursor: string | undefined): PageQuery['after'] {
   }
 }
 
-export function createFeedReader(store: FeedStore, k: FeedKeys): FeedReader {
+/**
+ * @param bodies where post bodies come from: the body cache, or the store itself (default).
+ * @example const reader = createFeedReader(store, keys, createBodyCache(store, { log: keys.changes, postPrefix: keys.postPrefix, maxEntries: 50_000 }))
+ */
+export function createFeedReader(
+  store: FeedStore,
+  k: FeedKeys,
+  bodies: BodySource = storeBodies(store, k.postPrefix),
+): FeedReader {
   const read = async (
-    q: Omit<PageQuery, 'after' | 'postPrefix' | 'limit'>,
+    q: Omit<PageQuery, 'after' | 'limit'>,
     limit: number,
     cursor?: string,
   ): Promise<string> => {
     // One extra item tells whether another page exists.
-    const rows = await store.page({
-      ...q,
-      postPrefix: k.postPrefix,
-      after: decode(cursor),
-      limit: limit + 1,
-    })
+    const rows = await readPage(store, { ...q, after: decode(cursor), limit: limit + 1 }, bodies)
     const page = rows.length > limit ? rows.slice(0, limit) : rows
     const last = page.at(-1)
     const nextCursor =

@@ -1,7 +1,8 @@
 /**
  * One contract for every FeedStore adapter: in-process always; Redis (Bun's
  * RedisClient) and Upstash REST (through the devstack bridge) against a real
- * redis-server, started here or given by REDIS_URL.
+ * redis-server, started here or given by REDIS_URL. Pages are assembled by
+ * `readPage` from each adapter's primitives, so its cases run on all three.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
@@ -12,7 +13,8 @@ import {
   type TestRedis,
   type UpstashBridge,
 } from '@civildiy/devstack'
-import type { FeedPost, FeedStore, PageQuery } from './feed-store.ts'
+import { type PageQuery, readPage, storeBodies } from '../feed/page.ts'
+import type { FeedPost, FeedStore } from './feed-store.ts'
 import { createMemoryStore } from './memory-store.ts'
 import { createRedisStore } from './redis-store.ts'
 import { createUpstashStore } from './upstash-store.ts'
@@ -59,6 +61,8 @@ for (const [name, make] of adapters) {
       await store.clear(p)
       await store.close()
     })
+    const page = (q: PageQuery & { postPrefix: string }) =>
+      readPage(store, q, storeBodies(store, q.postPrefix))
     const fresh = () => {
       p = `contract:${randomUUID().slice(0, 8)}:`
       return p
@@ -74,14 +78,17 @@ for (const [name, make] of adapters) {
       },
     })
     /** Every post id of a feed, read page by page through the cursor. */
-    const readAllPages = async (q: Omit<PageQuery, 'after' | 'limit'>, limit: number) => {
+    const readAllPages = async (
+      q: Omit<PageQuery, 'after' | 'limit'> & { postPrefix: string },
+      limit: number,
+    ) => {
       const seen: string[] = []
       let after: PageQuery['after'] = null
       for (let pages = 0; pages < 100; pages++) {
-        const page = await store.page({ ...q, after, limit })
-        if (!page.length) break
-        seen.push(...page.map((x) => x.id))
-        const last = page.at(-1)!
+        const rows = await page({ ...q, after, limit })
+        if (!rows.length) break
+        seen.push(...rows.map((x) => x.id))
+        const last = rows.at(-1)!
         after = { score: last.score, id: last.id }
       }
       return seen
@@ -119,6 +126,50 @@ for (const [name, make] of adapters) {
       expect(await store.setRemove(`${pre}s`, 'u1')).toBe(false)
     })
 
+    test('latest reads newest first up to a score; intersect and getMany', async () => {
+      const pre = fresh()
+      for (const [m, score] of [
+        ['a', 10],
+        ['b', 20],
+        ['c', 20],
+        ['d', 30],
+      ] as const)
+        await store.add([`${pre}z`], score, m, 10)
+      expect(await store.latest(`${pre}z`, 2, 20)).toEqual([
+        { member: 'c', score: 20 },
+        { member: 'b', score: 20 },
+      ])
+      expect((await store.latest(`${pre}z`, 10, 19)).map((x) => x.member)).toEqual(['a'])
+      expect(await store.latest(`${pre}missing`, 10, 19)).toEqual([])
+      for (const m of ['x', 'y', 'z']) await store.setAdd(`${pre}s1`, m)
+      for (const m of ['y', 'z', 'w']) await store.setAdd(`${pre}s2`, m)
+      expect((await store.intersect(`${pre}s1`, `${pre}s2`)).sort()).toEqual(['y', 'z'])
+      expect(await store.intersect(`${pre}s1`, `${pre}none`)).toEqual([])
+      await store.setPost(`${pre}post:1`, post('1', 1))
+      const [one, none] = await store.getMany([`${pre}post:1`, `${pre}post:2`])
+      expect(JSON.parse(one!)).toEqual(post('1', 1))
+      expect(none).toBeNull()
+      expect(await store.getMany([])).toEqual([])
+    })
+
+    test('the change log keeps ordered ids, reads after an id, and trims to about its cap', async () => {
+      const log = `${fresh()}changes`
+      expect(await store.changeHead(log)).toBeNull()
+      expect(await store.changesAfter(log, null, 10)).toEqual({ first: null, entries: [] })
+      for (let i = 0; i < 5; i++) await store.appendChange(log, `p${i}`, 1_000)
+      const all = (await store.changesAfter(log, null, 10)).entries
+      expect(all.map((e) => e.member)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4'])
+      expect(await store.changeHead(log)).toBe(all[4]!.id)
+      const after = await store.changesAfter(log, all[1]!.id, 2)
+      expect(after).toEqual({ first: all[0]!.id, entries: all.slice(2, 4) })
+      // Redis trims a stream in whole nodes (MAXLEN ~), so push well past the cap.
+      for (let i = 0; i < 400; i++) await store.appendChange(log, `q${i}`, 10)
+      const { first, entries } = await store.changesAfter(log, null, 1_000)
+      expect(entries.length).toBeLessThan(400)
+      expect(entries[0]!.id).toBe(first!)
+      expect(entries.at(-1)!.member).toBe('q399')
+    })
+
     test('a page is newest first with bodies, skips ids without a post, and pages stably through equal scores', async () => {
       const pre = fresh()
       const t = 1_795_000_000_123
@@ -132,13 +183,13 @@ for (const [name, make] of adapters) {
       await store.add([`${pre}home`], t + 4, 'ghost', 100)
       await store.deletePost(`${pre}post:p2`)
       const q = { timeline: `${pre}home`, postPrefix: `${pre}post:` }
-      const first = await store.page({ ...q, after: null, limit: 3 })
+      const first = await page({ ...q, after: null, limit: 3 })
       expect(first.map((x) => x.id)).toEqual(['p6', 'p5', 'p4'])
       // Rows carry the post as stored: its JSON text, which pages are spliced from.
       expect(first[0]).toEqual({ id: 'p6', score: t + 3, json: expect.any(String) })
       expect(JSON.parse(first[0]!.json)).toEqual(post('p6', t + 3))
       const last = first.at(-1)!
-      const second = await store.page({
+      const second = await page({
         ...q,
         after: { score: last.score, id: last.id },
         limit: 3,
@@ -178,7 +229,7 @@ for (const [name, make] of adapters) {
       await store.setAdd(`${pre}following:me`, 'star')
       await store.setAdd(`${pre}celebrities`, 'star')
       await store.setAdd(`${pre}celebrities`, 'other-star')
-      expect((await store.page({ ...q, after: null, limit: 10 })).map((x) => x.id)).toEqual([
+      expect((await page({ ...q, after: null, limit: 10 })).map((x) => x.id)).toEqual([
         'c2',
         'c1',
         'a1',

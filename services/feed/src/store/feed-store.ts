@@ -1,10 +1,10 @@
 /**
  * The feed read model's storage: Redis-shaped primitives (sorted sets of post ids
- * scored by creation time, sets of user ids, post documents as JSON, event-id
- * ids remembered for a TTL) plus one composite read that serves a feed page, including
- * the merge of followed high-follower authors and the post bodies, in a single
- * round trip. Three adapters implement it: in-process, Redis (Bun's RedisClient)
- * and Upstash REST (@upstash/redis).
+ * scored by creation time, sets of user ids, post documents as JSON, event ids
+ * remembered for a TTL, and a change log of edited posts as a Redis stream). Each
+ * is one native command, or one server-side script for fan-out; pages are
+ * assembled from them in `feed/page.ts`. Three adapters implement it: in-process,
+ * Redis (Bun's RedisClient) and Upstash REST (@upstash/redis).
  */
 
 /**
@@ -26,23 +26,16 @@ export interface FeedPost {
   deleted?: boolean
 }
 
-/** One item of a page: the post's id and score, and the post as stored (FeedPost JSON text). */
-export interface PageRow {
-  id: string
+/** A sorted-set member with its score. */
+export interface ScoredMember {
+  member: string
   score: number
-  json: string
 }
 
-/** One page query. Items come newest first: score descending, then id descending. */
-export interface PageQuery {
-  /** The feed's sorted set. */
-  timeline: string
-  /** Also merge the timelines of the authors in both `following` and `celebrities` (fan-out on read). */
-  merge?: { following: string; celebrities: string; authorTimelinePrefix: string }
-  postPrefix: string
-  /** Exclusive position: items strictly after (older than) this score/id pair; null for the first page. */
-  after: { score: number; id: string } | null
-  limit: number
+/** An entry of the change log: its stream id (`<ms>-<seq>`, ordered) and the post id that changed. */
+export interface ChangeEntry {
+  id: string
+  member: string
 }
 
 export interface FeedStore {
@@ -77,14 +70,35 @@ export interface FeedStore {
   fanOutRemove(setKey: string, prefix: string, extra: string[], member: string): Promise<void>
   /** Merges every member of `source` into `target` (keeping the higher score), then trims `target` to `cap`. */
   mergeInto(target: string, source: string, cap: number): Promise<void>
-  /** The newest `limit` members of a sorted set, with scores. */
-  latest(key: string, limit: number): Promise<{ member: string; score: number }[]>
+  /**
+   * The newest `limit` members of a sorted set with their scores, newest first (score
+   * descending, then member descending); with `maxScore`, only members scored at most that.
+   */
+  latest(key: string, limit: number, maxScore?: number): Promise<ScoredMember[]>
+  /** The members in both sets (SINTER). */
+  intersect(a: string, b: string): Promise<string[]>
+  /** Raw values of string keys, null where a key is missing (MGET). */
+  getMany(keys: string[]): Promise<(string | null)[]>
+  /**
+   * Appends `member` to the change log `log` (XADD), keeping about its newest
+   * `maxLen` entries. Entry ids increase; they are what readers compare.
+   */
+  appendChange(log: string, member: string, maxLen: number): Promise<void>
+  /** The id of the newest change-log entry, or null when the log is empty or missing. */
+  changeHead(log: string): Promise<string | null>
+  /**
+   * Up to `count` change-log entries after the entry id `after` (from the oldest kept
+   * with null), oldest first, and the id of the oldest entry the log still keeps.
+   */
+  changesAfter(
+    log: string,
+    after: string | null,
+    count: number,
+  ): Promise<{ first: string | null; entries: ChangeEntry[] }>
   setAdd(key: string, member: string): Promise<boolean>
   setRemove(key: string, member: string): Promise<boolean>
   setMembers(key: string): Promise<string[]>
   setSize(key: string): Promise<number>
-  /** A feed page, posts included as stored JSON, skipping ids whose post is missing (deleted posts are not kept under the post prefix). */
-  page(q: PageQuery): Promise<PageRow[]>
   /** Deletes every key under `prefix` (rebuild). */
   clear(prefix: string): Promise<void>
   close(): Promise<void>
@@ -105,4 +119,14 @@ export function isAfter(
   after: { score: number; id: string } | null,
 ): boolean {
   return after === null || compareNewestFirst(after, item) < 0
+}
+
+/**
+ * Orders change-log (Redis stream) ids: negative when `a` is older than `b`.
+ * Ids are `<ms>-<seq>` (https://redis.io/docs/latest/develop/data-types/streams/#entry-ids).
+ */
+export function compareChangeIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number)
+  const [bm = 0, bs = 0] = b.split('-').map(Number)
+  return am - bm || as - bs
 }

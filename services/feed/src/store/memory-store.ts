@@ -5,12 +5,11 @@
  * contract suite.
  */
 import {
+  type ChangeEntry,
+  compareChangeIds,
   compareNewestFirst,
   type FeedPost,
   type FeedStore,
-  isAfter,
-  type PageQuery,
-  type PageRow,
 } from './feed-store.ts'
 
 export function createMemoryStore(now: () => number = Date.now): FeedStore {
@@ -19,6 +18,7 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
   const posts = new Map<string, FeedPost>()
   const claims = new Map<string, number>()
   const meta = new Map<string, string>()
+  const logs = new Map<string, { next: number; entries: ChangeEntry[] }>()
   const zset = (key: string) => {
     let z = zsets.get(key)
     if (!z) {
@@ -81,10 +81,39 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
       const z = zset(target)
       if (z.size > cap) for (const { id } of sorted(target).slice(cap)) z.delete(id)
     },
-    latest: async (key, limit) =>
+    latest: async (key, limit, maxScore = Number.POSITIVE_INFINITY) =>
       sorted(key)
+        .filter((x) => x.score <= maxScore)
         .slice(0, limit)
         .map(({ id, score }) => ({ member: id, score })),
+    async intersect(a, b) {
+      const other = sets.get(b) ?? new Set()
+      return [...(sets.get(a) ?? [])].filter((m) => other.has(m))
+    },
+    getMany: async (keys) =>
+      keys.map((key) => {
+        const post = posts.get(key)
+        return post ? JSON.stringify(post) : null
+      }),
+    async appendChange(log, member, maxLen) {
+      let l = logs.get(log)
+      if (!l) {
+        l = { next: 1, entries: [] }
+        logs.set(log, l)
+      }
+      l.entries.push({ id: `${l.next++}-0`, member })
+      if (l.entries.length > maxLen) l.entries.splice(0, l.entries.length - maxLen)
+    },
+    changeHead: async (log) => logs.get(log)?.entries.at(-1)?.id ?? null,
+    async changesAfter(log, after, count) {
+      const entries = logs.get(log)?.entries ?? []
+      return {
+        first: entries[0]?.id ?? null,
+        entries: entries
+          .filter((e) => after === null || compareChangeIds(e.id, after) > 0)
+          .slice(0, count),
+      }
+    },
     async setAdd(key, member) {
       let s = sets.get(key)
       if (!s) {
@@ -98,27 +127,8 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
     setRemove: async (key, member) => sets.get(key)?.delete(member) ?? false,
     setMembers: async (key) => [...(sets.get(key) ?? [])],
     setSize: async (key) => sets.get(key)?.size ?? 0,
-    async page(q: PageQuery) {
-      const items = sorted(q.timeline)
-      if (q.merge) {
-        const celebs = sets.get(q.merge.celebrities) ?? new Set()
-        for (const author of sets.get(q.merge.following) ?? [])
-          if (celebs.has(author)) items.push(...sorted(`${q.merge.authorTimelinePrefix}${author}`))
-      }
-      items.sort(compareNewestFirst)
-      const out: PageRow[] = []
-      const seen = new Set<string>()
-      for (const it of items) {
-        if (out.length >= q.limit) break
-        if (seen.has(it.id) || !isAfter(it, q.after)) continue
-        seen.add(it.id)
-        const post = posts.get(`${q.postPrefix}${it.id}`)
-        if (post) out.push({ id: it.id, score: it.score, json: JSON.stringify(post) })
-      }
-      return out
-    },
     async clear(prefix) {
-      for (const m of [zsets, sets, posts, meta] as Map<string, unknown>[])
+      for (const m of [zsets, sets, posts, meta, logs] as Map<string, unknown>[])
         for (const k of [...m.keys()]) if (k.startsWith(prefix)) m.delete(k)
       claims.clear()
     },

@@ -1,15 +1,16 @@
 /**
  * FeedStore on Redis through Bun's built-in RedisClient (`redis://` URLs).
- * Independent commands issued together are pipelined by the client; the page read
- * is one EVALSHA.
+ * Independent commands issued together are pipelined by the client, so a page's
+ * timeline, followed-authors and change-log reads share one round trip; fan-out is
+ * one EVALSHA.
  */
 import { createHash } from 'node:crypto'
 import { RedisClient } from 'bun'
+import { FANOUT_SCRIPT } from './fanout-script.ts'
 import type { FeedPost, FeedStore } from './feed-store.ts'
-import { FANOUT_SCRIPT, PAGE_SCRIPT, pageScriptArgs, parsePageReply } from './page-script.ts'
+import { changeEntries } from './stream-reply.ts'
 
 const sha1 = (script: string) => createHash('sha1').update(script).digest('hex')
-const PAGE_SHA = sha1(PAGE_SCRIPT)
 const FANOUT_SHA = sha1(FANOUT_SCRIPT)
 
 /** Pairs from ZRANGE ... WITHSCORES, whichever shape the protocol version gives (RESP3 pairs or RESP2 flat). */
@@ -78,16 +79,38 @@ export function createRedisStore(url: string): FeedStore {
       await send('ZUNIONSTORE', [target, 2, target, source, 'AGGREGATE', 'MAX'])
       await send('ZREMRANGEBYRANK', [target, 0, -(cap + 1)])
     },
-    latest: async (key, limit) =>
-      pairs(await send('ZRANGE', [key, 0, limit - 1, 'REV', 'WITHSCORES'])),
+    latest: async (key, limit, maxScore) =>
+      pairs(
+        await send('ZRANGE', [
+          key,
+          maxScore ?? '+inf',
+          '-inf',
+          'BYSCORE',
+          'REV',
+          'LIMIT',
+          0,
+          limit,
+          'WITHSCORES',
+        ]),
+      ),
+    intersect: async (a, b) => ((await send('SINTER', [a, b])) as string[]).map(String),
+    getMany: async (keys) => (keys.length ? ((await send('MGET', keys)) as (string | null)[]) : []),
+    async appendChange(log, member, maxLen) {
+      await send('XADD', [log, 'MAXLEN', '~', maxLen, '*', 'p', member])
+    },
+    changeHead: async (log) =>
+      changeEntries(await send('XREVRANGE', [log, '+', '-', 'COUNT', 1]))[0]?.id ?? null,
+    async changesAfter(log, after, count) {
+      const [first, entries] = await Promise.all([
+        send('XRANGE', [log, '-', '+', 'COUNT', 1]),
+        send('XRANGE', [log, after === null ? '-' : `(${after}`, '+', 'COUNT', count]),
+      ])
+      return { first: changeEntries(first)[0]?.id ?? null, entries: changeEntries(entries) }
+    },
     setAdd: async (key, member) => Number(await send('SADD', [key, member])) === 1,
     setRemove: async (key, member) => Number(await send('SREM', [key, member])) === 1,
     setMembers: async (key) => ((await send('SMEMBERS', [key])) as string[]).map(String),
     setSize: async (key) => Number(await send('SCARD', [key])),
-    async page(q) {
-      const { keys, args } = pageScriptArgs(q)
-      return parsePageReply(await evalScript(PAGE_SHA, PAGE_SCRIPT, keys, args))
-    },
     async fanOut(setKey, prefix, extra, score, member, cap) {
       await evalScript(FANOUT_SHA, FANOUT_SCRIPT, [setKey], [prefix, score, member, cap, ...extra])
     },

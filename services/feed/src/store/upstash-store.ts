@@ -1,21 +1,27 @@
 /**
  * FeedStore on Upstash Redis REST (`@upstash/redis`), for edge deployments. Same
- * commands and the same page script as the Redis adapter, over HTTPS; fan-out
- * writes go in one pipeline request.
+ * commands and the same fan-out script as the Redis adapter, over HTTPS; fan-out
+ * writes go in one pipeline request, and the reads a page issues together are
+ * sent as one request by the client's auto-pipelining.
  */
 import { createHash } from 'node:crypto'
 import { Redis } from '@upstash/redis'
+import { FANOUT_SCRIPT } from './fanout-script.ts'
 import type { FeedPost, FeedStore } from './feed-store.ts'
-import { FANOUT_SCRIPT, PAGE_SCRIPT, pageScriptArgs, parsePageReply } from './page-script.ts'
+import { changeEntries } from './stream-reply.ts'
 
 const sha1 = (script: string) => createHash('sha1').update(script).digest('hex')
-const PAGE_SHA = sha1(PAGE_SCRIPT)
 const FANOUT_SHA = sha1(FANOUT_SCRIPT)
 
 /** @example const store = createUpstashStore({ url: 'https://…upstash.io', token }) */
 export function createUpstashStore(o: { url: string; token: string }): FeedStore {
   // Values are our own JSON; keep them as strings rather than letting the client guess.
-  const redis = new Redis({ url: o.url, token: o.token, automaticDeserialization: false })
+  const redis = new Redis({
+    url: o.url,
+    token: o.token,
+    automaticDeserialization: false,
+    enableAutoPipelining: true,
+  })
   const evalScript = async (sha: string, script: string, keys: string[], args: string[]) => {
     try {
       return await redis.evalsha(sha, keys, args)
@@ -64,11 +70,14 @@ export function createUpstashStore(o: { url: string; token: string }): FeedStore
       p.zremrangebyrank(target, 0, -(cap + 1))
       await p.exec()
     },
-    async latest(key, limit) {
-      const flat = (await redis.zrange(key, 0, limit - 1, { rev: true, withScores: true })) as (
-        | string
-        | number
-      )[]
+    async latest(key, limit, maxScore) {
+      const flat = (await redis.zrange(key, maxScore ?? '+inf', '-inf', {
+        byScore: true,
+        rev: true,
+        offset: 0,
+        count: limit,
+        withScores: true,
+      })) as (string | number)[]
       const out: { member: string; score: number }[] = []
       for (let i = 0; i + 1 < flat.length; i += 2)
         out.push({ member: String(flat[i]), score: Number(flat[i + 1]) })
@@ -78,9 +87,26 @@ export function createUpstashStore(o: { url: string; token: string }): FeedStore
     setRemove: async (key, member) => (await redis.srem(key, member)) === 1,
     setMembers: async (key) => (await redis.smembers(key)).map(String),
     setSize: (key) => redis.scard(key),
-    async page(q) {
-      const { keys, args } = pageScriptArgs(q)
-      return parsePageReply(await evalScript(PAGE_SHA, PAGE_SCRIPT, keys, args))
+    intersect: async (a, b) => (await redis.sinter(a, b)).map(String),
+    getMany: async (keys) => (keys.length ? await redis.mget<(string | null)[]>(...keys) : []),
+    async appendChange(log, member, maxLen) {
+      await redis.xadd(
+        log,
+        '*',
+        { p: member },
+        {
+          trim: { type: 'MAXLEN', threshold: maxLen, comparison: '~' },
+        },
+      )
+    },
+    changeHead: async (log) =>
+      changeEntries(await redis.xrevrange(log, '+', '-', 1))[0]?.id ?? null,
+    async changesAfter(log, after, count) {
+      const [first, entries] = await Promise.all([
+        redis.xrange(log, '-', '+', 1),
+        redis.xrange(log, after === null ? '-' : `(${after}`, '+', count),
+      ])
+      return { first: changeEntries(first)[0]?.id ?? null, entries: changeEntries(entries) }
     },
     async fanOut(setKey, prefix, extra, score, member, cap) {
       await evalScript(
