@@ -211,6 +211,14 @@ try {
     }))
   const meanFollowers = edges.length / authors.length
 
+  // What the stack spends doing nothing, so CPU per post can be read against it.
+  const idleSec = quick ? 2 : 10
+  const idle0 = await cpuNow()
+  await Bun.sleep(idleSec * 1000)
+  const idle1 = await cpuNow()
+  const idlePercent = Object.fromEntries(
+    Object.keys(idle1).map((k) => [k, ((idle1[k]! - idle0[k]!) * 100) / idleSec]),
+  )
   const rates = [100, 250, 500]
   const runs: (PropagationResult & { rate: number; cpuPerPostMs: Record<string, number> })[] = []
   let totalPosts = 1
@@ -301,7 +309,7 @@ try {
       ...processes.map((p) => fmt(r.cpuPerPostMs[p]!)),
       fmt(Object.values(r.cpuPerPostMs).reduce((a, b) => a + b, 0)),
     ]),
-  )}\n`
+  )}\n\nIdle, before the first rate (% of one core over ${idleSec} s): ${processes.map((p) => `${p} ${fmt(idlePercent[p]!)}%`).join(', ')}.\n`
   const meets = (r: (typeof runs)[number]) =>
     r.home !== null &&
     r.home.p99 <= P99_TARGET_MS &&
@@ -343,6 +351,7 @@ try {
         users: nodes.length,
         follows: edges.length,
         runs: runs.map(({ timeline: _t, ...r }) => r),
+        idlePercent,
         catchUp,
         // The check's propagation limit (p99 ≤ 1 s) as the target of every rate.
         figures: runs.flatMap((r) =>

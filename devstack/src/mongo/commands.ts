@@ -6,12 +6,13 @@
  */
 import { hostname } from 'node:os'
 import { calculateObjectSize, type Document, Long, ObjectId } from 'bson'
-import { aggregate, update as applyOperators, find } from 'mingo'
+import { aggregate, update as applyOperators } from 'mingo'
 import type { CursorRegistry } from './cursors.ts'
 import { aggregateExact } from './decimal-accumulators.ts'
 import { CommandError } from './errors.ts'
 import { exactIncrements } from './exact-increments.ts'
 import { int64PathsIn, pathsAfterUpdate, widenPaths } from './int64-types.ts'
+import { find } from './mingo-query.ts'
 import { projectDocument } from './projection.ts'
 import {
   type Collection,
@@ -225,8 +226,7 @@ function candidates(coll: Collection | undefined, filter: Document): Document[] 
 
 /**
  * The documents matching `filter`, in natural order. A filter that is only an
- * exact `_id` is answered from the primary key map without building a mingo query
- * (mingo copies its operator tables for every query, the larger cost here).
+ * exact `_id` is answered from the primary key map without building a mingo query.
  */
 function matching(coll: Collection | undefined, filter: Document): Document[] {
   const found = candidates(coll, filter)

@@ -7,7 +7,7 @@
  * Source: mongodb.com/docs/manual/reference/operator/projection/slice/
  */
 import type { Document } from 'bson'
-import { find } from 'mingo'
+import { find } from './mingo-query.ts'
 
 type SliceSpec = number | [number, number]
 

@@ -82,8 +82,10 @@ export async function measurePropagation(
     // Nothing to wait for here: reading would only load the stack being measured.
     if (oldest === Number.POSITIVE_INFINITY) return
     // Both times are the posts service's own, so no allowance for clock skew is needed.
+    // The first page is small: a watcher that keeps up needs only the newest posts,
+    // and every byte it reads is load on the stack it measures.
     await pageBack(
-      (cursor) => api.page(session, 100, cursor),
+      (cursor) => api.page(session, cursor ? 100 : 20, cursor),
       oldest,
       (items) => record(items, seen, session ? mine : undefined),
     )
