@@ -13,6 +13,7 @@ import { CommandError } from './errors.ts'
 import { exactIncrements } from './exact-increments.ts'
 import { int64PathsIn, pathsAfterUpdate, widenPaths } from './int64-types.ts'
 import { find } from './mingo-query.ts'
+import { applyPlainSetUnset } from './plain-set-unset.ts'
 import { projectDocument } from './projection.ts'
 import {
   type Collection,
@@ -344,7 +345,7 @@ function applyUpdate(
   const modifier: Document = exactIncrements(doc, { ...rest })
   if (inserting && $setOnInsert) modifier.$set = { ...(modifier.$set ?? {}), ...$setOnInsert }
   const next = copyDocument(doc)
-  if (Object.keys(modifier).length)
+  if (Object.keys(modifier).length && !applyPlainSetUnset(next, modifier, arrayFilters))
     applyOperators(next, modifier, arrayFilters, query, { cloneMode: 'deep' })
   return next
 }

@@ -21,3 +21,18 @@ test('a filter seen before answers as a new one would, and BSON types keep filte
   filter.n = 2
   expect(find(docs, filter).all()).toEqual([docs[1]!])
 })
+
+test('filters with aggregation expressions, nested filters and projections all find', () => {
+  const docs = [
+    { _id: 1, a: 5, b: 3, items: [{ q: 1 }, { q: 7 }] },
+    { _id: 2, a: 1, b: 3, items: [{ q: 2 }] },
+  ]
+  expect(find(docs, { $expr: { $gt: ['$a', '$b'] } }).all()).toEqual([docs[0]!])
+  expect(find(docs, { items: { $elemMatch: { q: { $gt: 5 } } } }).all()).toEqual([docs[0]!])
+  expect(find(docs, { b: 3 }, { a: 1 }).all()).toEqual([
+    { _id: 1, a: 5 },
+    { _id: 2, a: 1 },
+  ])
+  // The same filter with and without a projection.
+  expect(find(docs, { b: 3 }).all()).toEqual(docs)
+})
