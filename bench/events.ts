@@ -37,10 +37,10 @@ import {
   seededRandom,
   stackClient,
 } from '@civildiy/harness'
-import { createEvent, createEventPublisher } from '@civildiy/kit'
+import { createEventPublisher } from '@civildiy/kit'
 import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
-import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
+import { userFollowed } from './lib/seed-events.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
 
@@ -160,21 +160,11 @@ try {
   })
   for (let i = 0; i < edges.length; i += 500) {
     await publisher.publish(
-      edges.slice(i, i + 500).map((e) => {
-        const follower = sessions.get(e.follower)!.userId
-        return {
-          topic: FollowsTopic,
-          key: follower,
-          event: createEvent(UserFollowed, {
-            source: '/bench',
-            data: {
-              followerId: follower,
-              followeeId: sessions.get(e.followee)!.userId,
-              followedAt: new Date().toISOString(),
-            },
-          }),
-        }
-      }),
+      edges
+        .slice(i, i + 500)
+        .map((e) =>
+          userFollowed(sessions.get(e.follower)!.userId, sessions.get(e.followee)!.userId),
+        ),
     )
   }
   await publisher.close()

@@ -26,11 +26,10 @@ import {
   positiveNumber,
   seededRandom,
 } from '@civildiy/harness'
-import { createEvent, createEventPublisher } from '@civildiy/kit'
+import { createEventPublisher } from '@civildiy/kit'
 import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
-import { PostCreated, PostsTopic } from '@civildiy/posts/events'
-import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
+import { postCreated, userFollowed } from './lib/seed-events.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
 import { ensureDebianPackages, wrk } from './lib/wrk.ts'
@@ -73,18 +72,9 @@ async function seed(): Promise<{ ids: string[]; readers: string[]; posts: number
   for (const e of edges) followers.set(e.followee, (followers.get(e.followee) ?? 0) + 1)
   for (let i = 0; i < edges.length; i += 1_000)
     await publisher.publish(
-      edges.slice(i, i + 1_000).map((e) => ({
-        topic: FollowsTopic,
-        key: idOf.get(e.follower)!,
-        event: createEvent(UserFollowed, {
-          source: '/bench',
-          data: {
-            followerId: idOf.get(e.follower)!,
-            followeeId: idOf.get(e.followee)!,
-            followedAt: new Date().toISOString(),
-          },
-        }),
-      })),
+      edges
+        .slice(i, i + 1_000)
+        .map((e) => userFollowed(idOf.get(e.follower)!, idOf.get(e.followee)!)),
     )
   // Authors drawn by follower count: the ones many follow also write the most.
   const authors = nodes.filter((n) => followers.has(n))
@@ -96,23 +86,13 @@ async function seed(): Promise<{ ids: string[]; readers: string[]; posts: number
   const start = Date.now() - posts * 1_000
   for (let i = 0; i < posts; i += 1_000) {
     await publisher.publish(
-      Array.from({ length: Math.min(1_000, posts - i) }, (_, j) => {
-        const authorId = idOf.get(pick())!
-        return {
-          topic: PostsTopic,
-          key: authorId,
-          event: createEvent(PostCreated, {
-            source: '/bench',
-            data: {
-              postId: crypto.randomUUID(),
-              authorId,
-              version: 1,
-              body: texts[(i + j) % texts.length]!,
-              createdAt: new Date(start + (i + j) * 1_000).toISOString(),
-            },
-          }),
-        }
-      }),
+      Array.from({ length: Math.min(1_000, posts - i) }, (_, j) =>
+        postCreated(
+          idOf.get(pick())!,
+          texts[(i + j) % texts.length]!,
+          new Date(start + (i + j) * 1_000),
+        ),
+      ),
     )
   }
   await publisher.close()

@@ -17,12 +17,11 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startTestRedis } from '@civildiy/devstack'
 import { fmt, markdownTable, positiveNumber, startOtlpReceiver } from '@civildiy/harness'
-import { createEvent, createEventPublisher } from '@civildiy/kit'
+import { createEventPublisher } from '@civildiy/kit'
 import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
-import { PostCreated, PostsTopic } from '@civildiy/posts/events'
-import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { RedisClient } from 'bun'
 import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
+import { postCreated, userFollowed } from './lib/seed-events.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
 import { ensureDebianPackages, wrk } from './lib/wrk.ts'
@@ -116,31 +115,10 @@ async function readPages(merged: boolean, traces?: string, sample = 1) {
   })
   const body = 'a realistic sentence of some length. '.repeat(3)
   await publisher.publish([
-    ...followed.map((followeeId) => ({
-      topic: FollowsTopic,
-      key: followeeId,
-      event: createEvent(UserFollowed, {
-        source: '/bench',
-        data: { followerId: reader, followeeId, followedAt: new Date().toISOString() },
-      }),
-    })),
-    ...Array.from({ length: 40 }, (_, i) => {
-      const authorId = followed[i % followed.length]!
-      return {
-        topic: PostsTopic,
-        key: authorId,
-        event: createEvent(PostCreated, {
-          source: '/bench',
-          data: {
-            postId: crypto.randomUUID(),
-            authorId,
-            version: 1,
-            body,
-            createdAt: new Date(Date.now() - i * 1000).toISOString(),
-          },
-        }),
-      }
-    }),
+    ...followed.map((followeeId) => userFollowed(reader, followeeId, followeeId)),
+    ...Array.from({ length: 40 }, (_, i) =>
+      postCreated(followed[i % followed.length]!, body, new Date(Date.now() - i * 1000)),
+    ),
   ])
   await publisher.close()
   const port = await freePort()

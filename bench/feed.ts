@@ -15,11 +15,11 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startTestRedis } from '@civildiy/devstack'
 import { fmt, markdownTable, pageBack, ratio, summarize } from '@civildiy/harness'
-import { createEvent, createEventPublisher } from '@civildiy/kit'
+import { createEventPublisher } from '@civildiy/kit'
 import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
-import { FollowsTopic, UserFollowed } from '@civildiy/profile/events'
 import { load } from './lib/load.ts'
 import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
+import { userFollowed } from './lib/seed-events.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
 
@@ -104,16 +104,7 @@ try {
       logger: silentLogger(),
     })
     for (let i = 0; i < followers.length; i += 100) {
-      await publisher.publish(
-        followers.slice(i, i + 100).map((f) => ({
-          topic: FollowsTopic,
-          key: f,
-          event: createEvent(UserFollowed, {
-            source: '/bench',
-            data: { followerId: f, followeeId: writer, followedAt: new Date().toISOString() },
-          }),
-        })),
-      )
+      await publisher.publish(followers.slice(i, i + 100).map((f) => userFollowed(f, writer)))
     }
     await publisher.close()
     const readerToken = await issuer.tokenFor(followers.at(-1)!)

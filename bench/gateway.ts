@@ -19,11 +19,11 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startConsul, startKafkaBroker } from '@civildiy/devstack'
 import { fmt, markdownTable, ratio } from '@civildiy/harness'
-import { consulClient, createEvent, createEventPublisher } from '@civildiy/kit'
+import { consulClient, createEventPublisher } from '@civildiy/kit'
 import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
-import { PostCreated, PostsTopic } from '@civildiy/posts/events'
 import { spawnGateway, spawnHelloUpstream } from './lib/gateway-fixtures.ts'
 import { rssMiB, treeCpuSeconds } from './lib/process-usage.ts'
+import { postCreated } from './lib/seed-events.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
 import { ensureDebianPackages, type WrkResult, wrk } from './lib/wrk.ts'
 
@@ -78,20 +78,13 @@ try {
     logger: silentLogger(),
   })
   await publisher.publish(
-    Array.from({ length: 20 }, (_, i) => ({
-      topic: PostsTopic,
-      key: userId,
-      event: createEvent(PostCreated, {
-        source: '/bench',
-        data: {
-          postId: crypto.randomUUID(),
-          authorId: userId,
-          version: 1,
-          body: `post ${i}: ${'a realistic sentence of some length. '.repeat(3)}`,
-          createdAt: new Date(Date.now() - i * 1000).toISOString(),
-        },
-      }),
-    })),
+    Array.from({ length: 20 }, (_, i) =>
+      postCreated(
+        userId,
+        `post ${i}: ${'a realistic sentence of some length. '.repeat(3)}`,
+        new Date(Date.now() - i * 1000),
+      ),
+    ),
   )
   await publisher.close()
   const feedDirect = `http://127.0.0.1:${feedPort}/feed?limit=20`

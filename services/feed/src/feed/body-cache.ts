@@ -87,13 +87,15 @@ export function createBodyCache(store: FeedStore, o: BodyCacheOptions): BodyCach
   }
   const sync = (head: string | null) => {
     if (seen !== undefined && head === seen) return
-    syncing = syncing.then(() => {
+    const run = syncing.then(() => {
       // Another read may have brought the cache up to (or past) this head already.
       if (seen !== undefined && seen !== null && head !== null && compareChangeIds(head, seen) <= 0)
         return
       return catchUp(head)
     })
-    return syncing
+    // A failed catch-up fails this read only; the next read starts from what was applied.
+    syncing = run.catch(() => {})
+    return run
   }
 
   const lookup: BodyLookup = async (ids) => {

@@ -18,7 +18,10 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
   const posts = new Map<string, FeedPost>()
   const claims = new Map<string, number>()
   const meta = new Map<string, string>()
-  const logs = new Map<string, { next: number; entries: ChangeEntry[] }>()
+  const logs = new Map<string, ChangeEntry[]>()
+  // Store-wide and never reset, as Redis stream ids are time-based: a log rebuilt
+  // after `clear` must not reuse ids a body cache has already seen.
+  let nextChangeId = 1
   const zset = (key: string) => {
     let z = zsets.get(key)
     if (!z) {
@@ -96,17 +99,17 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
         return post ? JSON.stringify(post) : null
       }),
     async appendChange(log, member, maxLen) {
-      let l = logs.get(log)
-      if (!l) {
-        l = { next: 1, entries: [] }
-        logs.set(log, l)
+      let entries = logs.get(log)
+      if (!entries) {
+        entries = []
+        logs.set(log, entries)
       }
-      l.entries.push({ id: `${l.next++}-0`, member })
-      if (l.entries.length > maxLen) l.entries.splice(0, l.entries.length - maxLen)
+      entries.push({ id: `${nextChangeId++}-0`, member })
+      if (entries.length > maxLen) entries.splice(0, entries.length - maxLen)
     },
-    changeHead: async (log) => logs.get(log)?.entries.at(-1)?.id ?? null,
+    changeHead: async (log) => logs.get(log)?.at(-1)?.id ?? null,
     async changesAfter(log, after, count) {
-      const entries = logs.get(log)?.entries ?? []
+      const entries = logs.get(log) ?? []
       return {
         first: entries[0]?.id ?? null,
         entries: entries
