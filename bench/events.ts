@@ -15,7 +15,7 @@
  * feed resumes from its committed offsets); otherwise the in-process store
  * rebuilds from the beginning, which the table says.
  *
- * Usage: bun bench/events.ts [--quick] [--json FILE]
+ * Usage: bun bench/events.ts [--quick] [--rates 100,250,500] [--json FILE]
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -45,7 +45,11 @@ import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean' }, json: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' },
+    json: { type: 'string' },
+    rates: { type: 'string', default: '100,250,500' },
+  },
 })
 const quick = Boolean(args.quick)
 const seconds = quick ? 3 : 60
@@ -209,7 +213,9 @@ try {
   const idlePercent = Object.fromEntries(
     Object.keys(idle1).map((k) => [k, ((idle1[k]! - idle0[k]!) * 100) / idleSec]),
   )
-  const rates = [100, 250, 500]
+  const rates = args.rates.split(',').map(Number)
+  if (rates.some((r) => !Number.isFinite(r) || r <= 0))
+    throw new Error(`--rates takes posts per second separated by commas, got ${args.rates}`)
   const runs: (PropagationResult & { rate: number; cpuPerPostMs: Record<string, number> })[] = []
   let totalPosts = 1
   for (const rate of rates) {

@@ -48,53 +48,48 @@ export async function measurePropagation(
   o: { ratePerSec: number; timeoutMs: number; onProgress?: (seen: number, sent: number) => void },
 ): Promise<PropagationResult> {
   const acceptedAt = new Map<string, number>()
-  /** Each post's createdAt as the posts service set it, ms since the epoch. */
-  const createdAtMs = new Map<string, number>()
   const watcherOf = new Map<string, Session>()
   const seenGlobal = new Map<string, number>()
   const seenHome = new Map<string, number>()
   const writeErrors: string[] = []
   const watchers = [...new Set(posts.flatMap((p) => (p.watcher ? [p.watcher] : [])))]
+  // Per feed, the posts it has yet to show with their createdAt (ms since the epoch,
+  // the posts service's clock): a sweep looks only at these, so its cost follows
+  // the backlog, not the number of posts sent so far.
+  const unseenGlobal = new Map<string, number>()
+  const unseenHome = new Map<Session, Map<string, number>>(watchers.map((w) => [w, new Map()]))
   let sending = true
   let lastAccepted = performance.now()
 
-  const record = (
-    items: FeedItem[],
-    seen: Map<string, number>,
-    filter?: (id: string) => boolean,
-  ) => {
+  const record = (items: FeedItem[], unseen: Map<string, number>, seen: Map<string, number>) => {
     const now = performance.now()
-    for (const i of items)
-      if (acceptedAt.has(i.id) && !seen.has(i.id) && (!filter || filter(i.id))) seen.set(i.id, now)
+    for (const i of items) if (unseen.delete(i.id)) seen.set(i.id, now)
   }
-  const pending = () =>
-    [...acceptedAt.keys()].some(
-      (id) => !seenGlobal.has(id) || (watcherOf.has(id) && !seenHome.has(id)),
-    )
+  const pending = () => unseenGlobal.size > 0 || [...unseenHome.values()].some((u) => u.size > 0)
   /** Reads a feed back past the oldest post still unseen there (see pageBack). */
   const sweep = async (
     session: Session | null,
+    unseen: Map<string, number>,
     seen: Map<string, number>,
-    mine: (id: string) => boolean,
   ) => {
-    let oldest = Number.POSITIVE_INFINITY
-    for (const [id, at] of createdAtMs) if (!seen.has(id) && mine(id)) oldest = Math.min(oldest, at)
     // Nothing to wait for here: reading would only load the stack being measured.
-    if (oldest === Number.POSITIVE_INFINITY) return
+    if (unseen.size === 0) return
+    let oldest = Number.POSITIVE_INFINITY
+    for (const at of unseen.values()) oldest = Math.min(oldest, at)
     // Both times are the posts service's own, so no allowance for clock skew is needed.
     // The first page is small: a watcher that keeps up needs only the newest posts,
     // and every byte it reads is load on the stack it measures.
     await pageBack(
       (cursor) => api.page(session, cursor ? 100 : 20, cursor),
       oldest,
-      (items) => record(items, seen, session ? mine : undefined),
+      (items) => record(items, unseen, seen),
     )
   }
   const watching = (async () => {
     while (sending || (pending() && performance.now() - lastAccepted < o.timeoutMs)) {
       const reads = [
-        sweep(null, seenGlobal, () => true),
-        ...watchers.map((w) => sweep(w, seenHome, (id) => watcherOf.get(id) === w)),
+        sweep(null, unseenGlobal, seenGlobal),
+        ...watchers.map((w) => sweep(w, unseenHome.get(w)!, seenHome)),
       ]
       await Promise.allSettled(reads)
       o.onProgress?.(seenGlobal.size, acceptedAt.size)
@@ -112,10 +107,14 @@ export async function measurePropagation(
     const send = api
       .createPost(p.author, p.body)
       .then(({ id, createdAt }) => {
+        const created = Date.parse(createdAt)
         acceptedAt.set(id, performance.now())
-        createdAtMs.set(id, Date.parse(createdAt))
+        unseenGlobal.set(id, created)
         lastAccepted = performance.now()
-        if (p.watcher) watcherOf.set(id, p.watcher)
+        if (p.watcher) {
+          watcherOf.set(id, p.watcher)
+          unseenHome.get(p.watcher)!.set(id, created)
+        }
       })
       .catch((err: Error) => void writeErrors.push(err.message))
     inflight.add(send)
