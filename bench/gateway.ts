@@ -1,7 +1,7 @@
 /**
  * Gateway benchmark: requests/s and p50/p99 (wrk, loopback) at 1 and 50
  * connections against two upstreams, each reached directly, through our gateway
- * (JWT verified on every request), through nginx `proxy_pass` and through HAProxy
+ * (JWT verified on every request) on Bun and on Deno, through nginx `proxy_pass` and through HAProxy
  * (Debian packages, started here with keep-alive to the upstream), and through a
  * bare Bun.serve forwarding with fetch (bench/fixtures/fetch-proxy.ts: the floor
  * for a Bun proxy built on fetch). Every proxy runs one worker process/thread, like
@@ -13,13 +13,13 @@
  *
  * Usage: bun bench/gateway.ts [--quick] [--json FILE]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, startConsul, startKafkaBroker } from '@civildiy/devstack'
 import { fmt, markdownTable, ratio } from '@civildiy/harness'
-import { consulClient, createEventPublisher } from '@civildiy/kit'
+import { consulClient, createEventPublisher, denoExecutable } from '@civildiy/kit'
 import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
 import { spawnGateway, spawnHelloUpstream } from './lib/gateway-fixtures.ts'
 import { rssMiB, treeCpuSeconds } from './lib/process-usage.ts'
@@ -114,16 +114,30 @@ try {
   })
   procs.push(gateway.proc)
   const viaGateway = gateway.url
-  for (;;) {
-    const ok = await Promise.all(
-      ['/hello', '/feed?limit=20'].map((p) =>
-        fetch(viaGateway + p, { headers: auth }).then((r) => r.ok),
-      ),
-    )
-    if (ok.every(Boolean)) break
-    if (Date.now() > deadline + 30_000)
-      throw new Error('the gateway never routed to both upstreams')
-    await Bun.sleep(50)
+  // The same gateway on Deno, when npm installed it (the `deno` dev dependency).
+  const onDeno = existsSync(denoExecutable(root))
+    ? await spawnGateway({
+        checkout: root,
+        consulUrl: consulServer.url,
+        routesFile,
+        jwksUrl: `http://127.0.0.1:${jwks.port}/jwks`,
+        runtime: 'deno',
+      })
+    : null
+  if (onDeno) procs.push(onDeno.proc)
+  else console.error('bench: no deno in node_modules/.bin; the gateway on Deno is left out')
+  for (const base of [viaGateway, ...(onDeno ? [onDeno.url] : [])]) {
+    for (;;) {
+      const ok = await Promise.all(
+        ['/hello', '/feed?limit=20'].map((p) =>
+          fetch(base + p, { headers: auth }).then((r) => r.ok),
+        ),
+      )
+      if (ok.every(Boolean)) break
+      if (Date.now() > deadline + 30_000)
+        throw new Error(`the gateway at ${base} never routed to both upstreams`)
+      await Bun.sleep(50)
+    }
   }
 
   const nginxPort = await freePort()
@@ -205,6 +219,14 @@ backend feed
         url: (path) => viaGateway + path,
         pid: () => gateway.proc.pid,
       },
+      ...(onDeno
+        ? {
+            'our gateway on Deno (JWT verified)': {
+              url: (path: string) => onDeno.url + path,
+              pid: () => onDeno.proc.pid,
+            },
+          }
+        : {}),
       'nginx proxy_pass': {
         url: (path) => `http://127.0.0.1:${nginxPort}${path}`,
         pid: () => nginxPid,
@@ -217,7 +239,12 @@ backend feed
     }
   const upstreams = { 'Elysia hello': '/hello', 'feed: 20-item home page': '/feed?limit=20' }
   // Memory of our processes: idle now, and the peak while the runs below load them.
-  const watched = { 'Elysia hello': procs[0]!.pid, feed: procs[1]!.pid, gateway: procs[2]!.pid }
+  const watched: Record<string, number> = {
+    'Elysia hello': hello.proc.pid,
+    feed: feedPid,
+    gateway: gateway.proc.pid,
+    ...(onDeno ? { 'gateway on Deno': onDeno.proc.pid } : {}),
+  }
   const idleMiB = Object.fromEntries(
     Object.entries(watched).map(([k, pid]) => [k, rssMiB(pid) ?? 0]),
   )

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort } from '@civildiy/devstack'
-import type { consulClient } from '@civildiy/kit'
+import { type consulClient, denoRunCommand } from '@civildiy/kit'
 import type { Subprocess } from 'bun'
 import { spawnServing } from './spawn-serving.ts'
 
@@ -44,10 +44,13 @@ export interface GatewayProcessOptions {
   consulUrl: string
   routesFile: string
   jwksUrl: string
+  /** What runs it (default Bun); Deno with the kit's permissions (see denoRunCommand). */
+  runtime?: 'bun' | 'deno'
 }
 
 /**
- * The gateway in production mode with warn-level logs, registered in Consul.
+ * The gateway in production mode with warn-level logs, registered in Consul, on
+ * Bun or (`runtime: 'deno'`) on Deno.
  * @example const gw = await spawnGateway({ checkout: root, consulUrl, routesFile, jwksUrl }) // gw.url
  */
 export async function spawnGateway(
@@ -55,7 +58,12 @@ export async function spawnGateway(
 ): Promise<{ url: string; proc: Subprocess }> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const proc = await spawnServing([process.execPath, join(o.checkout, 'gateway/src/main.ts')], {
+  const entry = join(o.checkout, 'gateway/src/main.ts')
+  const cmd =
+    o.runtime === 'deno'
+      ? denoRunCommand(o.checkout, entry, [o.routesFile])
+      : [process.execPath, entry]
+  const proc = await spawnServing(cmd, {
     env: {
       PORT: String(port),
       CONSUL_HTTP_ADDR: o.consulUrl,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 /**
  * The `harness` command:
- *   harness up                 the whole stack on this machine (what `npm start` runs)
+ *   harness up [--runtime deno] the whole stack on this machine (what `npm start` runs)
  *   harness check  [options]   discovery, auth, event propagation and feed latency checks
  *   harness replay [options]   the real-input workload (SNAP graph, SMS texts)
  *   harness doctor [options]   network diagnostics for a deployed stack
@@ -15,6 +15,7 @@ const [command, ...rest] = process.argv.slice(2)
 const USAGE = `Usage: harness <up|check|replay|doctor|drill|status|stop|start|restart|kill> [options]
 
   up       start devstack, auth, profile, posts, feed and the gateway; Ctrl-C stops them
+           (--runtime deno: the gateway, and with REDIS_URL a feed read API, on Deno)
   check    check a running stack end to end (defaults from .data/stack.json)
   replay   drive a running stack with the real social graph and texts in ../shared/data
   doctor   diagnose DNS, reachability, Kafka listeners, MTU and clock skew
@@ -26,8 +27,9 @@ Run \`harness <command> --help\` for its options.`
 
 switch (command) {
   case 'up': {
-    const { up } = await import('./up/up.ts')
-    process.exit(await up())
+    const { up, upArguments } = await import('./up/up.ts')
+    const env = upArguments(rest)
+    process.exit(typeof env === 'number' ? env : await up(env))
     break
   }
   case 'check': {

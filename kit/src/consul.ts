@@ -5,7 +5,9 @@
  * when the agent forgot the service (agent restart); `deregister()` on shutdown.
  * Source: https://developer.hashicorp.com/consul/api-docs/agent/service
  */
+
 import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { hostname, networkInterfaces } from 'node:os'
 import type Consul from 'consul'
 import type { Logger } from './logger.ts'
@@ -18,7 +20,10 @@ export function consulClient(address: string, token?: string): Consul {
   const url = new URL(address.includes('://') ? address : `http://${address}`)
   // Required on first use, not imported: the client and node:http cost about 40 ms
   // of start-up, which a service pays after it listens (registration comes then).
-  const Consul: typeof import('consul') = require('consul')
+  // The literal require() is what `bun build --compile` bundles; Deno has no
+  // global require in ES modules, so it gets one from node:module.
+  const Consul: typeof import('consul') =
+    typeof require === 'function' ? require('consul') : createRequire(import.meta.url)('consul')
   return new Consul({
     host: url.hostname,
     port: Number(url.port || 8500),

@@ -16,6 +16,7 @@ import type { Sql } from 'postgres'
 import { type BaseConfig, ConfigError, type LoadConfigOptions, loadConfig } from './config.ts'
 import { type Eventing, type EventingOptions, startEventing } from './events/eventing.ts'
 import type { HealthCheck } from './health.ts'
+import { runtimeName } from './http-server.ts'
 import { accessTokenVerifier, type JwtVerifier } from './jwt.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { connectPostgres, type Migration, migrate } from './postgres.ts'
@@ -72,6 +73,11 @@ export interface ServiceDefinition<S extends TObject> {
   build(ctx: ServiceContext<Static<S>>): Promise<AnyElysia | RequestHandler>
   /** Largest request body in bytes (default 1 MiB). */
   maxRequestBodyBytes?: (config: Readonly<Static<S>>) => number
+  /**
+   * Consul tags of this instance (the runtime's name, `bun` or `deno`, is always
+   * added): what tells instances of one service apart, such as a read-only one.
+   */
+  tags?: string[]
 }
 
 export interface DefineServiceOptions {
@@ -173,6 +179,7 @@ async function run<S extends TObject>(
     lifecycle,
     resources,
     maxRequestBodyBytes: def.maxRequestBodyBytes?.(config),
+    tags: [...(def.tags ?? []), runtimeName()],
     handleSignals: o.handleSignals,
     startup: { modulesMs: loadedAt, buildMs: builtAt - loadedAt },
     onListening: listening.resolve,

@@ -34,6 +34,7 @@ export {
   type ServiceContext,
   type ServiceDefinition,
 } from './define-service.ts'
+export { denoExecutable, denoPermissions, denoRunCommand } from './deno-command.ts'
 export {
   AppError,
   BadRequestError,
@@ -84,6 +85,13 @@ export {
 export { type RelayLoopOptions, startRelayLoop } from './events/relay-loop.ts'
 export { type CheckResult, type HealthCheck, healthRoutes, runChecks } from './health.ts'
 export { httpDefaults, requestIdOf } from './http.ts'
+export {
+  type HttpServer,
+  type HttpServerOptions,
+  type RuntimeName,
+  runtimeName,
+  serveHttp,
+} from './http-server.ts'
 export { JsonInteger } from './json-integer.ts'
 export {
   ACCESS_TOKEN_TYPE,

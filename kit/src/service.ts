@@ -11,6 +11,7 @@
  *   reverse order (consumers, relays, producers, pools) and exits 0.
  */
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type AnyElysia, Elysia } from 'elysia'
 import type { ServiceConfig } from './config.ts'
 import {
@@ -23,6 +24,7 @@ import { requestContext } from './context.ts'
 import { ForbiddenError, problemResponse } from './errors.ts'
 import { type HealthCheck, healthRoutes } from './health.ts'
 import { httpDefaults, requestIdOf } from './http.ts'
+import { runtimeName, serveHttp } from './http-server.ts'
 import type { Logger } from './logger.ts'
 import { apiDocs } from './openapi/api-docs.ts'
 import { createMetrics, type Metrics } from './telemetry/metrics.ts'
@@ -151,18 +153,15 @@ export interface RunningService {
  */
 export async function createService(o: ServiceOptions): Promise<RunningService> {
   const lifecycle = o.lifecycle ?? { shuttingDown: false }
-  const server = Bun.serve({
+  const server = serveHttp({
     hostname: o.config.HOST,
     port: o.config.PORT,
-    maxRequestBodySize: o.maxRequestBodyBytes ?? 1024 * 1024,
-    // Never Bun's HTML error page (file paths, source lines), whatever NODE_ENV says.
-    development: false,
-    fetch: (request, server) => {
+    maxRequestBodyBytes: o.maxRequestBodyBytes ?? 1024 * 1024,
+    fetch: (request, clientAddress) => {
       // HTTP/1.0 without Host, or an empty Host: Bun's URL is then a bare path.
       if (!request.url.startsWith('http')) return missingHost(request)
-      return requestContext.run(
-        { requestId: requestIdOf(request), clientAddress: server.requestIP(request)?.address },
-        () => serverSpan(request, () => o.app.handle(request)),
+      return requestContext.run({ requestId: requestIdOf(request), clientAddress }, () =>
+        serverSpan(request, () => o.app.handle(request)),
       )
     },
     error: (err) => {
@@ -174,9 +173,12 @@ export async function createService(o: ServiceOptions): Promise<RunningService> 
       })
     },
   })
-  const port = server.port!
+  const port = server.port
   const url = `http://${o.config.HOST === '0.0.0.0' ? '127.0.0.1' : o.config.HOST}:${port}`
-  o.logger.info({ url, startupMs: o.startup && startupFigures(o.startup) }, `${o.name} listening`)
+  o.logger.info(
+    { url, runtime: runtimeName(), startupMs: o.startup && startupFigures(o.startup) },
+    `${o.name} listening`,
+  )
   o.onListening?.()
   let registration: RegisteredService | undefined
   if (o.config.CONSUL_HTTP_ADDR) {
@@ -211,7 +213,7 @@ export async function createService(o: ServiceOptions): Promise<RunningService> 
       const drained = server.stop(false)
       const timedOut = await Promise.race([
         drained.then(() => false),
-        Bun.sleep(o.config.SHUTDOWN_TIMEOUT_MS).then(() => true),
+        sleep(o.config.SHUTDOWN_TIMEOUT_MS, true, { ref: false }),
       ])
       if (timedOut) {
         o.logger.warn(

@@ -6,6 +6,7 @@
  * stays in use and the directory says so in its status.
  * Source: https://developer.hashicorp.com/consul/api-docs/features/blocking
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '@civildiy/kit'
 import type Consul from 'consul'
 
@@ -112,7 +113,7 @@ export function watchInstances(
   return {
     instances: (service) => sets.get(service)?.instances ?? [],
     async ready(timeoutMs = 5_000) {
-      const timer = Bun.sleep(timeoutMs).then(() => false)
+      const timer = sleep(timeoutMs, false, { ref: false })
       return Promise.race([allAnswered.then(() => true), timer])
     },
     status() {

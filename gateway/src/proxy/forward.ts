@@ -16,7 +16,8 @@
  * ejection (see `upstream/instance-health.ts`).
  * Gateway-made errors are problem+json naming the route, never an internal address.
  */
-import { clientSpan, problemResponse, tracingEnabled } from '@civildiy/kit'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { clientSpan, problemResponse, runtimeName, tracingEnabled } from '@civildiy/kit'
 import type { InstanceDirectory } from '../discovery/instance-directory.ts'
 import type { Route } from '../routes/route-table.ts'
 import type { Balancer } from '../upstream/balancer.ts'
@@ -56,6 +57,8 @@ interface BodyProgress {
   done: boolean
   /** The client's stream failed (it went away, or its framing broke). */
   clientFailed: boolean
+  /** The body passed the route's limit (and the stream to the upstream was errored). */
+  tooLarge?: boolean
   /** Whether the whole body had been sent when the route's timeout ran out. */
   sentAtTimeout?: boolean
 }
@@ -89,6 +92,7 @@ function trackBody(
         }
         seen += chunk.value.byteLength
         if (seen > max) {
+          progress.tooLarge = true
           controller.error(new BodyTooLargeError())
           await reader.cancel()
         } else controller.enqueue(chunk.value)
@@ -222,18 +226,27 @@ export async function forward(
           )
         : await send()
       clearTimeout(timer)
+      // An upstream may answer before it read the whole body (a 422 without parsing
+      // it, seen on Deno). Once the client's body failed or passed the limit, the
+      // answer is about the client, whatever the upstream said.
+      if (progress.tooLarge || progress.clientFailed) {
+        await upstream.body?.cancel()
+        d.balancer.settle(instance, NEUTRAL, route.prefix)
+        return progress.tooLarge
+          ? tooLarge(route, f, tried)
+          : clientFailure(route, f, tried, progress, false)!
+      }
       d.balancer.settle(instance, outcomeOf(upstream), route.prefix)
       if (!RETRYABLE_STATUS.has(upstream.status) || !mayRetry(canRetry, attempt, route, d)) {
         if (upstream.status >= 500)
           return { response: await upstreamProblem(upstream, route, f), tried }
-        // Bun's fetch responses are mutable and streamed: pass the upstream's on as is.
-        stripHopByHop(upstream.headers)
-        return { response: upstream, tried }
+        return { response: passOn(upstream), tried }
       }
       lastAnswer = await upstreamProblem(upstream, route, f)
-    } catch (err) {
+    } catch {
       clearTimeout(timer)
-      if (err instanceof BodyTooLargeError || (err as Error).cause instanceof BodyTooLargeError) {
+      // The flag, not the error: Deno's fetch rejects with a TypeError of its own.
+      if (progress.tooLarge) {
         d.balancer.settle(instance, NEUTRAL, route.prefix)
         return tooLarge(route, f, tried)
       }
@@ -274,7 +287,7 @@ export async function forward(
         }
       }
     }
-    await Bun.sleep(fullJitter(attempt, route.retryPolicy.baseMs, route.retryPolicy.capMs))
+    await sleep(fullJitter(attempt, route.retryPolicy.baseMs, route.retryPolicy.capMs))
   }
 }
 
@@ -362,4 +375,24 @@ async function upstreamProblem(upstream: Response, route: Route, f: ForwardedFor
 /** Whether another attempt is allowed: idempotent and bodiless, attempts left, and budget. */
 function mayRetry(canRetry: boolean, attempt: number, route: Route, d: ForwardDeps): boolean {
   return canRetry && attempt < route.retryPolicy.attempts && d.budget.tryRetry()
+}
+
+/**
+ * Bun's fetch responses have mutable headers, so the upstream's response is passed
+ * on as is (streamed). Elsewhere (Deno) they are immutable, as the Fetch spec
+ * says, so the same body stream goes out in a new Response with a copy of them.
+ */
+const fetchHeadersMutable = runtimeName() === 'bun'
+
+/** The upstream's response, streamed, without hop-by-hop headers and with headers the gateway can add to. */
+function passOn(upstream: Response): Response {
+  if (fetchHeadersMutable) {
+    stripHopByHop(upstream.headers)
+    return upstream
+  }
+  return new Response(upstream.body, {
+    status: upstream.status,
+    statusText: upstream.statusText,
+    headers: stripHopByHop(new Headers(upstream.headers)),
+  })
 }

@@ -2,6 +2,9 @@
  * Compiles a {@link GatewayRoutes} document into a lookup: the longest prefix that
  * matches a path on a segment boundary wins.
  */
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { ConfigError } from '@civildiy/kit'
 import { Value } from '@sinclair/typebox/value'
 import defaultRoutes from './default-routes.ts'
@@ -119,8 +122,8 @@ export async function loadRoutesFile(path: string): Promise<RouteTable> {
   let doc: GatewayRoutesInput
   try {
     doc = path.endsWith('.json')
-      ? await Bun.file(path).json()
-      : (await import(Bun.pathToFileURL(path).href)).default
+      ? JSON.parse(await readFile(path, 'utf8'))
+      : (await import(pathToFileURL(resolve(path)).href)).default
   } catch (err) {
     throw new RouteConfigError(`cannot read routes from ${path}: ${(err as Error).message}`)
   }

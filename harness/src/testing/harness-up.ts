@@ -33,6 +33,8 @@ async function harnessPorts(): Promise<Record<string, string>> {
     'PROFILE',
     'POSTS',
     'FEED',
+    'FEED_READ',
+    'UPSTASH',
     'KAFKA',
     'MONGO',
     'CONSUL',

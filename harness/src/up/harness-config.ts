@@ -19,6 +19,17 @@ export const HarnessConfig = t.Object({
   PROFILE_PORT: OptionalPort('the profile service port (default 3002)'),
   POSTS_PORT: OptionalPort('the posts service port (default 3003)'),
   FEED_PORT: OptionalPort('the feed service port (default 3004)'),
+  FEED_READ_PORT: OptionalPort(
+    'the feed read API port, with RUNTIME=deno and REDIS_URL (default 3005)',
+  ),
+  UPSTASH_PORT: OptionalPort(
+    'the Upstash REST bridge port, with RUNTIME=deno and REDIS_URL (default 8079)',
+  ),
+  RUNTIME: t.Union([t.Literal('bun'), t.Literal('deno')], {
+    default: 'bun',
+    description:
+      'what runs the gateway and the feed read API (`up --runtime deno` sets it); the other services always run on Bun',
+  }),
   KAFKA_PORT: OptionalPort('the embedded Kafka port (default 9092)'),
   MONGO_PORT: OptionalPort('the embedded MongoDB port (default 27017)'),
   CONSUL_PORT: OptionalPort('the embedded Consul port (default 8500)'),

@@ -10,6 +10,7 @@
  */
 import { createServer } from 'node:net'
 import { join, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
 import { freePort, prepareTemplates, templatesReady } from '@civildiy/devstack'
 import { ConfigError, loadConfig } from '@civildiy/kit'
 import type { Static } from '@sinclair/typebox'
@@ -21,7 +22,16 @@ import { removeStackFile, type StackInfo, writeStackFile } from '../stack-file.t
 import { createTraceStore } from '../traces/otlp-receiver.ts'
 import { serveControl } from './control.ts'
 import { HarnessConfig } from './harness-config.ts'
-import { deployables, embeddedServers, serverSpec, serviceSpec } from './stack-plan.ts'
+import {
+  type Deployable,
+  deployables,
+  embeddedServers,
+  feedReadApi,
+  serverSpec,
+  serviceSpec,
+  UPSTASH_BRIDGE_TOKEN,
+  upstashSpec,
+} from './stack-plan.ts'
 import { createSupervisor, StartFailed, type Supervisor } from './supervisor.ts'
 
 const root = resolve(import.meta.dir, '..', '..', '..')
@@ -94,8 +104,17 @@ async function planServers(
     sup.add(spec)
     postgres[service] = spec.url
   }
+  // The feed read API on Deno reads the model the feed service keeps in Redis,
+  // through the Upstash REST bridge (Bun's Redis client is Bun's own).
+  if (config.RUNTIME === 'deno' && config.REDIS_URL) {
+    const port = await choosePort(config.UPSTASH_PORT, 8079, config.HOST, 'upstash')
+    const spec = upstashSpec(root, config.HOST, port, dataDir, config.REDIS_URL, env)
+    sup.add(spec)
+    urls.upstash = spec.url
+  }
   const consul = config.CONSUL_HTTP_ADDR ?? urls.consul!
   return {
+    upstash: urls.upstash,
     consul: consul.includes('://') ? consul : `http://${consul}`,
     kafka: config.KAFKA_BROKERS ?? urls.kafka!,
     mongo: config.MONGO_URL ?? urls.mongo!,
@@ -112,6 +131,8 @@ interface Servers {
   postgres: Record<string, string>
   /** The embedded OTLP receiver, when the environment names no collector. */
   traces?: string
+  /** The Upstash REST bridge in front of REDIS_URL, for the feed read API on Deno. */
+  upstash?: string
 }
 
 /** Adds the five deployables with the environment that points them at the servers. */
@@ -146,6 +167,11 @@ async function planServices(
     profile: { DATABASE_URL: servers.postgres.profile },
     posts: { MONGO_URL: servers.mongo },
     feed: { REDIS_URL: config.REDIS_URL },
+    'feed-read': {
+      REDIS_URL: '',
+      UPSTASH_REDIS_REST_URL: servers.upstash,
+      UPSTASH_REDIS_REST_TOKEN: UPSTASH_BRIDGE_TOKEN,
+    },
     gateway: {
       // Generous development limits so `harness replay` can sign up hundreds of users
       // from one address; the defaults (20/min, 120/min) apply elsewhere.
@@ -153,16 +179,34 @@ async function planServices(
       RATE_LIMIT_WRITES_PER_MIN: env.RATE_LIMIT_WRITES_PER_MIN ?? '100000',
     },
   }
-  for (const d of deployables) {
+  for (const d of stackDeployables(config, servers)) {
     const port = await choosePort(config[d.portVar], d.port, config.HOST, d.name)
     sup.add(
-      serviceSpec(root, d, config.HOST, port, {
-        ...common,
-        ...perService[d.name],
-        DATA_DIR: join(dataDir, d.name),
-      }),
+      serviceSpec(
+        root,
+        d,
+        config.HOST,
+        port,
+        { ...common, ...perService[d.name], DATA_DIR: join(dataDir, d.name) },
+        config.RUNTIME,
+      ),
     )
   }
+}
+
+/** The deployables this stack runs: the five, and the feed read API on Deno when it can read the model. */
+function stackDeployables(config: Config, servers: Servers): readonly Deployable[] {
+  if (config.RUNTIME !== 'deno') return deployables
+  if (servers.upstash) return [...deployables, feedReadApi]
+  console.log(
+    'harness | the feed read API on Deno needs the read model in Redis (set REDIS_URL); the gateway alone runs on Deno',
+  )
+  return deployables
+}
+
+/** The name a supervised service registers in Consul (the feed read API is another `feed`). */
+function consulName(name: string): string {
+  return name === feedReadApi.name ? feedReadApi.registersAs! : name
 }
 
 /** Ms until each service passes in Consul (on the port it was given). */
@@ -176,7 +220,9 @@ async function passingTimes(sup: Supervisor, consul: string, deadline: number) {
       .map(async (s) => {
         const port = Number(new URL(s.url).port)
         for (;;) {
-          const res = await fetch(`${consul}/v1/health/service/${s.name}?passing`).catch(() => null)
+          const res = await fetch(
+            `${consul}/v1/health/service/${consulName(s.name)}?passing`,
+          ).catch(() => null)
           const entries = ((await res?.json().catch(() => [])) ?? []) as {
             Service: { Port: number }
           }[]
@@ -188,6 +234,44 @@ async function passingTimes(sup: Supervisor, consul: string, deadline: number) {
       }),
   )
   return times
+}
+
+const UP_USAGE = `Usage: harness up [--runtime bun|deno]
+
+  --runtime deno   run the gateway on Deno (and, when REDIS_URL is set, a feed read
+                   API on Deno reading the model through the Upstash REST bridge);
+                   the same as RUNTIME=deno. The other services run on Bun.
+
+Every other setting is an environment variable: ports (GATEWAY_PORT, ...), real
+servers (DATABASE_URL, MONGO_URL, KAFKA_BROKERS, REDIS_URL, CONSUL_HTTP_ADDR),
+LOG_LEVEL, DATA_DIR, STARTUP_TIMEOUT_MS.`
+
+/**
+ * The environment `up` runs with, from its command-line options; or the exit
+ * code when there is nothing to run (0 for --help, 2 for a usage error).
+ * @example upArguments(['--runtime', 'deno']) // { ...process.env, RUNTIME: 'deno' }
+ */
+export function upArguments(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> | number {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { runtime: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    })
+    if (values.help) {
+      console.log(UP_USAGE)
+      return 0
+    }
+    if (values.runtime === undefined) return env
+    if (values.runtime !== 'bun' && values.runtime !== 'deno')
+      throw new Error(`--runtime is bun or deno, not ${values.runtime}`)
+    return { ...env, RUNTIME: values.runtime }
+  } catch (err) {
+    console.error(`harness up: ${(err as Error).message}\n\n${UP_USAGE}`)
+    return 2
+  }
 }
 
 /**
@@ -254,7 +338,8 @@ export async function up(env: Record<string, string | undefined> = process.env):
     consul: servers.consul,
     gateway: sup.status().find((s) => s.name === 'gateway')!.url,
     kafka: servers.kafka,
-    services: serviceNames,
+    // By Consul name: the feed read API is an instance of `feed` (and named feed-read).
+    services: [...new Set(serviceNames.map(consulName))],
     dataDir: resolve(root, config.DATA_DIR),
     stackFile,
   })
@@ -381,6 +466,10 @@ async function announce(
   console.log(
     `metrics: <service url>/metrics; traces: ${servers.traces ? `${servers.traces}/api/traces (embedded OTLP receiver)` : 'to OTEL_EXPORTER_OTLP_ENDPOINT'}`,
   )
+  if (config.RUNTIME === 'deno') {
+    const onDeno = services.filter((s) => s.name === 'gateway' || s.name === feedReadApi.name)
+    console.log(`on Deno: ${onDeno.map((s) => `${s.name} (${s.url})`).join(', ')}`)
+  }
   console.log(`gateway ready at ${gateway.url}`)
   console.log(`dashboard at ${files.dashboard} (topology, traces, events, logs, checks)`)
 }

@@ -3,22 +3,52 @@
  * in kit/package.json), served by the process itself, so the page needs no
  * network beyond the server it came from.
  */
-// Imported as files: Bun embeds them in a compiled executable (`bun build --compile`,
-// what the compose images run), and gives their path on disk otherwise.
-
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { Elysia } from 'elysia'
-import cssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
-import bundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import { problemResponse } from '../errors.ts'
+import { runtimeName } from '../http-server.ts'
 
-const ASSETS = new Map([
-  ['swagger-ui-bundle.js', { path: bundlePath, type: 'text/javascript; charset=utf-8' }],
-  ['swagger-ui.css', { path: cssPath, type: 'text/css; charset=utf-8' }],
-])
+const ASSET_TYPES: Record<string, string> = {
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui.css': 'text/css; charset=utf-8',
+}
+
+/**
+ * Each asset's bytes, read on the first request for it (the page is rarely
+ * opened, so nothing of it is loaded at start-up). On Bun from the paths Bun's
+ * file imports give (embedded in a compiled executable); elsewhere resolved in
+ * node_modules.
+ */
+const assetBytes = new Map<string, Promise<Uint8Array<ArrayBuffer>>>()
+function readAsset(name: string): Promise<Uint8Array<ArrayBuffer>> {
+  let bytes = assetBytes.get(name)
+  if (!bytes) {
+    bytes = (async () => {
+      const path =
+        runtimeName() === 'bun'
+          ? (await import('./docs-assets-bun.ts')).assetPaths[name as 'swagger-ui.css']
+          : fileURLToPath(import.meta.resolve(`swagger-ui-dist/${name}`))
+      return new Uint8Array(await readFile(path))
+    })()
+    // A failed read is not kept: the next request tries again.
+    bytes.catch(() => assetBytes.delete(name))
+    assetBytes.set(name, bytes)
+  }
+  return bytes
+}
+
+/** HTML-escapes text for an element's content or a quoted attribute. */
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  )
+}
 
 /** The page for the document at `specUrl`, its assets under `assetsBase`. */
 function docsPage(o: { title: string; specUrl: string; assetsBase: string }): string {
-  const title = Bun.escapeHTML(o.title)
+  const title = escapeHtml(o.title)
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -49,18 +79,18 @@ export function docsRoutes(o: { title: string; pagePath: string; specUrl: string
     )
     .get(
       `${assetsBase}/:file`,
-      ({ params }) =>
-        docsAsset(params.file) ??
+      async ({ params }) =>
+        (await docsAsset(params.file)) ??
         problemResponse({ status: 404, code: 'not_found', detail: `No asset ${params.file}` }),
       { detail: { hide: true } },
     )
 }
 
 /** One of the page's assets, or null for any other name. */
-function docsAsset(name: string): Response | null {
-  const asset = ASSETS.get(name)
-  if (!asset) return null
-  return new Response(Bun.file(asset.path), {
-    headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' },
+async function docsAsset(name: string): Promise<Response | null> {
+  const type = ASSET_TYPES[name]
+  if (!type) return null
+  return new Response(await readAsset(name), {
+    headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' },
   })
 }

@@ -19,7 +19,7 @@ await defineService({
   configOptions: FeedProductionNeeds,
   async build(ctx) {
     const c = ctx.config
-    const opened = openFeedStore(c, ctx.logger)
+    const opened = await openFeedStore(c, ctx.logger)
     const kind = opened.kind
     const store = tracingEnabled() ? tracedStore(opened.store, kind) : opened.store
     ctx.use({ name: 'feed store', close: () => store.close() })

@@ -7,6 +7,7 @@
  * a comment line every `heartbeatMs` keeps idle connections and proxies open.
  * Source: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '@civildiy/kit'
 import type { FeedItem, FeedPage } from './model.ts'
 import type { FeedReader } from './reader.ts'
@@ -66,7 +67,7 @@ export function liveHomeFeed(
           send(': keep-alive\n\n')
           lastBeat = Date.now()
         }
-        await Bun.sleep(pollMs)
+        await sleep(pollMs)
       }
     },
     cancel() {
