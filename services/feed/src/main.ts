@@ -6,7 +6,7 @@
 import { defineService, tracingEnabled } from '@civildiy/kit'
 import { createApp } from './app.ts'
 import { FeedConfig, FeedProductionNeeds } from './config.ts'
-import { createBodyCache } from './feed/body-cache.ts'
+import { openBodyCache } from './feed/body-cache.ts'
 import { feedKeys } from './feed/keys.ts'
 import { createProjector, defaultFeedSettings } from './feed/projector.ts'
 import { openReadModel } from './read-model/read-model.ts'
@@ -44,15 +44,7 @@ await defineService({
     for (const r of readModel.resources) ctx.use(r)
     ctx.check(readModel.checks)
     const live = { maxStreamsPerUser: c.LIVE_STREAMS_PER_USER }
-    const bodies =
-      c.FEED_BODY_CACHE_ENTRIES > 0
-        ? createBodyCache(store, {
-            log: keys.changes,
-            postPrefix: keys.postPrefix,
-            maxEntries: c.FEED_BODY_CACHE_ENTRIES,
-            metrics: ctx.metrics,
-          })
-        : undefined
+    const bodies = openBodyCache(store, keys, c.FEED_BODY_CACHE_ENTRIES, ctx.metrics)
     return createApp({ ...ctx.app, store, keys, verify: ctx.verifier(), live, bodies })
   },
 })

@@ -18,6 +18,7 @@
  */
 import type { Metrics } from '@civildiy/kit'
 import { compareChangeIds, type FeedStore } from '../store/feed-store.ts'
+import type { FeedKeys } from './keys.ts'
 import type { BodyLookup, BodySource } from './page.ts'
 
 export interface BodyCacheOptions {
@@ -129,4 +130,24 @@ export function createBodyCache(store: FeedStore, o: BodyCacheOptions): BodyCach
     size: () => bodies.size,
     resets: () => resets,
   }
+}
+
+/**
+ * The body cache a feed instance reads through, from its settings: none when
+ * `maxEntries` (FEED_BODY_CACHE_ENTRIES) is 0, else one on the model's change log.
+ * @example const bodies = openBodyCache(store, keys, c.FEED_BODY_CACHE_ENTRIES, ctx.metrics)
+ */
+export function openBodyCache(
+  store: FeedStore,
+  keys: FeedKeys,
+  maxEntries: number,
+  metrics?: Metrics,
+): BodyCache | undefined {
+  if (maxEntries <= 0) return undefined
+  return createBodyCache(store, {
+    log: keys.changes,
+    postPrefix: keys.postPrefix,
+    maxEntries,
+    metrics,
+  })
 }

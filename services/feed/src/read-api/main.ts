@@ -8,7 +8,7 @@
  */
 import { ConfigError, defineService, runtimeName, tracingEnabled } from '@civildiy/kit'
 import { createApp } from '../app.ts'
-import { createBodyCache } from '../feed/body-cache.ts'
+import { openBodyCache } from '../feed/body-cache.ts'
 import { feedKeys } from '../feed/keys.ts'
 import { openFeedStore } from '../store/open-store.ts'
 import { tracedStore } from '../store/traced-store.ts'
@@ -32,15 +32,7 @@ await defineService({
       { name: 'feed store', close: () => store.close() },
       readModelPresent(store, keys, opened.kind),
     )
-    const bodies =
-      c.FEED_BODY_CACHE_ENTRIES > 0
-        ? createBodyCache(store, {
-            log: keys.changes,
-            postPrefix: keys.postPrefix,
-            maxEntries: c.FEED_BODY_CACHE_ENTRIES,
-            metrics: ctx.metrics,
-          })
-        : undefined
+    const bodies = openBodyCache(store, keys, c.FEED_BODY_CACHE_ENTRIES, ctx.metrics)
     const live = { maxStreamsPerUser: c.LIVE_STREAMS_PER_USER }
     return createApp({ ...ctx.app, store, keys, verify: ctx.verifier(), live, bodies })
   },
