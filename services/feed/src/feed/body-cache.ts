@@ -14,7 +14,8 @@
  * from the store.
  *
  * When the log no longer holds the last entry the cache saw (trimmed, or the read
- * model was rebuilt or lost), the whole cache is dropped.
+ * model was rebuilt or lost), or the model's build changed (its consumer group,
+ * the `epoch` key), the whole cache is dropped.
  */
 import type { Metrics } from '@civildiy/kit'
 import { compareChangeIds, type FeedStore } from '../store/feed-store.ts'
@@ -30,6 +31,13 @@ export interface BodyCacheOptions {
   maxEntries: number
   /** Change-log entries read per round trip while catching up. Default 1000. */
   batch?: number
+  /**
+   * The key naming the model's build (the read model's consumer group, which a
+   * rebuild replaces), read with the log's head. When its value changes the
+   * cache starts over: a log recreated within the same millisecond can repeat the
+   * ids the cache already saw, so ids alone cannot tell a rebuilt log.
+   */
+  epoch?: string
   /** Adds `feed_body_cache_lookups_total{result}`, `feed_body_cache_resets_total` and `feed_body_cache_entries`. */
   metrics?: Metrics
 }
@@ -47,6 +55,8 @@ export function createBodyCache(store: FeedStore, o: BodyCacheOptions): BodyCach
   const bodies = new Map<string, string>()
   /** The newest log entry applied; undefined before the first sync, null when the log was empty. */
   let seen: string | null | undefined
+  /** The `epoch` value the cached bodies belong to. */
+  let seenEpoch: string | null | undefined
   /** Bumped whenever bodies may have gone stale, so a fetch that raced it is not kept. */
   let generation = 0
   let resets = 0
@@ -86,9 +96,13 @@ export function createBodyCache(store: FeedStore, o: BodyCacheOptions): BodyCach
       seen = entries.at(-1)!.id
     }
   }
-  const sync = (head: string | null) => {
-    if (seen !== undefined && head === seen) return
+  const sync = (head: string | null, epoch: string | null) => {
+    if (seen !== undefined && head === seen && epoch === seenEpoch) return
     const run = syncing.then(() => {
+      if (epoch !== seenEpoch) {
+        seenEpoch = epoch
+        return reset(head)
+      }
       // Another read may have brought the cache up to (or past) this head already.
       if (seen !== undefined && seen !== null && head !== null && compareChangeIds(head, seen) <= 0)
         return
@@ -124,7 +138,12 @@ export function createBodyCache(store: FeedStore, o: BodyCacheOptions): BodyCach
 
   return {
     async open() {
-      await sync(await store.changeHead(o.log))
+      // Sent together: the Redis and Upstash clients pipeline them in one round trip.
+      const [head, epoch] = await Promise.all([
+        store.changeHead(o.log),
+        o.epoch ? store.getMeta(o.epoch) : null,
+      ])
+      await sync(head, epoch)
       return lookup
     },
     size: () => bodies.size,
@@ -147,6 +166,7 @@ export function openBodyCache(
   return createBodyCache(store, {
     log: keys.changes,
     postPrefix: keys.postPrefix,
+    epoch: keys.consumerGroup,
     maxEntries,
     metrics,
   })
