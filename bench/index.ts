@@ -71,7 +71,7 @@ for (const file of benchmarks) {
     .replace(/\nJSON: .*\n?$/m, '')
     .trim()
   sections.push(
-    `${tables}\n\nCommand: \`bun bench/${file}${quick ? ' --quick' : ''}\` (JSON in \`bench/results/\`).`,
+    `${tables}\n\nCommand: \`npx bun bench/${file}${quick ? ' --quick' : ''}\` (JSON in \`bench/results/\`).`,
   )
 }
 const minutes = (performance.now() - started) / 60_000

@@ -20,7 +20,7 @@ interface ComposeService {
   image?: string
   restart?: string
   configs?: { source: string; target: string }[]
-  build?: { target?: string }
+  command?: string[]
   environment?: Record<string, string | number>
   healthcheck?: { test: unknown }
   volumes?: string[]
@@ -30,6 +30,9 @@ interface ComposeService {
 }
 
 const text = await Bun.file(join(import.meta.dir, 'compose.yaml')).text()
+const buildOverride = parse(await Bun.file(join(import.meta.dir, 'compose.build.yaml')).text()) as {
+  services: Record<string, { build: { context: string; dockerfile: string; target: string } }>
+}
 const compose = parse(text, { merge: true }) as {
   services: Record<string, ComposeService>
   volumes: Record<string, unknown>
@@ -53,7 +56,7 @@ const stateful = ['kafka', 'mongo', 'postgres', 'redis', 'consul']
 /** The monitoring profile: stateful too, except the collector. */
 const monitoring = ['otel-collector', 'jaeger', 'prometheus', 'grafana']
 /** One-shot containers: they run to completion, so they have no healthcheck. */
-const oneShot = ['consul-init']
+const oneShot = ['consul-init', 'doctor']
 const productionNeeds = {
   auth: AuthProductionNeeds,
   profile: ProfileProductionNeeds,
@@ -64,6 +67,29 @@ const productionNeeds = {
 /** A compose variable reference: `${VAR}`, `${VAR:-default}` or `${VAR:?message}`. */
 const VARIABLE = /(?<!\$)\$\{(\w+)(?::?[-?][^}]*)?\}/g
 
+/**
+ * Compose's interpolation (Compose specification, "Interpolation"): `${VAR}`,
+ * `${VAR:-default}` (unset or empty), `${VAR:?message}` (required), `$$` for `$`.
+ * @returns the text, and the messages of required variables that were missing.
+ */
+function interpolate(source: string, env: Record<string, string>) {
+  const missing: string[] = []
+  const out = source.replace(
+    /\$\$|\$\{(\w+)(?::([-?])([^}]*))?\}/g,
+    (whole, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+      if (whole === '$$') return '$'
+      const value = env[name!]
+      if (value) return value
+      if (op === '-') return arg ?? ''
+      if (op === '?') missing.push(`${name}: ${arg}`)
+      return ''
+    },
+  )
+  return { out, missing }
+}
+/** Every required variable (`${VAR:?...}`) of compose.yaml. */
+const requiredVariables = [...new Set([...text.matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!))]
+
 describe('compose.yaml', () => {
   test('has every server and every deployable on one user-defined network', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
@@ -73,11 +99,56 @@ describe('compose.yaml', () => {
       expect({ name, networks: s.networks }).toEqual({ name, networks: ['civildiy'] })
     }
     expect(Object.keys(compose.networks)).toEqual(['civildiy'])
+    // A fixed name, so `docker run --network civildiy` reaches it from any stack folder.
+    expect((compose.networks.civildiy as { name?: string }).name).toBe('civildiy')
+  })
+
+  test('with only the secrets set every variable has a value; without them compose names each one', () => {
+    expect(requiredVariables.length).toBeGreaterThanOrEqual(10)
+    const secrets = Object.fromEntries(requiredVariables.map((v) => [v, 's'.repeat(32)]))
+    const { out, missing } = interpolate(text, secrets)
+    expect(missing).toEqual([])
+    const resolved = parse(out, { merge: true }) as typeof compose
+    expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(compose.services).sort())
+    for (const [name, s] of Object.entries(resolved.services)) {
+      expect({ name, image: s.image }).toEqual({
+        name,
+        image: expect.stringMatching(/^[\w./-]+:[\w.-]+$/),
+      })
+      for (const port of s.ports ?? []) expect(port).toMatch(/^(127\.0\.0\.1:)?\d+:\d+$/)
+    }
+    expect(String(resolved.services.auth!.environment!.LOG_LEVEL)).toBe('info')
+    const none = interpolate(text, {})
+    expect(new Set(none.missing.map((m) => m.split(':')[0]))).toEqual(new Set(requiredVariables))
+    for (const m of none.missing) expect(m).toMatch(/: set \w+ in \.env/)
+  })
+
+  test('every image compose pulls is built by the images workflow from a Dockerfile target', async () => {
+    const workflow = parse(
+      await Bun.file(join(import.meta.dir, '..', '.github', 'workflows', 'images.yml')).text(),
+    ) as { jobs: { push: { strategy: { matrix: { target: string[] } } } } }
+    const targets = workflow.jobs.push.strategy.matrix.target
+    const ownImages = Object.entries(compose.services).filter(([, s]) =>
+      s.image?.startsWith('${CIVILDIY_IMAGES:-'),
+    )
+    expect(ownImages.map(([n]) => n).sort()).toEqual(Object.keys(buildOverride.services).sort())
+    for (const [name, s] of ownImages) {
+      const target = buildOverride.services[name]!.build.target
+      expect({ name, image: s.image }).toEqual({
+        name,
+        image: `\${CIVILDIY_IMAGES:-ghcr.io/civildiy}/${target}:\${CIVILDIY_TAG:-0.1.0}`,
+      })
+      expect(targets).toContain(target)
+      expect(dockerfile).toContain(`AS ${target}\n`)
+    }
+    expect(compose.services.doctor!.command?.[0]).toBe('doctor')
   })
 
   test('images are pinned by tag, never latest', () => {
-    for (const [name, s] of Object.entries(compose.services)) {
-      const tag = s.image?.split(':')[1]
+    const secrets = Object.fromEntries(requiredVariables.map((v) => [v, 'x']))
+    const resolved = parse(interpolate(text, secrets).out, { merge: true }) as typeof compose
+    for (const [name, s] of Object.entries(resolved.services)) {
+      const tag = s.image?.split(':').at(-1)
       expect({ name, tag: tag && tag !== 'latest' }).toEqual({ name, tag: true })
     }
     for (const from of dockerfile.matchAll(/^ARG BUN\w*IMAGE=(\S+)/gm)) {
@@ -91,9 +162,9 @@ describe('compose.yaml', () => {
         expect({ name, restart: s.restart }).toEqual({ name, restart: 'no' })
         continue
       }
+      const target = buildOverride.services[name]?.build.target
       const inDockerfile =
-        s.build?.target &&
-        new RegExp(`FROM runtime AS ${s.build.target}\\n(?:.*\\n)*?HEALTHCHECK`).test(dockerfile)
+        target && new RegExp(`FROM runtime AS ${target}\\n(?:.*\\n)*?HEALTHCHECK`).test(dockerfile)
       expect({ name, healthcheck: Boolean(s.healthcheck || inDockerfile) }).toEqual({
         name,
         healthcheck: true,
@@ -190,7 +261,9 @@ describe('compose.yaml', () => {
     const tokens = new Set<string>()
     for (const name of Object.keys(ours)) {
       const variable = `${name.toUpperCase()}_CONSUL_TOKEN`
-      expect(String(compose.services[name]!.environment!.CONSUL_HTTP_TOKEN)).toBe(`\${${variable}}`)
+      expect(String(compose.services[name]!.environment!.CONSUL_HTTP_TOKEN)).toStartWith(
+        `\${${variable}:?`,
+      )
       expect(script).toContain(`ensure ${name} "$${variable}"`)
       tokens.add(variable)
     }

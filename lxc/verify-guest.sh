@@ -14,6 +14,29 @@ if unshare --user --map-root-user --net true 2>/dev/null || unshare --net true 2
 else
   fail "nested namespaces" "enable nesting=1 on the guest"
 fi
+# keyctl: runc gives each container a session keyring, and Proxmox blocks the
+# keyctl syscall in unprivileged guests unless the guest has keyctl=1.
+keyctl_works() {
+  if command -v keyctl >/dev/null; then
+    keyctl show @s >/dev/null 2>&1
+    return
+  fi
+  # keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, create) by syscall number.
+  local nr
+  case "$(uname -m)" in
+    x86_64) nr=250 ;;
+    aarch64) nr=219 ;;
+    *) return 2 ;;
+  esac
+  command -v python3 >/dev/null || return 2
+  python3 -c "import ctypes, sys; libc = ctypes.CDLL(None, use_errno=True); sys.exit(0 if libc.syscall($nr, 0, -3, 1) >= 0 else 1)"
+}
+keyctl_works
+case $? in
+  0) pass "keyctl (session keyring)" ;;
+  1) fail "keyctl" "the keyctl syscall is refused: pct set <vmid> --features nesting=1,keyctl=1, then restart the guest" ;;
+  *) fail "keyctl" "cannot check here: install keyutils (apt-get install keyutils) and run again" ;;
+esac
 if grep -qw overlay /proc/filesystems; then pass "overlay filesystem"; else fail "overlay filesystem" "load the overlay module on the host (setup-host.sh)"; fi
 if [ "$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)" = 1 ]; then pass "ip_forward"; else fail "ip_forward" "sysctl -w net.ipv4.ip_forward=1"; fi
 ns=$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf 2>/dev/null)

@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { Kafka, logLevel } from 'kafkajs'
+import { rawKafka } from '@civildiy/kit/testing'
 import { spawnUntilReady } from './testing/spawn-ready.ts'
 
 const cli = join(import.meta.dir, 'cli.ts')
@@ -22,10 +22,7 @@ test('devstack prints one URL line per component, serves clients, and exits 0 on
   expect(urls.mongo).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+$/)
   expect(urls.consul).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
   expect(urls.pg).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/)
-  const admin = new Kafka({
-    brokers: [urls.kafka!.replace('kafka://', '')],
-    logLevel: logLevel.NOTHING,
-  }).admin()
+  const admin = rawKafka([urls.kafka!.replace('kafka://', '')], 'cli-test').admin()
   await admin.connect()
   expect(await admin.createTopics({ topics: [{ topic: 'cli-check' }] })).toBe(true)
   await admin.disconnect()

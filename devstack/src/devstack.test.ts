@@ -1,7 +1,7 @@
 /** The whole devstack, each component reached through its real client. */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { rawKafka } from '@civildiy/kit/testing'
 import Consul from 'consul'
-import { Kafka, logLevel } from 'kafkajs'
 import { MongoClient } from 'mongodb'
 import postgres from 'postgres'
 import { type Devstack, startDevstack } from './devstack.ts'
@@ -25,10 +25,7 @@ test('starts kafka, mongo, consul and pg, and each answers its own client', asyn
   expect(stack.components.map((c) => c.name)).toEqual(['kafka', 'mongo', 'consul', 'pg'])
   expect(stack.url('upstash')).toBeUndefined()
 
-  const admin = new Kafka({
-    brokers: [stack.url('kafka')!.replace('kafka://', '')],
-    logLevel: logLevel.NOTHING,
-  }).admin()
+  const admin = rawKafka([stack.url('kafka')!.replace('kafka://', '')], 'devstack-test').admin()
   await admin.connect()
   expect(await admin.createTopics({ topics: [{ topic: 'devstack-check' }] })).toBe(true)
   await admin.disconnect()

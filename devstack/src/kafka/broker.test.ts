@@ -6,7 +6,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Kafka, logLevel } from 'kafkajs'
+import { rawKafka } from '@civildiy/kit/testing'
+import type { Kafka } from 'kafkajs'
 import { type KafkaBroker, type KafkaBrokerOptions, startKafkaBroker } from './broker.ts'
 import { until } from './testing/broker-under-test.ts'
 
@@ -20,7 +21,7 @@ afterEach(async () => {
 async function start(options: KafkaBrokerOptions = {}) {
   const broker = await startKafkaBroker({ port: 0, log: () => {}, ...options })
   running.push(broker)
-  return { broker, kafka: new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING }) }
+  return { broker, kafka: rawKafka(broker.brokers, 'broker-test') }
 }
 
 function tempDir(): string {

@@ -83,6 +83,31 @@ function waitingFetch(maxWaitMs: number): typeof fetch {
   return Object.assign(waiting, { preconnect: fetch.preconnect })
 }
 
+/** Statuses that say the gateway gave up on an upstream, which may still have done the work. */
+const GAVE_UP = new Set([502, 504])
+
+/**
+ * Runs `call` again while it fails with 502 or 504, after 0.5 s, 1 s, 2 s (with
+ * jitter), `attempts` times in all; `onGaveUp` hears each such failure.
+ * @throws the last failure, or any other one at once.
+ */
+async function retryGaveUp<T>(
+  call: () => Promise<T>,
+  onGaveUp?: (err: ApiError) => void,
+  attempts = 4,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call()
+    } catch (err) {
+      if (!(err instanceof ApiError) || !GAVE_UP.has(err.status)) throw err
+      onGaveUp?.(err)
+      if (attempt >= attempts) throw err
+      await Bun.sleep(500 * 2 ** (attempt - 1) * (1 + Math.random()))
+    }
+  }
+}
+
 /** What an Eden Treaty call resolves with, as far as this client reads it. */
 interface TreatyAnswer<T> {
   data: T | null
@@ -100,10 +125,20 @@ function expectStatus<T>(call: string, answer: TreatyAnswer<T>, ok = [200]): T {
 /**
  * The stack's API through the gateway with typed clients (Eden Treaty over each
  * service's own app type: the gateway serves the same paths).
- * @param maxRateLimitWaitMs total time one call may spend waiting out 429s and shed 503s. Default 120,000.
+ * `maxRateLimitWaitMs`: total time one call may spend waiting out 429s and shed
+ * 503s (default 120,000). `signUp` also retries a 502 or 504 three times with
+ * backoff (argon2id hashing on a busy machine can outlast the gateway's timeout),
+ * taking a 409 after such a retry as its own account.
  * @example const api = stackClient('http://127.0.0.1:8080'); const s = await api.signUp('a@example.com', 'long password 1')
  */
-export function stackClient(base: string, o: { maxRateLimitWaitMs?: number } = {}): StackClient {
+export function stackClient(
+  base: string,
+  o: {
+    maxRateLimitWaitMs?: number
+    /** Hears each 502/504 that `signUp` retried (the upstream could not keep up). */
+    onGaveUp?: (err: ApiError) => void
+  } = {},
+): StackClient {
   const root = base.replace(/\/+$/, '')
   const config = { fetcher: waitingFetch(o.maxRateLimitWaitMs ?? 120_000) }
   const auth = treaty<AuthApp>(root, config)
@@ -122,8 +157,19 @@ export function stackClient(base: string, o: { maxRateLimitWaitMs?: number } = {
       return { userId: me.id, email, token: tokens.accessToken }
     },
     async signUp(email, password) {
-      await client.register(email, password)
-      return client.login(email, password)
+      let tried = false
+      await retryGaveUp(async () => {
+        try {
+          await client.register(email, password)
+        } catch (err) {
+          // An earlier attempt the gateway gave up on went through: the account is ours.
+          if (tried && err instanceof ApiError && err.status === 409) return
+          throw err
+        } finally {
+          tried = true
+        }
+      }, o.onGaveUp)
+      return retryGaveUp(() => client.login(email, password), o.onGaveUp)
     },
     async me(token) {
       return expectStatus('me', await auth.auth.me.get({ headers: bearer(token) }))

@@ -13,6 +13,7 @@ import { type DoctorReport, runDoctor } from './doctor.ts'
 const USAGE = `Usage: harness doctor [options]
 
   --consul URL        the Consul HTTP API (default: from .data/stack.json)
+  --consul-token T    a Consul ACL token that may read the catalog (default: CONSUL_HTTP_TOKEN)
   --kafka LIST        Kafka bootstrap servers host:port,... (default: from .data/stack.json)
   --mongo URL --postgres URL --redis URL   other servers to reach
   --services LIST     expected services (default auth,profile,posts,feed,gateway)
@@ -42,6 +43,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     argv,
     {
       consul: { type: 'string' },
+      'consul-token': { type: 'string' },
       kafka: { type: 'string' },
       mongo: { type: 'string' },
       postgres: { type: 'string' },
@@ -73,6 +75,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   }
   const report = await runDoctor({
     consul: consul.includes('://') ? consul : `http://${consul}`,
+    consulToken: (v['consul-token'] as string | undefined) ?? process.env.CONSUL_HTTP_TOKEN,
     kafka: (v.kafka as string | undefined) ?? stack?.servers.kafka,
     servers,
     expected:

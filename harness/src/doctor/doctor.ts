@@ -28,6 +28,8 @@ export interface DoctorReport {
 
 export interface DoctorOptions {
   consul: string
+  /** A Consul ACL token that may read the catalog (a stack with ACLs on). */
+  consulToken?: string
   gateway?: string
   /** Kafka bootstrap servers, host:port[,host:port]. */
   kafka?: string
@@ -132,6 +134,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
       entries = (await (
         await fetch(`${o.consul}/v1/health/service/${service}`, {
           signal: AbortSignal.timeout(timeoutMs),
+          headers: o.consulToken ? { 'x-consul-token': o.consulToken } : {},
         })
       ).json()) as typeof entries
     } catch (err) {

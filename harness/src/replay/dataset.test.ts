@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'bun:test'
 import {
+  dataSets,
   defaultDataDir,
   densestSubgraph,
   loadDataset,
+  MissingDataSetError,
   parseEdges,
   parseHamTexts,
 } from './dataset.ts'
@@ -70,4 +72,31 @@ describe('replay data', () => {
     // Dense indeed: about 19% of all possible ordered pairs.
     expect(sub.length / (300 * 299)).toBeGreaterThan(0.15)
   })
+})
+
+test('a folder without the data sets is an error naming each file, where it comes from and its sha256', async () => {
+  const err = await loadDataset('/nonexistent-data', 'epinions').catch((e: unknown) => e)
+  expect(err).toBeInstanceOf(MissingDataSetError)
+  const message = (err as Error).message
+  expect(message).toContain('no soc-Epinions1.txt or SMSSpamCollection.tsv in /nonexistent-data')
+  expect(message).toContain('https://snap.stanford.edu/data/soc-Epinions1.txt.gz')
+  expect(message).toContain('https://archive.ics.uci.edu/dataset/228/sms+spam+collection')
+  expect(message).toContain(dataSets[0].sha256)
+  expect(message).toContain('--graph synthetic')
+})
+
+test('the synthetic graph is deterministic and has hot spots, as the real one does', async () => {
+  const a = await loadDataset('/nonexistent-data', 'synthetic', 7)
+  const b = await loadDataset('/nonexistent-data', 'synthetic', 7)
+  expect(a).toEqual(b)
+  expect(a.texts.length).toBe(2_000)
+  expect(a.edges.every((e) => e.follower !== e.followee)).toBe(true)
+  const followers = new Map<number, number>()
+  for (const e of a.edges) followers.set(e.followee, (followers.get(e.followee) ?? 0) + 1)
+  const counts = [...followers.values()]
+  const mean = counts.reduce((x, y) => x + y, 0) / counts.length
+  expect(Math.max(...counts)).toBeGreaterThan(10 * mean)
+  const { nodes, edges } = densestSubgraph(a.edges, 300)
+  expect(nodes.length).toBe(300)
+  expect(edges.length).toBeGreaterThan(300)
 })

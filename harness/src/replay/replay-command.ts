@@ -2,19 +2,21 @@
  * `harness replay [options]`: prints progress on stderr, a summary on stdout,
  * writes the JSON and HTML reports, and exits 1 when any post was lost or refused.
  */
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseCommandFlags, positiveNumber } from '../command-args.ts'
 import { writeReports } from '../report/report-files.ts'
 import { fmt, markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
-import { defaultDataDir, type GraphName } from './dataset.ts'
+import { defaultDataDir, type GraphName, missingDataSetsMessage } from './dataset.ts'
 import { type ReplayReport, runReplay } from './replay.ts'
 import { replayPage } from './replay-html.ts'
 
 const USAGE = `Usage: harness replay [options]
 
   --gateway URL        the gateway (default: from .data/stack.json)
-  --graph NAME         epinions (default) or facebook
+  --graph NAME         epinions (default), facebook, or synthetic (generated: no
+                       data sets needed; the default when ../shared/data is absent)
   --users N            users from the densest part of the graph (default 300)
   --rate N             posts per second (default 10)
   --duration S         seconds of posting (default 60)
@@ -47,6 +49,10 @@ export function renderReplay(r: ReplayReport): string {
       ],
     ),
   ]
+  if (r.signUpBackoff.gatewayGaveUp > 0)
+    lines.push(
+      `sign-ups: the gateway gave up on the auth service ${r.signUpBackoff.gatewayGaveUp} time(s) (retried); sign-ups in flight went down to ${r.signUpBackoff.lowestConcurrency} (--concurrency lowers the start)`,
+    )
   if (r.feedRead)
     lines.push(
       markdownTable(
@@ -69,6 +75,31 @@ export function renderReplay(r: ReplayReport): string {
       : `replay FAILED:\n- ${r.failures.join('\n- ')}`,
   )
   return lines.join('\n\n')
+}
+
+/**
+ * The graph to replay: `--graph` as given; else Epinions, or the synthetic graph
+ * (with a note saying where the real data sets come from) when neither
+ * `--data-dir` nor the default folder holds them. Undefined after a usage error.
+ */
+export function chooseGraph(
+  given: string | undefined,
+  dataDirGiven: boolean,
+  dataDir: string,
+): GraphName | undefined {
+  if (given !== undefined) {
+    if (given === 'epinions' || given === 'facebook' || given === 'synthetic') return given
+    console.error(`harness replay: --graph is epinions, facebook or synthetic, not "${given}"`)
+    return undefined
+  }
+  const missing = ['soc-Epinions1.txt', 'SMSSpamCollection.tsv'].filter(
+    (f) => !existsSync(join(dataDir, f)),
+  )
+  if (missing.length === 0 || dataDirGiven) return 'epinions'
+  console.log(
+    `harness replay: using the synthetic graph and texts (--graph synthetic): ${missingDataSetsMessage(dataDir, missing)}\n`,
+  )
+  return 'synthetic'
 }
 
 export async function replayCommand(argv: string[]): Promise<number> {
@@ -100,16 +131,14 @@ export async function replayCommand(argv: string[]): Promise<number> {
     console.error('harness replay: no running stack found (.data/stack.json); pass --gateway')
     return 2
   }
-  const graph = ((v.graph as string | undefined) ?? 'epinions') as GraphName
-  if (graph !== 'epinions' && graph !== 'facebook') {
-    console.error(`harness replay: --graph is epinions or facebook, not "${graph}"`)
-    return 2
-  }
+  const dataDir = resolve((v['data-dir'] as string | undefined) ?? defaultDataDir)
+  const graph = chooseGraph(v.graph as string | undefined, v['data-dir'] !== undefined, dataDir)
+  if (!graph) return 2
   let options: Parameters<typeof runReplay>[0]
   try {
     options = {
       gateway: gateway.replace(/\/+$/, ''),
-      dataDir: resolve((v['data-dir'] as string | undefined) ?? defaultDataDir),
+      dataDir,
       graph,
       users: Math.floor(num('users', 300)),
       ratePerSec: num('rate', 10),

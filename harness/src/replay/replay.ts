@@ -11,9 +11,13 @@ import {
   type PlannedPost,
   type PropagationResult,
 } from '../check/propagation.ts'
-import { type Session, type StackClient, stackClient } from '../client/stack-client.ts'
+import { ApiError, type Session, type StackClient, stackClient } from '../client/stack-client.ts'
 import { type Summary, summarize } from '../report/stats.ts'
+import { adaptiveLimit } from './adaptive-limit.ts'
 import { densestSubgraph, type GraphName, loadDataset } from './dataset.ts'
+import { seededRandom } from './seeded-random.ts'
+
+export { seededRandom }
 
 export interface ReplayOptions {
   gateway: string
@@ -40,6 +44,8 @@ export interface ReplayReport {
   users: number
   follows: number
   setupMs: { signUp: number; follows: number; warmUp: number }
+  /** 502/504s the gateway gave on sign-ups (each retried), and the fewest sign-ups in flight they led to. */
+  signUpBackoff: { gatewayGaveUp: number; lowestConcurrency: number }
   propagation: PropagationResult
   feedRead: Summary | null
   /** Each timed home-feed read, ms. */
@@ -48,16 +54,15 @@ export interface ReplayReport {
   failures: string[]
 }
 
-/** A small deterministic PRNG (mulberry32) so a replay can be repeated exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+/**
+ * A sign-up that failed, with what to change when the gateway kept giving up on
+ * the auth service (each of its retries had already been halving the sign-ups in flight).
+ */
+function signUpFailure(err: unknown, concurrency: number, lowest: number): Error {
+  if (!(err instanceof ApiError) || (err.status !== 502 && err.status !== 504)) return err as Error
+  return new Error(
+    `sign-up failed: the gateway gave up on the auth service (${err.status}) four times in a row, with ${lowest} sign-up(s) in flight at the least. argon2id hashing is CPU-bound: run with a lower --concurrency (now ${concurrency}), fewer --users, or more auth instances. (${err.message})`,
+  )
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight. */
@@ -109,9 +114,13 @@ export function planPosts(
 
 export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
   const startedAt = new Date().toISOString()
-  const api: StackClient = stackClient(o.gateway)
+  // Sign-ups hash with argon2id, CPU-bound on the auth service: each 502/504 the
+  // gateway gives (the hash outlasted its timeout) halves the sign-ups in flight.
+  let gaveUp = 0
+  const signUpGate = adaptiveLimit(o.concurrency)
+  const api: StackClient = stackClient(o.gateway, { onGaveUp: () => gaveUp++ })
   const random = seededRandom(o.seed)
-  const { edges: all, texts } = await loadDataset(o.dataDir, o.graph)
+  const { edges: all, texts } = await loadDataset(o.dataDir, o.graph, o.seed)
   const { nodes, edges } = densestSubgraph(all, o.users)
   const run = crypto.randomUUID().slice(0, 8)
   const sessions = new Map<number, Session>()
@@ -122,10 +131,18 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     nodes,
     o.concurrency,
     async (node) => {
-      sessions.set(
-        node,
-        await api.signUp(`user-${node}-${run}@replay.civildiy.dev`, `replay password ${node}`),
-      )
+      await signUpGate.acquire()
+      const before = gaveUp
+      try {
+        sessions.set(
+          node,
+          await api.signUp(`user-${node}-${run}@replay.civildiy.dev`, `replay password ${node}`),
+        )
+      } catch (err) {
+        throw signUpFailure(err, o.concurrency, signUpGate.lowest)
+      } finally {
+        signUpGate.release(gaveUp > before)
+      }
     },
     (done) => o.onProgress?.('sign up', done, nodes.length),
   )
@@ -224,6 +241,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     users: nodes.length,
     follows: edges.length,
     setupMs: { signUp: signUpMs, follows: followsMs, warmUp: warmUpMs },
+    signUpBackoff: { gatewayGaveUp: gaveUp, lowestConcurrency: signUpGate.lowest },
     propagation,
     feedRead: reads.length ? summarize(reads) : null,
     feedReadSamples: reads.map((x) => Math.round(x * 1000) / 1000),

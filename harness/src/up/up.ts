@@ -152,7 +152,6 @@ async function planServices(
     // At least debug (every request's line, with its trace id) for the dashboard's
     // Logs page; the terminal shows LOG_LEVEL and above.
     LOG_LEVEL: levelRank(config.LOG_LEVEL) < levelRank('debug') ? config.LOG_LEVEL : 'debug',
-    KAFKAJS_NO_PARTITIONER_WARNING: '1',
     ...(servers.traces
       ? {
           OTEL_EXPORTER_OTLP_ENDPOINT: servers.traces,
@@ -466,6 +465,10 @@ async function announce(
   console.log(
     `metrics: <service url>/metrics; traces: ${servers.traces ? `${servers.traces}/api/traces (embedded OTLP receiver)` : 'to OTEL_EXPORTER_OTLP_ENDPOINT'}`,
   )
+  if (!config.REDIS_URL)
+    console.log(
+      'feed read model: in the feed process, rebuilt from the events on every start (set REDIS_URL to keep it in Redis)',
+    )
   if (config.RUNTIME === 'deno') {
     const onDeno = services.filter((s) => s.name === 'gateway' || s.name === feedReadApi.name)
     console.log(`on Deno: ${onDeno.map((s) => `${s.name} (${s.url})`).join(', ')}`)

@@ -105,6 +105,16 @@ export interface KafkaConnection {
 }
 
 /**
+ * The publisher behind every outbox relay. Delivery is at-least-once, made
+ * effectively-once by the consumers: acks from all in-sync replicas, one request
+ * in flight per connection (so a retry cannot reorder a partition), and every
+ * event carries its `id`, which consumers use as the idempotency key.
+ *
+ * Not kafkajs's idempotent producer: its guarantee needs unlimited send retries
+ * (kafkajs warns when they are limited), and a send here must fail within
+ * seconds so the relay reports the broker down and retries the batch itself. A
+ * batch sent twice that way arrives twice with the same ids, which the
+ * consumers drop.
  * @throws when Kafka cannot be reached within the client's retries.
  * @example
  * const events = await createEventPublisher({ brokers: ['127.0.0.1:9092'], clientId: 'auth', logger })
@@ -117,7 +127,6 @@ export async function createEventPublisher(
   const onConnected = o.onConnected
   const producer: Producer = kafka.producer({
     createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
-    idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: true,
   })

@@ -79,7 +79,8 @@ export async function loadSigningKey(o: {
   mkdirSync(o.dataDir, { recursive: true })
   writeFileSync(file, await exportPKCS8(privateKey), { mode: 0o600 })
   chmodSync(file, 0o600)
-  o.logger.warn(
+  // Info, not a warning: this is development's designed path (production refuses it above).
+  o.logger.info(
     { file },
     'no JWT signing key configured: generated a development key (never use this in production)',
   )

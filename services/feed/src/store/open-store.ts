@@ -31,7 +31,8 @@ export async function openFeedStore(
       kind: 'upstash',
     }
   }
-  logger.warn(
+  // Info, not a warning: development's default (NODE_ENV=production requires a store).
+  logger.info(
     'no REDIS_URL or UPSTASH_REDIS_REST_URL: the read model is kept in process and rebuilt from the events on every start (one feed instance only)',
   )
   return { store: createMemoryStore(), kind: 'memory' }
