@@ -4,6 +4,7 @@
  * ephemeral port.
  */
 import { randomUUID } from 'node:crypto'
+import { fixKafkajsIdleLoop } from '@civildiy/kit/kafkajs-idle-loop-fix'
 import { Kafka, logLevel } from 'kafkajs'
 import { type BrokerLogEntry, type KafkaBrokerOptions, startKafkaBroker } from '../broker.ts'
 
@@ -34,6 +35,8 @@ export async function brokerUnderTest(options: KafkaBrokerOptions = {}): Promise
         ...options,
       })
   const brokers = external ? external.split(',') : broker!.brokers
+  // kafkajs's idle connections would wake every millisecond and warn (see the fix).
+  fixKafkajsIdleLoop()
   const kafka = new Kafka({
     clientId: 'contract-test',
     brokers,

@@ -5,9 +5,11 @@
  *
  * Usage: bun consumer-process.ts <brokers> <groupId> <topic> <sessionTimeoutMs>
  */
+import { fixKafkajsIdleLoop } from '@civildiy/kit/kafkajs-idle-loop-fix'
 import { Kafka, logLevel } from 'kafkajs'
 
 const [brokers = '', groupId = '', topic = '', sessionTimeout = '6000'] = process.argv.slice(2)
+fixKafkajsIdleLoop()
 const kafka = new Kafka({
   clientId: 'killable',
   brokers: brokers.split(','),
