@@ -24,6 +24,7 @@ import { gatewayApiDocs } from './openapi/gateway-api-docs.ts'
 import { forward } from './proxy/forward.ts'
 import { parseRequestTarget, type RequestTarget } from './proxy/request-target.ts'
 import type { RetryBudget } from './proxy/retry-budget.ts'
+import type { UpstreamTls } from './proxy/upstream-tls.ts'
 import { type RateLimiter, rateLimitHeaders } from './rate-limit/rate-limiter.ts'
 import type { Route, RouteTable } from './routes/route-table.ts'
 import type { Balancer } from './upstream/balancer.ts'
@@ -37,6 +38,8 @@ export interface GatewayDeps extends AppEnvironment {
   limiter: RateLimiter
   /** Bearer token for `/gateway/routes` from non-loopback clients. */
   adminToken?: string
+  /** TLS options for upstreams registered as HTTPS (see proxy/upstream-tls.ts). */
+  upstreamTls?: () => UpstreamTls
   clock?: () => number
 }
 

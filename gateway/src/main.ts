@@ -9,6 +9,7 @@ import { GatewayConfig, GatewayProductionNeeds } from './config.ts'
 import { jwksFromDirectory, openDirectory } from './discovery/open-directory.ts'
 import { countHealthEvents } from './gateway-metrics.ts'
 import { createRetryBudget } from './proxy/retry-budget.ts'
+import { upstreamTls } from './proxy/upstream-tls.ts'
 import { openRateLimiter } from './rate-limit/open-limiter.ts'
 import { routesFromConfig } from './routes/route-table.ts'
 import { createBalancer } from './upstream/balancer.ts'
@@ -29,6 +30,9 @@ await defineService({
     )
     if (!(await directory.ready(5_000)))
       ctx.logger.warn('some services had no answer from Consul yet')
+    // HTTPS upstreams: verified against TLS_CA_FILE, with this gateway's certificate.
+    const tls = upstreamTls(c)
+    ctx.use({ name: 'upstream tls', close: async () => tls.close() })
     const onEvent = countHealthEvents(ctx.metrics, (e) =>
       ctx.logger.warn(e, `upstream ${e.event.replaceAll('_', ' ')}`),
     )
@@ -41,6 +45,7 @@ await defineService({
       verify: ctx.verifier(jwksFromDirectory(directory, c.AUTH_SERVICE_NAME)),
       limiter: openRateLimiter(c, ctx.logger),
       adminToken: c.GATEWAY_ADMIN_TOKEN,
+      upstreamTls: tls.current,
     })
   },
 })

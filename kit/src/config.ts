@@ -178,6 +178,29 @@ export const BaseConfig = t.Object({
     description:
       'the share of new traces sampled, 0..1 (default 0.1; a trace started upstream keeps its decision)',
   }),
+  // TLS and mutual TLS between the services (checked together by tlsSettings()).
+  TLS_CERT_FILE: t.Optional(
+    t.String({ minLength: 1, description: 'a PEM certificate (chain) file: serve HTTPS with it' }),
+  ),
+  TLS_KEY_FILE: t.Optional(
+    t.String({ minLength: 1, description: "the certificate's PEM private key file" }),
+  ),
+  TLS_CA_FILE: t.Optional(
+    t.String({
+      minLength: 1,
+      description:
+        'a PEM file of the CA(s) that sign the services: clients checked against it (TLS_CLIENT_AUTH), upstreams verified with it',
+    }),
+  ),
+  TLS_CLIENT_AUTH: t.Union([t.Literal('none'), t.Literal('require')], {
+    default: 'none',
+    description: 'none, or require: a client certificate from TLS_CA_FILE (mutual TLS)',
+  }),
+  TLS_RELOAD_INTERVAL_MS: t.Integer({
+    minimum: 100,
+    default: 5_000,
+    description: 'ms between checks that the certificate or key file changed',
+  }),
   SHUTDOWN_TIMEOUT_MS: t.Integer({
     minimum: 0,
     default: 10_000,

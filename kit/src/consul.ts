@@ -63,6 +63,15 @@ export interface ConsulRegistration {
   deregisterCriticalServiceAfter?: string
   /** How often to confirm the agent still knows the service, ms. Default 5000. */
   reconcileIntervalMs?: number
+  /** What the instance speaks (registered as `meta.scheme`, which the gateway reads). Default http. */
+  scheme?: 'http' | 'https'
+  /**
+   * Readiness reported by the instance itself on a TTL check instead of an HTTP
+   * check by the agent: what an HTTPS instance does, since the agent would need
+   * the private CA (and, with mutual TLS, a client certificate) to call it.
+   * Called every `interval`; the TTL is three intervals.
+   */
+  selfCheck?: () => Promise<{ ok: boolean; note: string }>
 }
 
 export interface RegisteredService {
@@ -83,6 +92,7 @@ export async function registerWithConsul(
   logger: Logger,
 ): Promise<RegisteredService> {
   const id = r.id ?? `${r.name}-${randomUUID().slice(0, 8)}`
+  const intervalMs = goDurationMs(r.interval ?? '2s')
   const host = r.address.includes(':') ? `[${r.address}]` : r.address
   const definition = {
     id,
@@ -91,12 +101,16 @@ export async function registerWithConsul(
     port: r.port,
     tags: r.tags ?? [],
     // Prometheus's consul_sd_configs reads this (`__meta_consul_service_metadata_metrics_path`).
-    meta: { metrics_path: '/metrics', ...r.meta },
+    meta: { metrics_path: '/metrics', scheme: r.scheme ?? 'http', ...r.meta },
     check: {
       name: `${r.name} readiness`,
-      http: `http://${host}:${r.port}${r.checkPath ?? '/health/ready'}`,
-      interval: r.interval ?? '2s',
-      timeout: r.timeout ?? '1s',
+      ...(r.selfCheck
+        ? { ttl: `${3 * intervalMs}ms` }
+        : {
+            http: `http://${host}:${r.port}${r.checkPath ?? '/health/ready'}`,
+            interval: r.interval ?? '2s',
+            timeout: r.timeout ?? '1s',
+          }),
       deregistercriticalserviceafter: r.deregisterCriticalServiceAfter ?? '1m',
     },
   }
@@ -121,11 +135,15 @@ export async function registerWithConsul(
     }
   }, r.reconcileIntervalMs ?? 5_000)
   reconcile.unref?.()
+  const stopReporting = r.selfCheck
+    ? reportReadiness(consul, id, intervalMs, r.selfCheck)
+    : () => {}
   return {
     id,
     async deregister() {
       stopped = true
       clearInterval(reconcile)
+      stopReporting()
       try {
         await consul.agent.service.deregister(id)
         logger.info({ serviceId: id }, 'deregistered from consul')
@@ -159,4 +177,35 @@ export async function discoverService(consul: Consul, name: string): Promise<str
   const pick = entries[Math.floor(Math.random() * entries.length)]!
   const address = pick.Service.Address || pick.Node.Address
   return `http://${address.includes(':') ? `[${address}]` : address}:${pick.Service.Port}`
+}
+
+/** A Go duration (`2s`, `500ms`, `1m`) in ms. @throws on another form. */
+function goDurationMs(duration: string): number {
+  const m = /^(\d+)(ms|s|m)$/.exec(duration)
+  if (!m) throw new Error(`not a duration: ${duration}`)
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm']
+}
+
+/**
+ * Reports `check()` on the instance's TTL check (`service:<id>`) now and every
+ * `everyMs`: pass or fail with the readiness answer as the note. A report Consul
+ * does not take is tried again at the next tick; the TTL marks the instance
+ * critical if none lands for three intervals.
+ * @returns the function that stops reporting.
+ */
+function reportReadiness(
+  consul: Consul,
+  id: string,
+  everyMs: number,
+  check: () => Promise<{ ok: boolean; note: string }>,
+): () => void {
+  const report = async () => {
+    const r = await check().catch((err: Error) => ({ ok: false, note: err.message }))
+    const opts = { id: `service:${id}`, note: r.note.slice(0, 1000) }
+    await (r.ok ? consul.agent.check.pass(opts) : consul.agent.check.fail(opts)).catch(() => {})
+  }
+  void report()
+  const timer = setInterval(report, everyMs)
+  timer.unref?.()
+  return () => clearInterval(timer)
 }

@@ -30,6 +30,7 @@ import {
 } from './service.ts'
 import { createMetrics, type Metrics } from './telemetry/metrics.ts'
 import { startTracing } from './telemetry/tracing.ts'
+import { tlsSettings } from './tls-config.ts'
 
 /** What a service's `build` gets: its config, logger, and ways to declare what it uses. */
 export interface ServiceContext<C> {
@@ -115,6 +116,8 @@ async function run<S extends TObject>(
   const config = loadConfig(def.config, o.env ?? process.env, def.configOptions) as Readonly<
     Static<S> & BaseConfig & { PORT: number }
   >
+  // Checked before anything starts: a bad TLS setting is a configuration error (exit 78).
+  const tls = tlsSettings(config)
   const logger = createLogger({ service: def.name, level: config.LOG_LEVEL })
   const lifecycle: Lifecycle = { shuttingDown: false }
   // First in, so closed last: spans of the shutdown itself are exported.
@@ -182,6 +185,7 @@ async function run<S extends TObject>(
     tags: [...(def.tags ?? []), runtimeName()],
     handleSignals: o.handleSignals,
     startup: { modulesMs: loadedAt, buildMs: builtAt - loadedAt },
+    tls,
     onListening: listening.resolve,
   })
 }

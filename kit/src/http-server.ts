@@ -11,9 +11,13 @@
  *   passes the limit (the app's body reader turns that into its answer).
  * - Forced stop: Bun can close open connections; Deno's `shutdown()` only waits
  *   for them, so a forced stop on Deno stops waiting and lets the process exit.
+ * - TLS: both serve HTTPS from the settings' files. Client certificates (mutual
+ *   TLS) and reloading a changed certificate without a restart are Bun's only.
  */
+import { readFileSync, statSync } from 'node:fs'
 import { AppError, problemResponse } from './errors.ts'
 import { requestIdOf } from './http.ts'
+import type { TlsSettings } from './tls-config.ts'
 
 /** Which runtime runs this process. */
 export type RuntimeName = 'bun' | 'deno' | 'node'
@@ -35,6 +39,10 @@ export interface HttpServerOptions {
   fetch(request: Request, clientAddress: string | undefined): Response | Promise<Response>
   /** The answer when `fetch` throws (it should not: the app answers its own errors). */
   error(err: unknown): Response
+  /** Serve HTTPS (and require client certificates) with these files; see tls-config.ts. */
+  tls?: TlsSettings
+  /** Hears each certificate reload: `error` when the new files could not be served. */
+  onTlsReload?: (e: { error?: string }) => void
 }
 
 export interface HttpServer {
@@ -61,16 +69,85 @@ export function serveHttp(o: HttpServerOptions): HttpServer {
 }
 
 function serveWithBun(o: HttpServerOptions): HttpServer {
-  const server = Bun.serve({
-    hostname: o.hostname,
-    port: o.port,
-    maxRequestBodySize: o.maxRequestBodyBytes,
-    // Never Bun's HTML error page (file paths, source lines), whatever NODE_ENV says.
-    development: false,
-    fetch: (request, server) => o.fetch(request, server.requestIP(request)?.address),
-    error: o.error,
-  })
-  return { port: server.port!, stop: (force) => server.stop(force) }
+  const listen = (port: number) =>
+    Bun.serve({
+      hostname: o.hostname,
+      port,
+      maxRequestBodySize: o.maxRequestBodyBytes,
+      // Never Bun's HTML error page (file paths, source lines), whatever NODE_ENV says.
+      development: false,
+      fetch: (request, server) => o.fetch(request, server.requestIP(request)?.address),
+      error: o.error,
+      ...(o.tls ? { tls: bunTls(o.tls), reusePort: true } : {}),
+    })
+  let server = listen(o.port)
+  const port = server.port!
+  const stopWatching = o.tls
+    ? watchFiles([o.tls.certFile, o.tls.keyFile, o.tls.caFile], o.tls.reloadIntervalMs, () => {
+        // Bun cannot swap a listener's certificate: a second listener with the new
+        // one takes the port (SO_REUSEPORT), then the old one drains and closes.
+        try {
+          const next = listen(port)
+          const old = server
+          server = next
+          void old.stop(false)
+          o.onTlsReload?.({})
+        } catch (err) {
+          o.onTlsReload?.({ error: (err as Error).message })
+        }
+      })
+    : () => {}
+  return {
+    port,
+    stop: (force) => {
+      stopWatching()
+      return server.stop(force)
+    },
+  }
+}
+
+/** Bun's TLS options for the settings: client certificates required against the CA when asked. */
+function bunTls(tls: TlsSettings) {
+  return {
+    cert: readFileSync(tls.certFile, 'utf8'),
+    key: readFileSync(tls.keyFile, 'utf8'),
+    ...(tls.caFile ? { ca: readFileSync(tls.caFile, 'utf8') } : {}),
+    requestCert: tls.requireClientCert,
+    rejectUnauthorized: tls.requireClientCert,
+  }
+}
+
+/**
+ * Calls `changed` when any of `files` has a new modification time or size,
+ * checking every `everyMs`; a file briefly missing (mid-rename) is not a change.
+ * @returns the function that stops watching.
+ */
+export function watchFiles(
+  files: (string | undefined)[],
+  everyMs: number,
+  changed: () => void,
+): () => void {
+  const present = files.filter((f): f is string => Boolean(f))
+  const stamp = () =>
+    present
+      .map((f) => {
+        try {
+          const s = statSync(f)
+          return `${s.mtimeMs}:${s.size}`
+        } catch {
+          return null
+        }
+      })
+      .join('|')
+  let last = stamp()
+  const timer = setInterval(() => {
+    const now = stamp()
+    if (now === last || now.split('|').includes('')) return
+    last = now
+    changed()
+  }, everyMs)
+  timer.unref?.()
+  return () => clearInterval(timer)
 }
 
 /** The part of Deno's API used here (`Deno.serve`, Deno 2), typed for a Bun-typed build. */
@@ -81,6 +158,8 @@ interface DenoServe {
       port: number
       onListen(): void
       onError(err: unknown): Response
+      cert?: string
+      key?: string
     },
     handler: (
       request: Request,
@@ -91,9 +170,14 @@ interface DenoServe {
 
 function serveWithDeno(o: HttpServerOptions): HttpServer {
   const deno = (globalThis as unknown as { Deno: DenoServe }).Deno
+  if (o.tls?.requireClientCert)
+    throw new Error('client certificates (TLS_CLIENT_AUTH=require) are served on Bun only')
+  const tls = o.tls
+    ? { cert: readFileSync(o.tls.certFile, 'utf8'), key: readFileSync(o.tls.keyFile, 'utf8') }
+    : {}
   const server = deno.serve(
     // onListen: Deno would print "Listening on ..."; the kit logs its own line.
-    { hostname: o.hostname, port: o.port, onListen: () => {}, onError: o.error },
+    { hostname: o.hostname, port: o.port, onListen: () => {}, onError: o.error, ...tls },
     (request, info) => {
       const limited = limitBody(request, o.maxRequestBodyBytes)
       return limited instanceof Response ? limited : o.fetch(limited, info.remoteAddr.hostname)

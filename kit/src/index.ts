@@ -91,6 +91,7 @@ export {
   type RuntimeName,
   runtimeName,
   serveHttp,
+  watchFiles,
 } from './http-server.ts'
 export { JsonInteger } from './json-integer.ts'
 export {
@@ -154,3 +155,4 @@ export {
   tracer,
   tracingEnabled,
 } from './telemetry/tracing.ts'
+export { type TlsSettings, tlsSettings } from './tls-config.ts'

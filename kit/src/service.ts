@@ -29,6 +29,7 @@ import type { Logger } from './logger.ts'
 import { apiDocs } from './openapi/api-docs.ts'
 import { createMetrics, type Metrics } from './telemetry/metrics.ts'
 import { serverSpan } from './telemetry/tracing.ts'
+import type { TlsSettings } from './tls-config.ts'
 
 /** Shared between the app (readiness) and the runner (shutdown, registration). */
 export interface Lifecycle {
@@ -107,6 +108,12 @@ function missingHost(request: Request): Response {
   })
 }
 
+/** The app's own `/health/ready` for this instance, asked in process. */
+async function ownReadiness(app: AnyElysia | RequestHandler, id: string) {
+  const res = await app.handle(new Request(`http://localhost/health/ready?instance=${id}`))
+  return { ok: res.ok, note: await res.text() }
+}
+
 /** Something to close on shutdown. */
 export interface Resource {
   name: string
@@ -135,6 +142,8 @@ export interface ServiceOptions {
   startup?: { modulesMs: number; buildMs: number }
   /** Called once the server accepts connections (before Consul registration). */
   onListening?: () => void
+  /** Serve HTTPS with these files (see tls-config.ts); plain HTTP without. */
+  tls?: TlsSettings
 }
 
 export interface RunningService {
@@ -172,9 +181,18 @@ export async function createService(o: ServiceOptions): Promise<RunningService> 
         detail: 'An internal error occurred',
       })
     },
+    tls: o.tls,
+    onTlsReload: (e) =>
+      e.error
+        ? o.logger.error(
+            { err: e.error },
+            'the new certificate could not be served; the old one stays',
+          )
+        : o.logger.info('certificate reloaded'),
   })
   const port = server.port
-  const url = `http://${o.config.HOST === '0.0.0.0' ? '127.0.0.1' : o.config.HOST}:${port}`
+  const scheme = o.tls ? 'https' : 'http'
+  const url = `${scheme}://${o.config.HOST === '0.0.0.0' ? '127.0.0.1' : o.config.HOST}:${port}`
   o.logger.info(
     { url, runtime: runtimeName(), startupMs: o.startup && startupFigures(o.startup) },
     `${o.name} listening`,
@@ -195,6 +213,9 @@ export async function createService(o: ServiceOptions): Promise<RunningService> 
           tags: o.tags,
           checkPath: `/health/ready?instance=${id}`,
           deregisterCriticalServiceAfter: o.config.CONSUL_DEREGISTER_AFTER,
+          scheme,
+          // Over HTTPS the instance reports its own readiness (a TTL check).
+          selfCheck: o.tls ? () => ownReadiness(o.app, id) : undefined,
         },
         o.logger,
       )

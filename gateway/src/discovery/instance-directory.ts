@@ -45,7 +45,13 @@ export interface InstanceDirectory {
 
 interface HealthEntry {
   Node: { Address: string }
-  Service: { ID: string; Service: string; Address: string; Port: number }
+  Service: {
+    ID: string
+    Service: string
+    Address: string
+    Port: number
+    Meta?: Record<string, string>
+  }
 }
 
 /**
@@ -87,12 +93,14 @@ export function watchInstances(
       const instances = entries.map((e) => {
         const address = e.Service.Address || e.Node.Address
         const host = address.includes(':') ? `[${address}]` : address
+        // What the instance registered it speaks (kit: meta.scheme); plain HTTP otherwise.
+        const scheme = e.Service.Meta?.scheme === 'https' ? 'https' : 'http'
         return {
           id: e.Service.ID,
           service,
           address,
           port: e.Service.Port,
-          url: `http://${host}:${e.Service.Port}`,
+          url: `${scheme}://${host}:${e.Service.Port}`,
         }
       })
       const first = !sets.has(service)

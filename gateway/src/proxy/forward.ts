@@ -24,6 +24,7 @@ import type { Balancer } from '../upstream/balancer.ts'
 import type { Outcome } from '../upstream/instance-health.ts'
 import { type ForwardedFor, stripHopByHop, upstreamHeaders } from './headers.ts'
 import type { RetryBudget } from './retry-budget.ts'
+import type { UpstreamTls } from './upstream-tls.ts'
 
 /** RFC 9110 §9.2.2 idempotent methods. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
@@ -33,6 +34,8 @@ export interface ForwardDeps {
   directory: InstanceDirectory
   balancer: Balancer
   budget: RetryBudget
+  /** TLS options for HTTPS upstreams (see upstream-tls.ts); the runtime's defaults without. */
+  upstreamTls?: () => UpstreamTls
 }
 
 /** What happened, for the access log and tests. */
@@ -207,6 +210,7 @@ export async function forward(
           decompress: false,
           // Fetch streams a ReadableStream body only in half-duplex mode (Fetch spec).
           duplex: 'half',
+          ...(d.upstreamTls && instance.url.startsWith('https:') ? { tls: d.upstreamTls() } : {}),
         })
       // With tracing off this is the bare fetch: the hot path pays nothing for it.
       const upstream = tracingEnabled()

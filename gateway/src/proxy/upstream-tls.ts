@@ -1,0 +1,48 @@
+/**
+ * How the gateway calls upstreams that registered `meta.scheme = https`: their
+ * certificates verified against TLS_CA_FILE (the private CA; without it, the
+ * system's CAs, which a private CA's certificates fail), and the gateway's own
+ * TLS_CERT_FILE and TLS_KEY_FILE presented as its client certificate, for services
+ * that require one (TLS_CLIENT_AUTH=require). The files are read again when they
+ * change, so a renewed certificate needs no restart.
+ */
+import { readFileSync } from 'node:fs'
+import { watchFiles } from '@civildiy/kit'
+
+/** What Bun's `fetch` takes as its `tls` option (PEM text). */
+export interface UpstreamTls {
+  ca?: string
+  cert?: string
+  key?: string
+}
+
+/**
+ * @returns the current options, and the function that stops watching the files.
+ * @throws when a named file cannot be read (a configuration error at start).
+ * @example const tls = upstreamTls({ TLS_CA_FILE: '/run/tls/ca.pem', TLS_RELOAD_INTERVAL_MS: 5000 }); fetch(url, { tls: tls.current() })
+ */
+export function upstreamTls(c: {
+  TLS_CA_FILE?: string
+  TLS_CERT_FILE?: string
+  TLS_KEY_FILE?: string
+  TLS_RELOAD_INTERVAL_MS: number
+}): { current(): UpstreamTls; close(): void } {
+  const read = (): UpstreamTls => ({
+    ...(c.TLS_CA_FILE ? { ca: readFileSync(c.TLS_CA_FILE, 'utf8') } : {}),
+    ...(c.TLS_CERT_FILE && c.TLS_KEY_FILE
+      ? { cert: readFileSync(c.TLS_CERT_FILE, 'utf8'), key: readFileSync(c.TLS_KEY_FILE, 'utf8') }
+      : {}),
+  })
+  let options = read()
+  const close = watchFiles(
+    [c.TLS_CA_FILE, c.TLS_CERT_FILE, c.TLS_KEY_FILE],
+    c.TLS_RELOAD_INTERVAL_MS,
+    () => {
+      // A half-written file keeps the options that worked.
+      try {
+        options = read()
+      } catch {}
+    },
+  )
+  return { current: () => options, close }
+}

@@ -1,0 +1,69 @@
+/**
+ * TLS settings every service reads (the TLS_* variables of BaseConfig), checked. With
+ * TLS_CERT_FILE and TLS_KEY_FILE a service serves HTTPS; with TLS_CLIENT_AUTH=require
+ * it also refuses, at the handshake, a client without a certificate from
+ * TLS_CA_FILE (mutual TLS). The gateway verifies upstreams against TLS_CA_FILE and
+ * presents its own certificate to them. Files are PEM; a changed certificate or
+ * key is picked up without a restart (see http-server.ts).
+ */
+import { existsSync } from 'node:fs'
+import { ConfigError, type ConfigProblem } from './config.ts'
+
+/** What a service listens and calls with, once checked: absent files mean plain HTTP. */
+export interface TlsSettings {
+  certFile: string
+  keyFile: string
+  caFile?: string
+  requireClientCert: boolean
+  reloadIntervalMs: number
+}
+
+/**
+ * The TLS settings of a loaded config, or undefined for plain HTTP.
+ * @throws ConfigError when only one of the certificate and key is set, a file does
+ *   not exist, or client certificates are required without a CA.
+ * @example tlsSettings(config) // { certFile: '/run/tls/auth.pem', keyFile: ..., requireClientCert: false, ... }
+ */
+export function tlsSettings(c: {
+  TLS_CERT_FILE?: string
+  TLS_KEY_FILE?: string
+  TLS_CA_FILE?: string
+  TLS_CLIENT_AUTH: 'none' | 'require'
+  TLS_RELOAD_INTERVAL_MS: number
+}): TlsSettings | undefined {
+  const problems: ConfigProblem[] = []
+  for (const [variable, file] of [
+    ['TLS_CERT_FILE', c.TLS_CERT_FILE],
+    ['TLS_KEY_FILE', c.TLS_KEY_FILE],
+    ['TLS_CA_FILE', c.TLS_CA_FILE],
+  ] as const)
+    if (file && !existsSync(file))
+      problems.push({ variable, expected: 'an existing PEM file', got: file })
+  if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE))
+    problems.push({
+      variable: c.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE',
+      expected: 'set together with the other: a certificate and its key',
+      got: undefined,
+    })
+  if (c.TLS_CLIENT_AUTH === 'require' && !c.TLS_CA_FILE)
+    problems.push({
+      variable: 'TLS_CA_FILE',
+      expected: 'the CA that signs client certificates (TLS_CLIENT_AUTH=require)',
+      got: undefined,
+    })
+  if (c.TLS_CLIENT_AUTH === 'require' && !c.TLS_CERT_FILE)
+    problems.push({
+      variable: 'TLS_CERT_FILE',
+      expected: 'a certificate to serve with (TLS_CLIENT_AUTH=require needs HTTPS)',
+      got: undefined,
+    })
+  if (problems.length) throw new ConfigError(problems)
+  if (!c.TLS_CERT_FILE || !c.TLS_KEY_FILE) return undefined
+  return {
+    certFile: c.TLS_CERT_FILE,
+    keyFile: c.TLS_KEY_FILE,
+    caFile: c.TLS_CA_FILE,
+    requireClientCert: c.TLS_CLIENT_AUTH === 'require',
+    reloadIntervalMs: c.TLS_RELOAD_INTERVAL_MS,
+  }
+}
