@@ -54,7 +54,7 @@ const ours = {
 } as const
 const stateful = ['kafka', 'mongo', 'postgres', 'redis', 'consul']
 /** The monitoring profile: stateful too, except the collector. */
-const monitoring = ['otel-collector', 'jaeger', 'prometheus', 'grafana']
+const monitoring = ['otel-collector', 'loki', 'jaeger', 'prometheus', 'grafana']
 /** One-shot containers: they run to completion, so they have no healthcheck. */
 const oneShot = ['consul-init', 'doctor']
 const productionNeeds = {
@@ -182,7 +182,7 @@ describe('compose.yaml', () => {
   })
 
   test('stateful servers keep their data in named volumes', () => {
-    for (const name of [...stateful, 'jaeger', 'prometheus', 'grafana']) {
+    for (const name of [...stateful, 'loki', 'jaeger', 'prometheus', 'grafana']) {
       const volume = compose.services[name]!.volumes?.find((v) => !v.startsWith('.'))
       expect({ name, volume: Boolean(volume) }).toEqual({ name, volume: true })
       expect(Object.keys(compose.volumes)).toContain(volume!.split(':')[0]!)
@@ -354,15 +354,36 @@ describe('compose.yaml', () => {
       await Bun.file(join(import.meta.dir, 'monitoring', 'otel-collector.yaml')).text(),
     ) as {
       exporters: Record<string, { endpoint: string }>
-      service: { pipelines: { traces: { receivers: string[]; exporters: string[] } } }
+      service: {
+        pipelines: Record<'traces' | 'logs', { receivers: string[]; exporters: string[] }>
+      }
     }
     expect(collector.service.pipelines.traces.receivers).toEqual(['otlp'])
+    // Log records (OTEL_LOGS_EXPORTER=otlp) go on to Loki's OTLP endpoint, which Grafana reads.
+    expect(collector.service.pipelines.logs.receivers).toEqual(['otlp'])
+    expect(collector.exporters[collector.service.pipelines.logs.exporters[0]!]!.endpoint).toBe(
+      'http://loki:3100/otlp',
+    )
+    const sources = parse(
+      await Bun.file(
+        join(
+          import.meta.dir,
+          'monitoring',
+          'grafana',
+          'provisioning',
+          'datasources',
+          'datasources.yaml',
+        ),
+      ).text(),
+    ) as { datasources: { type: string; url: string }[] }
+    expect(sources.datasources.find((d) => d.type === 'loki')?.url).toBe('http://loki:3100')
     expect(collector.exporters[collector.service.pipelines.traces.exporters[0]!]!.endpoint).toBe(
       'jaeger:4317',
     )
-    for (const name of Object.keys(ours))
-      expect(String(compose.services[name]!.environment!.OTEL_EXPORTER_OTLP_ENDPOINT)).toBe(
-        'http://otel-collector:4318',
-      )
+    for (const name of Object.keys(ours)) {
+      const env = compose.services[name]!.environment!
+      expect(String(env.OTEL_EXPORTER_OTLP_ENDPOINT)).toBe('http://otel-collector:4318')
+      expect(String(env.OTEL_LOGS_EXPORTER)).toBe('otlp')
+    }
   })
 })

@@ -153,6 +153,11 @@ export const BaseConfig = t.Object({
     default: 'http/protobuf',
     description: 'http/protobuf or http/json',
   }),
+  OTEL_LOGS_EXPORTER: t.Union([t.Literal('none'), t.Literal('otlp')], {
+    default: 'none',
+    description:
+      'otlp: every log line also goes to OTEL_EXPORTER_OTLP_ENDPOINT as an OpenTelemetry log record (default none: stdout only)',
+  }),
   OTEL_SERVICE_NAME: t.Optional(
     t.String({ minLength: 1, description: 'service.name of the spans (default: the service)' }),
   ),

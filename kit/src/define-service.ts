@@ -107,6 +107,17 @@ export async function defineService<S extends TObject>(
   }
 }
 
+/** The OTLP log export when OTEL_LOGS_EXPORTER=otlp and a collector is named; loaded only then. */
+async function startShippingLogs(service: string, c: BaseConfig) {
+  if (c.OTEL_LOGS_EXPORTER !== 'otlp' || c.OTEL_SDK_DISABLED || !c.OTEL_EXPORTER_OTLP_ENDPOINT)
+    return undefined
+  const { startLogExport } = await import('./telemetry/log-export.ts')
+  return startLogExport(service, {
+    ...c,
+    OTEL_EXPORTER_OTLP_ENDPOINT: c.OTEL_EXPORTER_OTLP_ENDPOINT,
+  })
+}
+
 async function run<S extends TObject>(
   def: ServiceDefinition<S>,
   o: DefineServiceOptions,
@@ -118,10 +129,14 @@ async function run<S extends TObject>(
   >
   // Checked before anything starts: a bad TLS setting is a configuration error (exit 78).
   const tls = tlsSettings(config)
-  const logger = createLogger({ service: def.name, level: config.LOG_LEVEL })
+  const shipped = await startShippingLogs(def.name, config)
+  const logger = createLogger({ service: def.name, level: config.LOG_LEVEL, also: shipped?.stream })
   const lifecycle: Lifecycle = { shuttingDown: false }
-  // First in, so closed last: spans of the shutdown itself are exported.
-  const resources: Resource[] = [{ name: 'tracing', close: async () => tracing?.shutdown() }]
+  // First in, so closed last: spans and lines of the shutdown itself are exported.
+  const resources: Resource[] = [
+    { name: 'log export', close: async () => shipped?.shutdown() },
+    { name: 'tracing', close: async () => tracing?.shutdown() },
+  ]
   const checks: (() => HealthCheck[])[] = []
   const production = config.NODE_ENV === 'production'
   const metrics = createMetrics(def.name)

@@ -17,6 +17,8 @@ export interface LoggerOptions {
   level?: string
   /** Where lines go; default stdout. Tests pass a stream to read them back. */
   destination?: DestinationStream
+  /** A second place every line goes as well (the OTLP log export, see telemetry/log-export.ts). */
+  also?: DestinationStream
 }
 
 /**
@@ -56,6 +58,16 @@ export function createLogger(options: LoggerOptions): Logger {
         }
       },
     },
-    options.destination ?? pino.destination({ sync: false }),
+    destinationOf(options),
   )
+}
+
+/** Stdout (or the given destination), and `also` next to it: every line the logger's level lets through goes to both. */
+function destinationOf(options: LoggerOptions): DestinationStream {
+  const main = options.destination ?? pino.destination({ sync: false })
+  if (!options.also) return main
+  return pino.multistream([
+    { level: 'trace', stream: main },
+    { level: 'trace', stream: options.also },
+  ])
 }
