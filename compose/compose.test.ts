@@ -123,6 +123,33 @@ describe('compose.yaml', () => {
     for (const m of none.missing) expect(m).toMatch(/: set \w+ in \.env/)
   })
 
+  test('no store answers without credentials, and each service connects as its own user', async () => {
+    const env = (name: string) => compose.services[name]!.environment!
+    expect(String(env('auth').DATABASE_URL)).toStartWith('postgres://auth:${AUTH_DB_PASSWORD:?')
+    expect(String(env('profile').DATABASE_URL)).toStartWith(
+      'postgres://profile:${PROFILE_DB_PASSWORD:?',
+    )
+    expect(String(env('posts').MONGO_URL)).toStartWith('mongodb://posts:${POSTS_MONGO_PASSWORD:?')
+    expect(String(env('posts').MONGO_URL)).toEndWith('@mongo:27017/posts?authSource=posts')
+    expect(String(env('feed').REDIS_URL)).toStartWith('redis://feed:${FEED_REDIS_PASSWORD:?')
+    // Redis: the default user off; MongoDB: authentication on (a root user exists).
+    const redisArgs = compose.services.redis!.command!
+    expect(
+      redisArgs.slice(redisArgs.indexOf('default') - 1, redisArgs.indexOf('default') + 2),
+    ).toEqual(['--user', 'default', 'off'])
+    expect(String(env('mongo').MONGO_INITDB_ROOT_PASSWORD)).toStartWith('${MONGO_ROOT_PASSWORD:?')
+    // PostgreSQL: a role per service owning its database; nobody else may connect.
+    const init = await Bun.file(join(import.meta.dir, 'postgres-init.sh')).text()
+    for (const name of ['auth', 'profile']) {
+      expect(init).toContain(`CREATE ROLE ${name} LOGIN PASSWORD :'${name}_password';`)
+      expect(init).toContain(`CREATE DATABASE ${name} OWNER ${name};`)
+      expect(init).toContain(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC;`)
+    }
+    expect(Bun.spawnSync(['sh', '-n', join(import.meta.dir, 'postgres-init.sh')]).exitCode).toBe(0)
+    const mongoInit = await Bun.file(join(import.meta.dir, 'mongo-init.js')).text()
+    expect(mongoInit).toContain("roles: [{ role: 'readWrite', db: 'posts' }]")
+  })
+
   test('every image compose pulls is built by the images workflow from a Dockerfile target', async () => {
     const workflow = parse(
       await Bun.file(join(import.meta.dir, '..', '.github', 'workflows', 'images.yml')).text(),
