@@ -255,6 +255,8 @@ describe('compose.yaml', () => {
       ).not.toThrow()
     }
     const kafka = compose.services.kafka!.environment!
+    // The read model is rebuilt from the topics: nothing may age out of them.
+    expect([kafka.KAFKA_LOG_RETENTION_MS, kafka.KAFKA_LOG_RETENTION_BYTES]).toEqual(['-1', '-1'])
     expect(String(kafka.KAFKA_ADVERTISED_LISTENERS)).toContain('INTERNAL://kafka:9092')
     expect(String(kafka.KAFKA_INTER_BROKER_LISTENER_NAME)).toBe('INTERNAL')
   })
