@@ -106,11 +106,21 @@ export interface HttpResult {
   error?: string
 }
 
+/** PEM text for HTTPS probes: the CA that signs the instances, and a client certificate if they require one. */
+export interface ProbeTls {
+  ca?: string
+  cert?: string
+  key?: string
+}
+
 /** GET `url` with a timeout; `ok` when the status is 2xx. */
-export async function httpGet(url: string, timeoutMs = 3_000): Promise<HttpResult> {
+export async function httpGet(url: string, timeoutMs = 3_000, tls?: ProbeTls): Promise<HttpResult> {
   const t0 = performance.now()
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(tls && url.startsWith('https:') ? { tls } : {}),
+    })
     await res.arrayBuffer()
     return { ok: res.ok, status: res.status, ms: performance.now() - t0 }
   } catch (err) {

@@ -6,7 +6,7 @@
  * not resolve, Kafka advertised listeners clients cannot reach, MTU black holes,
  * clock skew that breaks JWT `exp`/`nbf`.
  */
-import { httpGet, isLoopback, tcpConnect } from '../check/probes.ts'
+import { httpGet, isLoopback, type ProbeTls, tcpConnect } from '../check/probes.ts'
 import { resolveName } from './dns.ts'
 import { describeEnvironment, type Environment } from './environment.ts'
 import { advertisedBrokers } from './kafka-metadata.ts'
@@ -30,6 +30,8 @@ export interface DoctorOptions {
   consul: string
   /** A Consul ACL token that may read the catalog (a stack with ACLs on). */
   consulToken?: string
+  /** For instances registered as HTTPS (`meta.scheme`): the CA, and a client certificate if they require one. */
+  tls?: ProbeTls
   gateway?: string
   /** Kafka bootstrap servers, host:port[,host:port]. */
   kafka?: string
@@ -127,7 +129,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   for (const service of o.expected) {
     let entries: {
       Node: { Address: string }
-      Service: { ID: string; Address: string; Port: number }
+      Service: { ID: string; Address: string; Port: number; Meta?: Record<string, string> }
       Checks: { Status: string }[]
     }[]
     try {
@@ -166,17 +168,22 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
         : ''
       if (!(await reach(target, address, port, context))) continue
       const host = address.includes(':') ? `[${address}]` : address
-      const small = await httpGet(`http://${host}:${port}/health/live`, timeoutMs)
-      const large = small.ok
-        ? await httpGet(`http://${host}:${port}/openapi/json`, timeoutMs * 2)
-        : null
+      // What the instance registered it speaks (the kit's meta.scheme).
+      const scheme = e.Service.Meta?.scheme === 'https' ? 'https' : 'http'
+      const base = `${scheme}://${host}:${port}`
+      const small = await httpGet(`${base}/health/live`, timeoutMs, o.tls)
+      const large = small.ok ? await httpGet(`${base}/openapi/json`, timeoutMs * 2, o.tls) : null
       add({
         target,
-        check: 'http',
+        check: scheme,
         ok: small.ok,
         detail: small.ok
           ? `/health/live ${small.status} in ${small.ms.toFixed(1)} ms`
           : `/health/live: ${small.error ?? small.status}`,
+        fix:
+          !small.ok && scheme === 'https' && small.status === undefined
+            ? 'the instance speaks HTTPS: pass --tls-ca (the CA that signs it) and, if it requires client certificates, --tls-cert and --tls-key'
+            : undefined,
       })
       if (large) {
         const blackHole = !large.ok && large.status === undefined
