@@ -7,12 +7,18 @@
  * Certificates come from compose/tls/make-dev-certs.sh (openssl).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ConsulServer, startConsul } from '@civildiy/devstack'
-import { consulClient, type RegisteredService, registerWithConsul } from '@civildiy/kit'
-import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
+import { consulClient } from '@civildiy/kit'
+import {
+  createTestIssuer,
+  httpsUpstreamForTest,
+  makeDevCerts,
+  NO_OPENSSL_REASON,
+  silentLogger,
+} from '@civildiy/kit/testing'
 import { createGateway } from './app.ts'
 import { type InstanceDirectory, watchInstances } from './discovery/instance-directory.ts'
 import { createRetryBudget } from './proxy/retry-budget.ts'
@@ -21,62 +27,38 @@ import { createSlidingWindowLimiter } from './rate-limit/sliding-window.ts'
 import { compileRoutes } from './routes/route-table.ts'
 import { createBalancer } from './upstream/balancer.ts'
 
-const script = join(import.meta.dir, '..', '..', 'compose', 'tls', 'make-dev-certs.sh')
-const noOpenssl = Bun.which('openssl') ? null : 'no openssl (apt-get install openssl)'
+const noOpenssl = NO_OPENSSL_REASON
 if (noOpenssl) console.warn(`SKIPPED gateway TLS tests: ${noOpenssl}`)
 const ours = mkdtempSync(join(tmpdir(), 'gw-tls-'))
 const theirs = mkdtempSync(join(tmpdir(), 'gw-tls-other-ca-'))
-const pem = (dir: string, name: string) => readFileSync(join(dir, name), 'utf8')
 
 let consulServer: ConsulServer
 let directory: InstanceDirectory
-const servers: ReturnType<typeof Bun.serve>[] = []
-const registrations: RegisteredService[] = []
+const upstreams: { stop(): Promise<void> }[] = []
 let gatewayFor: (withClientCert: boolean) => Promise<ReturnType<typeof createGateway>>
-
-function makeCerts(dir: string, ...names: string[]) {
-  const r = Bun.spawnSync(['bash', script, dir, ...names], { stderr: 'pipe' })
-  if (r.exitCode !== 0) throw new Error(`make-dev-certs.sh failed: ${r.stderr.toString()}`)
-}
-
-/** An HTTPS upstream registered in Consul as `name`, answering with its name. */
-async function httpsUpstream(name: string, dir: string, requireClientCert: boolean) {
-  const server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    tls: {
-      cert: pem(dir, 'upstream.pem'),
-      key: pem(dir, 'upstream.key'),
-      ca: pem(dir, 'ca.pem'),
-      requestCert: requireClientCert,
-      rejectUnauthorized: requireClientCert,
-    },
-    fetch: () => new Response(`${name} over tls`),
-  })
-  servers.push(server)
-  registrations.push(
-    await registerWithConsul(
-      consulClient(consulServer.url),
-      {
-        name,
-        address: '127.0.0.1',
-        port: server.port!,
-        scheme: 'https',
-        interval: '200ms',
-        selfCheck: async () => ({ ok: true, note: 'ready' }),
-      },
-      silentLogger(),
-    ),
-  )
-}
 
 beforeAll(async () => {
   if (noOpenssl) return
-  makeCerts(ours, 'upstream', 'gateway')
-  makeCerts(theirs, 'upstream')
+  const own = makeDevCerts(ours, 'upstream', 'gateway')
+  const other = makeDevCerts(theirs, 'upstream')
   consulServer = await startConsul({ port: 0 })
-  await httpsUpstream('secure', ours, true)
-  await httpsUpstream('rogue', theirs, false)
+  const consulUrl = consulServer.url
+  upstreams.push(
+    await httpsUpstreamForTest({
+      consulUrl,
+      service: 'secure',
+      certs: own,
+      name: 'upstream',
+      requireClientCert: true,
+    }),
+    await httpsUpstreamForTest({
+      consulUrl,
+      service: 'rogue',
+      certs: other,
+      name: 'upstream',
+      requireClientCert: false,
+    }),
+  )
   const table = compileRoutes({
     routes: [
       { prefix: '/secure', service: 'secure', auth: 'none' },
@@ -116,9 +98,8 @@ beforeAll(async () => {
 }, 30_000)
 
 afterAll(async () => {
-  for (const r of registrations) await r.deregister()
   directory?.close()
-  for (const s of servers) s.stop(true)
+  for (const u of upstreams) await u.stop()
   await consulServer?.stop()
   rmSync(ours, { recursive: true, force: true })
   rmSync(theirs, { recursive: true, force: true })

@@ -15,11 +15,11 @@ import { Type as t } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 import { BaseConfig, ConfigError, loadConfig, Port } from './config.ts'
 import { createService, type RunningService } from './service.ts'
+import { makeDevCerts, NO_OPENSSL_REASON } from './testing/dev-certs.ts'
 import { silentLogger } from './testing/silent-logger.ts'
 import { tlsSettings } from './tls-config.ts'
 
-const script = join(import.meta.dir, '..', '..', 'compose', 'tls', 'make-dev-certs.sh')
-const noOpenssl = Bun.which('openssl') ? null : 'no openssl (apt-get install openssl)'
+const noOpenssl = NO_OPENSSL_REASON
 if (noOpenssl) console.warn(`SKIPPED kit TLS tests: ${noOpenssl}`)
 const dir = mkdtempSync(join(tmpdir(), 'kit-tls-'))
 const pem = (name: string) => readFileSync(join(dir, name), 'utf8')
@@ -27,14 +27,9 @@ const pem = (name: string) => readFileSync(join(dir, name), 'utf8')
 let consulServer: ConsulServer
 let service: RunningService
 
-function makeCerts(...names: string[]) {
-  const r = Bun.spawnSync(['bash', script, dir, ...names], { stderr: 'pipe' })
-  if (r.exitCode !== 0) throw new Error(`make-dev-certs.sh failed: ${r.stderr.toString()}`)
-}
-
 beforeAll(async () => {
   if (noOpenssl) return
-  makeCerts('svc', 'client', 'renewed')
+  makeDevCerts(dir, 'svc', 'client', 'renewed')
   consulServer = await startConsul({ port: 0 })
   const config = loadConfig(
     t.Composite([BaseConfig, t.Object({ PORT: Port(0) })]),

@@ -5,57 +5,35 @@
  * fails with the flags to pass. Certificates from compose/tls/make-dev-certs.sh.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ConsulServer, startConsul } from '@civildiy/devstack'
-import { consulClient, type RegisteredService, registerWithConsul } from '@civildiy/kit'
-import { silentLogger } from '@civildiy/kit/testing'
+import { httpsUpstreamForTest, makeDevCerts, NO_OPENSSL_REASON } from '@civildiy/kit/testing'
 import { runDoctor } from './doctor.ts'
 
-const script = join(import.meta.dir, '..', '..', '..', 'compose', 'tls', 'make-dev-certs.sh')
-const noOpenssl = Bun.which('openssl') ? null : 'no openssl (apt-get install openssl)'
+const noOpenssl = NO_OPENSSL_REASON
 if (noOpenssl) console.warn(`SKIPPED harness doctor over TLS: ${noOpenssl}`)
 const dir = mkdtempSync(join(tmpdir(), 'doctor-tls-'))
-const pem = (name: string) => readFileSync(join(dir, name), 'utf8')
+let certs: ReturnType<typeof makeDevCerts>
 let consulServer: ConsulServer
-let server: ReturnType<typeof Bun.serve>
-let registration: RegisteredService
+let upstream: Awaited<ReturnType<typeof httpsUpstreamForTest>>
 
 beforeAll(async () => {
   if (noOpenssl) return
-  const made = Bun.spawnSync(['bash', script, dir, 'secure', 'doctor'], { stderr: 'pipe' })
-  if (made.exitCode !== 0) throw new Error(made.stderr.toString())
+  certs = makeDevCerts(dir, 'secure', 'doctor')
   consulServer = await startConsul({ port: 0 })
-  server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    tls: {
-      cert: pem('secure.pem'),
-      key: pem('secure.key'),
-      ca: pem('ca.pem'),
-      requestCert: true,
-      rejectUnauthorized: true,
-    },
-    fetch: () => new Response('ok'),
+  upstream = await httpsUpstreamForTest({
+    consulUrl: consulServer.url,
+    service: 'secure',
+    certs,
+    name: 'secure',
+    requireClientCert: true,
   })
-  registration = await registerWithConsul(
-    consulClient(consulServer.url),
-    {
-      name: 'secure',
-      address: '127.0.0.1',
-      port: server.port!,
-      scheme: 'https',
-      interval: '200ms',
-      selfCheck: async () => ({ ok: true, note: 'ready' }),
-    },
-    silentLogger(),
-  )
 }, 30_000)
 
 afterAll(async () => {
-  await registration?.deregister()
-  server?.stop(true)
+  await upstream?.stop()
   await consulServer?.stop()
   rmSync(dir, { recursive: true, force: true })
 })
@@ -66,7 +44,7 @@ test.skipIf(Boolean(noOpenssl))(
     const withTls = await runDoctor({
       consul: consulServer.url,
       expected: ['secure'],
-      tls: { ca: pem('ca.pem'), cert: pem('doctor.pem'), key: pem('doctor.key') },
+      tls: { ca: certs.pem('ca.pem'), cert: certs.pem('doctor.pem'), key: certs.pem('doctor.key') },
     })
     const probe = withTls.checks.find((c) => c.target.startsWith('secure ') && c.check === 'https')
     expect(probe).toMatchObject({ ok: true, detail: expect.stringContaining('/health/live 200') })

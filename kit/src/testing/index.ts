@@ -8,6 +8,7 @@ export {
   NO_POSTGRES_REASON,
   type TestDatabase,
 } from './databases.ts'
+export { httpsUpstreamForTest, makeDevCerts, NO_OPENSSL_REASON } from './dev-certs.ts'
 export { kafkaForTest, type TestKafka } from './kafka-for-test.ts'
 export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-http.ts'
 export { type ReadMessage, rawKafka, readTopic } from './raw-kafka.ts'
