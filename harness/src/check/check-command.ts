@@ -3,18 +3,21 @@
  * table per check (a progress line while running, on stderr) and exits 1 on any
  * failure. URLs default to the running stack's `.data/stack.json`.
  */
+
 import { parseCommandFlags, positiveNumber } from '../command-args.ts'
 import { writeReports } from '../report/report-files.ts'
 import { fmt, markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
 import { type CheckReport, runCheck } from './check.ts'
 import { checkPage } from './check-html.ts'
+import { probeTlsFromFlags, TLS_FLAGS, TLS_USAGE } from './probes.ts'
 
 const USAGE = `Usage: harness check [options]
 
   --gateway URL               the gateway (default: from .data/stack.json)
   --consul URL                the Consul HTTP API (default: from .data/stack.json)
   --consul-token TOKEN        a Consul ACL token (default: CONSUL_HTTP_TOKEN)
+${TLS_USAGE}
   --services LIST             expected services (default auth,profile,posts,feed,gateway)
   --posts N                   posts to time (default 20)
   --rate N                    posts per second (default 10)
@@ -92,6 +95,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       gateway: { type: 'string' },
       consul: { type: 'string' },
       'consul-token': { type: 'string' },
+      ...TLS_FLAGS,
       services: { type: 'string' },
       posts: { type: 'string' },
       rate: { type: 'string' },
@@ -121,6 +125,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       gateway: gateway.replace(/\/+$/, ''),
       consul: (consul.includes('://') ? consul : `http://${consul}`).replace(/\/+$/, ''),
       consulToken: (values['consul-token'] as string | undefined) ?? process.env.CONSUL_HTTP_TOKEN,
+      tls: probeTlsFromFlags(values),
       services: (values.services as string | undefined)?.split(',').map((s) => s.trim()),
       posts: positiveNumber(values, 'posts', 20),
       ratePerSec: positiveNumber(values, 'rate', 10),

@@ -8,9 +8,11 @@
  *     follower's home feed;
  *  4. feed reads through the gateway: home-feed page latency.
  */
+
 import { ApiError, type Session, stackClient } from '../client/stack-client.ts'
 import { type Summary, summarize } from '../report/stats.ts'
 import { checkDiscovery, type DiscoveryReport } from './discovery.ts'
+import type { ProbeTls } from './probes.ts'
 import { measurePropagation, type PropagationResult } from './propagation.ts'
 
 export const expectedServices = ['auth', 'profile', 'posts', 'feed', 'gateway'] as const
@@ -20,6 +22,8 @@ export interface CheckOptions {
   consul: string
   /** A Consul ACL token for reading the catalog (a stack with ACLs on). */
   consulToken?: string
+  /** For instances registered as HTTPS: the CA, and a client certificate if they require one. */
+  tls?: ProbeTls
   services?: readonly string[]
   posts: number
   ratePerSec: number
@@ -95,6 +99,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
   await step('discovery', async () => {
     report.discovery = await checkDiscovery(o.consul, o.services ?? expectedServices, {
       token: o.consulToken,
+      tls: o.tls,
     })
     return report.discovery.failures
   })

@@ -4,7 +4,7 @@
  * registered-but-unreachable instance is the classic container networking fault
  * (the service advertised an address only it can reach) and is reported as such.
  */
-import { httpGet, isLoopback, tcpConnect } from './probes.ts'
+import { httpGet, isLoopback, type ProbeTls, tcpConnect } from './probes.ts'
 
 export interface InstanceReport {
   service: string
@@ -24,7 +24,7 @@ export interface DiscoveryReport {
 
 interface HealthEntry {
   Node: { Address: string }
-  Service: { ID: string; Address: string; Port: number }
+  Service: { ID: string; Address: string; Port: number; Meta?: Record<string, string> }
   Checks: { Status: string }[]
 }
 
@@ -41,7 +41,12 @@ export function worstStatus(checks: { Status: string }[]): string {
 export async function checkDiscovery(
   consul: string,
   services: readonly string[],
-  o: { timeoutMs?: number; token?: string } = {},
+  o: {
+    timeoutMs?: number
+    token?: string
+    /** For instances registered as HTTPS: the CA, and a client certificate if they require one. */
+    tls?: ProbeTls
+  } = {},
 ): Promise<DiscoveryReport> {
   const failures: string[] = []
   const instances: InstanceReport[] = []
@@ -76,7 +81,11 @@ export async function checkDiscovery(
         const port = e.Service.Port
         const tcp = await tcpConnect(address, port, o.timeoutMs ?? 2_000)
         const host = address.includes(':') ? `[${address}]` : address
-        const health = tcp.ok ? await httpGet(`http://${host}:${port}/health/ready`) : undefined
+        // What the instance registered it speaks (the kit's meta.scheme).
+        const scheme = e.Service.Meta?.scheme === 'https' ? 'https' : 'http'
+        const health = tcp.ok
+          ? await httpGet(`${scheme}://${host}:${port}/health/ready`, undefined, o.tls)
+          : undefined
         const consulStatus = worstStatus(e.Checks)
         instances.push({ service, id: e.Service.ID, address, port, consulStatus, tcp, health })
         if (!tcp.ok) {
@@ -87,8 +96,12 @@ export async function checkDiscovery(
             `${service} ${e.Service.ID}: registered at ${address}:${port} (Consul says ${consulStatus}) but unreachable from here: ${tcp.failure}.${hint}`,
           )
         } else if (health && !health.ok) {
+          const tlsHint =
+            scheme === 'https' && health.status === undefined
+              ? ` (${health.error}). It speaks HTTPS: pass --tls-ca (the CA that signs it) and, if it requires client certificates, --tls-cert and --tls-key`
+              : ''
           failures.push(
-            `${service} ${e.Service.ID}: ${address}:${port} accepts connections but /health/ready answered ${health.status ?? 'nothing'}`,
+            `${service} ${e.Service.ID}: ${address}:${port} accepts connections but /health/ready answered ${health.status ?? 'nothing'}${tlsHint}`,
           )
         }
       }

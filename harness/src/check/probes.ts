@@ -132,3 +132,33 @@ export async function httpGet(url: string, timeoutMs = 3_000, tls?: ProbeTls): P
 export function isLoopback(address: string): boolean {
   return /^127\./.test(address) || address === '::1' || address === 'localhost'
 }
+
+/**
+ * The PEM files `--tls-ca`, `--tls-cert` and `--tls-key` name (default the kit's
+ * TLS_CA_FILE, TLS_CERT_FILE and TLS_KEY_FILE), read; undefined when none is named.
+ * @throws when a named file cannot be read.
+ */
+export function probeTlsFromFlags(v: Record<string, unknown>): ProbeTls | undefined {
+  const file = (flag: string, variable: string) =>
+    (v[flag] as string | undefined) ?? process.env[variable]
+  const ca = file('tls-ca', 'TLS_CA_FILE')
+  const cert = file('tls-cert', 'TLS_CERT_FILE')
+  const key = file('tls-key', 'TLS_KEY_FILE')
+  if (!ca && !cert) return undefined
+  return {
+    ...(ca ? { ca: readFileSync(ca, 'utf8') } : {}),
+    ...(cert && key ? { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') } : {}),
+  }
+}
+
+/** The flags of probeTlsFromFlags, for parseArgs. */
+export const TLS_FLAGS = {
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+} as const
+
+/** Usage lines of the TLS flags. */
+export const TLS_USAGE = `  --tls-ca FILE       the CA of instances registered as HTTPS (default: TLS_CA_FILE)
+  --tls-cert FILE --tls-key FILE   a client certificate for instances that require one
+                      (default: TLS_CERT_FILE, TLS_KEY_FILE)`

@@ -4,9 +4,8 @@
  * failure. Defaults come from `.data/stack.json`.
  */
 
-import { readFileSync } from 'node:fs'
 import { expectedServices } from '../check/check.ts'
-import type { ProbeTls } from '../check/probes.ts'
+import { type ProbeTls, probeTlsFromFlags, TLS_FLAGS, TLS_USAGE } from '../check/probes.ts'
 import { parseCommandFlags, positiveNumber } from '../command-args.ts'
 import { markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
@@ -16,9 +15,7 @@ const USAGE = `Usage: harness doctor [options]
 
   --consul URL        the Consul HTTP API (default: from .data/stack.json)
   --consul-token T    a Consul ACL token that may read the catalog (default: CONSUL_HTTP_TOKEN)
-  --tls-ca FILE       the CA of instances registered as HTTPS (default: TLS_CA_FILE)
-  --tls-cert FILE --tls-key FILE   a client certificate for instances that require one
-                      (default: TLS_CERT_FILE, TLS_KEY_FILE)
+${TLS_USAGE}
   --kafka LIST        Kafka bootstrap servers host:port,... (default: from .data/stack.json)
   --mongo URL --postgres URL --redis URL   other servers to reach
   --services LIST     expected services (default auth,profile,posts,feed,gateway)
@@ -49,9 +46,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     {
       consul: { type: 'string' },
       'consul-token': { type: 'string' },
-      'tls-ca': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
+      ...TLS_FLAGS,
       kafka: { type: 'string' },
       mongo: { type: 'string' },
       postgres: { type: 'string' },
@@ -83,7 +78,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   }
   let tls: ProbeTls | undefined
   try {
-    tls = probeTls(v)
+    tls = probeTlsFromFlags(v)
   } catch (err) {
     console.error(`harness doctor: ${(err as Error).message}`)
     return 2
@@ -100,18 +95,4 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   })
   console.log(v.json ? JSON.stringify(report, null, 2) : renderDoctor(report))
   return report.ok ? 0 : 1
-}
-
-/** The PEM files the flags (or the kit's TLS_* variables) name, read; undefined when none. */
-function probeTls(v: Record<string, unknown>): ProbeTls | undefined {
-  const file = (flag: string, variable: string) =>
-    (v[flag] as string | undefined) ?? process.env[variable]
-  const ca = file('tls-ca', 'TLS_CA_FILE')
-  const cert = file('tls-cert', 'TLS_CERT_FILE')
-  const key = file('tls-key', 'TLS_KEY_FILE')
-  if (!ca && !cert) return undefined
-  return {
-    ...(ca ? { ca: readFileSync(ca, 'utf8') } : {}),
-    ...(cert && key ? { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') } : {}),
-  }
 }

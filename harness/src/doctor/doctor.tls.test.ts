@@ -1,5 +1,5 @@
 /**
- * `harness doctor` against an instance registered as HTTPS with client
+ * `harness doctor` (and `harness check`'s discovery) against an instance registered as HTTPS with client
  * certificates required (as the kit registers it with TLS_* set): probed over
  * `https://` with the CA and a client certificate it passes; without them it
  * fails with the flags to pass. Certificates from compose/tls/make-dev-certs.sh.
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ConsulServer, startConsul } from '@civildiy/devstack'
 import { httpsUpstreamForTest, makeDevCerts, NO_OPENSSL_REASON } from '@civildiy/kit/testing'
+import { checkDiscovery } from '../check/discovery.ts'
 import { runDoctor } from './doctor.ts'
 
 const noOpenssl = NO_OPENSSL_REASON
@@ -54,5 +55,22 @@ test.skipIf(Boolean(noOpenssl))(
     expect(failed?.ok).toBe(false)
     expect(failed?.fix).toContain('--tls-ca')
     expect(failed?.fix).toContain('--tls-cert')
+  },
+)
+
+test.skipIf(Boolean(noOpenssl))(
+  'harness check discovery reads the scheme too, and names the TLS flags when it cannot get in',
+  async () => {
+    const tls = {
+      ca: certs.pem('ca.pem'),
+      cert: certs.pem('doctor.pem'),
+      key: certs.pem('doctor.key'),
+    }
+    const ok = await checkDiscovery(consulServer.url, ['secure'], { tls })
+    expect(ok.failures).toEqual([])
+    expect(ok.instances.map((i) => i.health?.status)).toEqual([200])
+    const refused = await checkDiscovery(consulServer.url, ['secure'])
+    expect(refused.failures).toHaveLength(1)
+    expect(refused.failures[0]).toContain('It speaks HTTPS: pass --tls-ca')
   },
 )
