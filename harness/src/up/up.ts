@@ -203,9 +203,9 @@ function stackDeployables(config: Config, servers: Servers): readonly Deployable
   return deployables
 }
 
-/** The name a supervised service registers in Consul (the feed read API is another `feed`). */
+/** The name a supervised service registers in Consul (its `registersAs`: the feed read API is another `feed`). */
 function consulName(name: string): string {
-  return name === feedReadApi.name ? feedReadApi.registersAs! : name
+  return [...deployables, feedReadApi].find((d) => d.name === name)?.registersAs ?? name
 }
 
 /** Ms until each service passes in Consul (on the port it was given). */

@@ -9,10 +9,11 @@ import { Elysia } from 'elysia'
 import { problemResponse } from '../errors.ts'
 import { runtimeName } from '../http-server.ts'
 
-const ASSET_TYPES: Record<string, string> = {
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui.css': 'text/css; charset=utf-8',
-}
+/** The page's assets by name. A Map: a name from the URL (`__proto__`, `constructor`) must not find anything else. */
+const ASSET_TYPES = new Map([
+  ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
+  ['swagger-ui.css', 'text/css; charset=utf-8'],
+])
 
 /**
  * Each asset's bytes, read on the first request for it (the page is rarely
@@ -88,7 +89,7 @@ export function docsRoutes(o: { title: string; pagePath: string; specUrl: string
 
 /** One of the page's assets, or null for any other name. */
 async function docsAsset(name: string): Promise<Response | null> {
-  const type = ASSET_TYPES[name]
+  const type = ASSET_TYPES.get(name)
   if (!type) return null
   return new Response(await readAsset(name), {
     headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' },
