@@ -24,7 +24,7 @@ export interface SpawnedDevstack {
 
 /**
  * @throws when devstack does not print its ready line within 10 s, or omits a server's URL.
- * @example const stack = await spawnDevstack(['kafka']); kafkaClient(stack.brokers, 'bench', logger); await stack.stop()
+ * @example const stack = await spawnDevstack(['kafka']); kafkaClient({ brokers: stack.brokers, clientId: 'bench', logger }); await stack.stop()
  */
 export async function spawnDevstack(servers: DevstackServer[]): Promise<SpawnedDevstack> {
   const ports = servers.flatMap((s) => [`--${s}-port`, '0'])

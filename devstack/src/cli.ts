@@ -7,7 +7,9 @@
  * Data lives in `.data/devstack` by default (so it survives restarts, as a real
  * server's volume would); `--in-memory` keeps nothing.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { readKafkaSaslFile, readMongoUsersFile } from './auth-files.ts'
 import { type ComponentName, componentNames, startDevstack } from './devstack.ts'
 
 const USAGE = `Usage: devstack [options]
@@ -20,7 +22,10 @@ Options:
   --only NAMES               comma-separated subset of: ${componentNames.join(', ')}
   --host ADDR                interface to listen on (default 127.0.0.1)
   --kafka-port N             default 9092      --kafka-advertised-host NAME
+  --kafka-sasl FILE          require SASL (PLAIN, SCRAM-SHA-256/512): users and topic ACLs, JSON
+  --kafka-tls-cert FILE      serve Kafka over TLS with this PEM certificate  --kafka-tls-key FILE
   --mongo-port N             default 27017
+  --mongo-users FILE         require SCRAM-SHA-256: users and their databases, JSON
   --consul-port N            default 8500
   --pg-port N                default 5432
   --upstash-port N           default 8079      --upstash-redis URL   --upstash-token TOKEN
@@ -49,7 +54,11 @@ const spec = {
   host: { type: 'string' },
   'kafka-port': { type: 'string' },
   'kafka-advertised-host': { type: 'string' },
+  'kafka-sasl': { type: 'string' },
+  'kafka-tls-cert': { type: 'string' },
+  'kafka-tls-key': { type: 'string' },
   'mongo-port': { type: 'string' },
+  'mongo-users': { type: 'string' },
   'consul-port': { type: 'string' },
   'pg-port': { type: 'string' },
   'upstash-port': { type: 'string' },
@@ -80,6 +89,27 @@ for (const name of only ?? []) {
 if (only?.includes('upstash') && !args['upstash-redis'])
   fail('the upstash component needs --upstash-redis redis://HOST:PORT')
 if (args['in-memory'] && args['data-dir']) fail('--in-memory and --data-dir exclude each other')
+if (Boolean(args['kafka-tls-cert']) !== Boolean(args['kafka-tls-key']))
+  fail('--kafka-tls-cert and --kafka-tls-key go together')
+const readOrFail = <T>(read: () => T): T => {
+  try {
+    return read()
+  } catch (err) {
+    fail((err as Error).message)
+  }
+}
+const kafkaSasl = args['kafka-sasl']
+  ? readOrFail(() => readKafkaSaslFile(args['kafka-sasl']!))
+  : undefined
+const mongoUsers = args['mongo-users']
+  ? readOrFail(() => readMongoUsersFile(args['mongo-users']!))
+  : undefined
+const kafkaTls = args['kafka-tls-cert']
+  ? readOrFail(() => ({
+      cert: readFileSync(args['kafka-tls-cert']!, 'utf8'),
+      key: readFileSync(args['kafka-tls-key']!, 'utf8'),
+    }))
+  : undefined
 
 const started = performance.now()
 const stack = await startDevstack({
@@ -89,10 +119,13 @@ const stack = await startDevstack({
   kafka: {
     port: port(args['kafka-port'], '--kafka-port'),
     advertisedHost: args['kafka-advertised-host'],
+    sasl: kafkaSasl,
+    tls: kafkaTls,
     ...(args.quiet ? { log: () => {} } : {}),
   },
   mongo: {
     port: port(args['mongo-port'], '--mongo-port'),
+    users: mongoUsers,
     ...(args.quiet ? { log: () => {} } : {}),
   },
   consul: { port: port(args['consul-port'], '--consul-port') },

@@ -126,6 +126,25 @@ export const BaseConfig = t.Object({
     }),
   ),
   KAFKA_BROKERS: t.Optional(HostPortList('a comma-separated host:port list')),
+  // SASL and TLS to Kafka (checked together by kafkaSecurity()).
+  KAFKA_SASL_MECHANISM: t.Optional(
+    t.Union([t.Literal('plain'), t.Literal('scram-sha-256'), t.Literal('scram-sha-512')], {
+      description: 'one of plain, scram-sha-256, scram-sha-512: authenticate to Kafka',
+    }),
+  ),
+  KAFKA_SASL_USERNAME: t.Optional(
+    t.String({ minLength: 1, description: "this service's Kafka user" }),
+  ),
+  KAFKA_SASL_PASSWORD: t.Optional(
+    t.String({ minLength: 1, description: "the Kafka user's password" }),
+  ),
+  KAFKA_TLS: t.Boolean({ default: false, description: 'true: connect to Kafka over TLS' }),
+  KAFKA_TLS_CA_FILE: t.Optional(
+    t.String({
+      minLength: 1,
+      description: "a PEM file of the CA that signs the brokers' certificates (implies KAFKA_TLS)",
+    }),
+  ),
   LOG_LEVEL: t.Union(
     [
       t.Literal('trace'),

@@ -15,6 +15,7 @@ import type { AnyElysia } from 'elysia'
 import type { Sql } from 'postgres'
 import { type BaseConfig, ConfigError, type LoadConfigOptions, loadConfig } from './config.ts'
 import { type Eventing, type EventingOptions, startEventing } from './events/eventing.ts'
+import { type KafkaSecurity, kafkaSecurity } from './events/kafka-security.ts'
 import type { HealthCheck } from './health.ts'
 import { runtimeName } from './http-server.ts'
 import { accessTokenVerifier, type JwtVerifier } from './jwt.ts'
@@ -41,6 +42,8 @@ export interface ServiceContext<C> {
   lifecycle: Lifecycle
   /** KAFKA_BROKERS as host:port entries; undefined without Kafka. */
   brokers: string[] | undefined
+  /** KAFKA_SASL_* and KAFKA_TLS* checked; undefined: plaintext without authentication. */
+  kafkaSecurity: KafkaSecurity | undefined
   /** What `baseApp` needs (logger, production, lifecycle, metrics, every declared readiness check). */
   app: AppEnvironment
   /** The service's metrics registry (served on /metrics). */
@@ -51,7 +54,7 @@ export interface ServiceContext<C> {
    * Starts the service's events (outbox relay, publisher, consumer) on
    * KAFKA_BROKERS, adding their readiness check and resources.
    */
-  events(o: Omit<EventingOptions, 'service' | 'brokers' | 'logger'>): Eventing
+  events(o: Omit<EventingOptions, 'service' | 'brokers' | 'security' | 'logger'>): Eventing
   /** The access-token verifier for AccessTokenConfig settings. */
   verifier(discover?: () => Promise<string>): JwtVerifier
   /** Something to close on shutdown (after the server drained), and its readiness check if any. */
@@ -129,6 +132,7 @@ async function run<S extends TObject>(
   >
   // Checked before anything starts: a bad TLS setting is a configuration error (exit 78).
   const tls = tlsSettings(config)
+  const kafkaSecurityConfig = kafkaSecurity(config)
   const shipped = await startShippingLogs(def.name, config)
   const logger = createLogger({ service: def.name, level: config.LOG_LEVEL, also: shipped?.stream })
   const lifecycle: Lifecycle = { shuttingDown: false }
@@ -150,6 +154,7 @@ async function run<S extends TObject>(
     production,
     lifecycle,
     brokers: config.KAFKA_BROKERS?.split(','),
+    kafkaSecurity: kafkaSecurityConfig,
     app: { logger, production, lifecycle, metrics, checks: () => checks.flatMap((c) => c()) },
     metrics,
     async postgres(migrations) {
@@ -171,6 +176,7 @@ async function run<S extends TObject>(
         ...e,
         service: def.name,
         brokers: ctx.brokers,
+        security: ctx.kafkaSecurity,
         logger,
         metrics,
         startAfter: listening.promise,

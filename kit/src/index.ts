@@ -76,6 +76,7 @@ export {
   type TopicInfo,
   type TopicMessage,
 } from './events/kafka-inspector.ts'
+export { type KafkaSecurity, kafkaSecurity } from './events/kafka-security.ts'
 export {
   enqueueEvents,
   OUTBOX_MIGRATIONS,

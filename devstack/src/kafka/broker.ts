@@ -5,7 +5,8 @@
  * use Apache Kafka.
  */
 import { mkdirSync } from 'node:fs'
-import type { BrokerState } from './apis/context.ts'
+import { type SaslMechanism, SaslUsers, saslMechanisms } from '../sasl/sasl-users.ts'
+import type { BrokerState, KafkaAcls } from './apis/context.ts'
 import { Connection } from './connection.ts'
 import { type CoordinatorOptions, GroupCoordinator } from './groups/group-coordinator.ts'
 import { OffsetStore } from './log/offset-store.ts'
@@ -54,6 +55,23 @@ export interface KafkaBrokerOptions {
   clusterId?: string
   /** Where log lines go. Default: one JSON line per entry on stderr. */
   log?: (entry: BrokerLogEntry) => void
+  /**
+   * Require SASL authentication (a SASL_PLAINTEXT listener, or SASL_SSL with `tls`):
+   * nothing but ApiVersions and the SASL APIs is answered before it. Default: none.
+   */
+  sasl?: KafkaSaslOptions
+  /** Serve TLS with this PEM certificate chain and key. Default: plaintext. */
+  tls?: { cert: string; key: string }
+}
+
+/** Users, mechanisms and topic ACLs of a broker that requires SASL. */
+export interface KafkaSaslOptions {
+  /** User name to password; kept only as SCRAM verifiers. */
+  users: Record<string, string>
+  /** Offered mechanisms. Default: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. */
+  mechanisms?: SaslMechanism[]
+  /** Who may write and read which topics; unset: every user may do both on every topic. */
+  acls?: KafkaAcls
 }
 
 /** A running broker. */
@@ -111,6 +129,13 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     autoCreateTopics: options.autoCreateTopics ?? true,
     defaultPartitions: options.defaultPartitions ?? 3,
     maxMessageBytes: options.maxMessageBytes ?? 1_048_588,
+    auth: options.sasl
+      ? {
+          users: new SaslUsers(options.sasl.users),
+          mechanisms: options.sasl.mechanisms ?? saslMechanisms,
+          acls: options.sasl.acls ?? null,
+        }
+      : null,
     nextProducerId: () => producerId++,
     log: (level, msg, fields) => log({ level, msg, ...fields }),
   }
@@ -119,6 +144,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const listener = Bun.listen<Connection>({
     hostname: host,
     port: options.port ?? 9092,
+    ...(options.tls ? { tls: options.tls } : {}),
     socket: {
       open(socket) {
         socket.data = new Connection(socket, state, maxFrameBytes)

@@ -11,12 +11,19 @@ import type { Socket } from 'bun'
 import { FrameLengthError, FrameReader, kafkaFrames } from '../net/frame-reader.ts'
 import { SocketWriter } from '../net/socket-writer.ts'
 import { writeApiVersions } from './apis/api-versions.ts'
-import type { BrokerState, RequestContext } from './apis/context.ts'
+import type { BrokerState, RequestContext, SaslSession } from './apis/context.ts'
 import { allApiHandlers, apiHandlers } from './apis/registry.ts'
 import { ApiKey } from './protocol/api-keys.ts'
 import { ErrorCode } from './protocol/error-codes.ts'
 import { MalformedRequestError, Reader } from './protocol/reader.ts'
 import { Writer } from './protocol/writer.ts'
+
+/** What a client may ask before it has authenticated on a SASL listener. */
+const beforeAuth = new Set<number>([
+  ApiKey.ApiVersions,
+  ApiKey.SaslHandshake,
+  ApiKey.SaslAuthenticate,
+])
 
 export class Connection {
   private readonly reader: FrameReader
@@ -24,6 +31,12 @@ export class Connection {
   private readonly frames: Uint8Array[] = []
   private processing = false
   private readonly abort = new AbortController()
+  private readonly session: SaslSession = {
+    mechanism: null,
+    scram: null,
+    principal: null,
+    closeAfterResponse: false,
+  }
   readonly remote: string
 
   constructor(
@@ -109,6 +122,11 @@ export class Connection {
         this.send(w)
         return
       }
+      if (this.broker.auth && !this.session.principal && !beforeAuth.has(apiKey)) {
+        // Kafka's SASL listener answers nothing before authentication and closes.
+        this.fail(`API ${apiKey} before SASL authentication`)
+        return
+      }
       const ctx: RequestContext = {
         broker: this.broker,
         apiVersion,
@@ -116,9 +134,11 @@ export class Connection {
         clientId,
         clientHost: this.remote,
         signal: this.abort.signal,
+        session: this.session,
       }
       const answer = await handler.handle(ctx, r, w)
       if (answer !== false && !this.abort.signal.aborted) this.send(w)
+      if (this.session.closeAfterResponse) this.fail('SASL authentication failed')
     } catch (err) {
       if (err instanceof MalformedRequestError)
         this.fail(`malformed request (api key ${apiKey}): ${err.message}`)

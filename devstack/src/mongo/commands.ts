@@ -7,6 +7,7 @@
 import { hostname } from 'node:os'
 import { calculateObjectSize, type Document, Long, ObjectId } from 'bson'
 import { aggregate, update as applyOperators } from 'mingo'
+import type { MongoAuth, MongoSession } from './auth.ts'
 import type { CursorRegistry } from './cursors.ts'
 import { aggregateExact } from './decimal-accumulators.ts'
 import { CommandError } from './errors.ts'
@@ -32,6 +33,10 @@ export interface CommandContext {
   connectionId: number
   startedAt: number
   remote: string
+  /** Users and grants when the server requires authentication; null: open. */
+  auth: MongoAuth | null
+  /** This connection's authentication state. */
+  session: MongoSession
 }
 
 type Handler = (cmd: Document, ctx: CommandContext) => Document
@@ -40,9 +45,9 @@ type Handler = (cmd: Document, ctx: CommandContext) => Document
 const MAX_WIRE_VERSION = 21
 
 const handlers: Record<string, Handler> = {
-  hello: (_c, ctx) => hello(ctx),
-  isMaster: (_c, ctx) => hello(ctx),
-  ismaster: (_c, ctx) => hello(ctx),
+  hello: (c, ctx) => hello(c, ctx),
+  isMaster: (c, ctx) => hello(c, ctx),
+  ismaster: (c, ctx) => hello(c, ctx),
   ping: () => ({}),
   buildInfo: () => ({
     version: '7.0.0-devstack',
@@ -74,16 +79,28 @@ const handlers: Record<string, Handler> = {
     uptime: (Date.now() - ctx.startedAt) / 1000,
     localTime: new Date(),
   }),
-  connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] } }),
+  connectionStatus: (_c, ctx) => {
+    const at = ctx.session.user?.indexOf('.') ?? -1
+    const user = ctx.session.user
+      ? [{ user: ctx.session.user.slice(at + 1), db: ctx.session.user.slice(0, at) }]
+      : []
+    return { authInfo: { authenticatedUsers: user, authenticatedUserRoles: [] } }
+  },
   whatsmyuri: (_c, ctx) => ({ you: ctx.remote }),
   endSessions: () => ({}),
   killSessions: () => ({}),
   killAllSessions: () => ({}),
-  saslStart: () => {
-    throw new CommandError(
-      'IllegalOperation',
-      'authentication is not supported by the devstack MongoDB; connect without credentials',
-    )
+  saslStart: (cmd, ctx) => {
+    if (!ctx.auth)
+      throw new CommandError(
+        'IllegalOperation',
+        'this devstack MongoDB runs without users (start it with --mongo-users); connect without credentials',
+      )
+    return ctx.auth.saslStart(cmd, ctx.db, ctx.session)
+  },
+  saslContinue: (cmd, ctx) => {
+    if (!ctx.auth) throw new CommandError('IllegalOperation', 'no authentication in progress')
+    return ctx.auth.saslContinue(cmd, ctx.db, ctx.session)
   },
   insert,
   find: findCommand,
@@ -121,7 +138,9 @@ const handlers: Record<string, Handler> = {
   listDatabases: (cmd, ctx) => {
     // Sizes are the documents' BSON bytes (mongod reports its files; tools such as
     // `show dbs` only need them non-zero and proportionate).
+    const visible = ctx.auth ? ctx.auth.visible(ctx.session) : () => true
     const databases = [...ctx.store.dbs.entries()]
+      .filter(([name]) => visible(name))
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, colls]) => {
         let size = 0
@@ -147,6 +166,7 @@ export function runCommand(cmd: Document, ctx: CommandContext): Document {
   if (!handler)
     return { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' }
   try {
+    ctx.auth?.authorize(name, ctx.db, ctx.session)
     if (cmd.startTransaction || cmd.autocommit === false || cmd.txnNumber !== undefined) {
       throw new CommandError(
         'IllegalOperation',
@@ -160,9 +180,10 @@ export function runCommand(cmd: Document, ctx: CommandContext): Document {
   }
 }
 
-function hello(ctx: CommandContext): Document {
+function hello(cmd: Document, ctx: CommandContext): Document {
   // No topologyVersion: the driver then polls (heartbeatFrequencyMS) instead of streaming hellos.
   return {
+    ...ctx.auth?.helloFields(cmd),
     helloOk: true,
     ismaster: true,
     isWritablePrimary: true,

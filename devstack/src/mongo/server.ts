@@ -8,6 +8,7 @@
 import type { Socket } from 'bun'
 import { FrameLengthError, FrameReader, mongoFrames } from '../net/frame-reader.ts'
 import { SocketWriter } from '../net/socket-writer.ts'
+import { MongoAuth, type MongoSession, type MongoUser } from './auth.ts'
 import { runCommand } from './commands.ts'
 import { CursorRegistry } from './cursors.ts'
 import { Store } from './store.ts'
@@ -34,6 +35,11 @@ export interface MongoOptions {
   maxMessageBytes?: number
   /** Where log lines go. Default: one JSON line per entry on stderr. */
   log?: (entry: MongoLogEntry) => void
+  /**
+   * Require SCRAM-SHA-256 authentication, with these users (name to password,
+   * authentication database and databases it may use). Default: no authentication.
+   */
+  users?: Record<string, MongoUser>
 }
 
 /** A running MongoDB stand-in. */
@@ -52,6 +58,7 @@ interface ConnectionState {
   queue: Uint8Array[]
   busy: boolean
   closed: boolean
+  session: MongoSession
 }
 
 /**
@@ -71,6 +78,7 @@ export async function startMongo(options: MongoOptions = {}): Promise<MongoServe
         `${JSON.stringify({ time: new Date().toISOString(), component: 'mongo', ...entry })}\n`,
       ))
   const store = new Store(options.dataDir ?? null)
+  const auth = options.users ? new MongoAuth(options.users) : null
   const cursors = new CursorRegistry(options.cursorTimeoutMs ?? 600_000)
   const maxMessageBytes = options.maxMessageBytes ?? 48_000_000
   const startedAt = Date.now()
@@ -117,6 +125,8 @@ export async function startMongo(options: MongoOptions = {}): Promise<MongoServe
               connectionId: state.id,
               startedAt,
               remote: `${socket.remoteAddress}`,
+              auth,
+              session: state.session,
             })
           : // mongod's answer to an OP_MSG without $db; the connection stays usable.
             {
@@ -164,6 +174,7 @@ export async function startMongo(options: MongoOptions = {}): Promise<MongoServe
           queue: [],
           busy: false,
           closed: false,
+          session: { user: null, scram: null, conversationDone: false },
         }
         sockets.add(socket)
       },

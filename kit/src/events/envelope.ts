@@ -6,6 +6,7 @@
  */
 import { type Static, type TSchema, Type as t } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { ensureEventFormats } from './schema-formats.ts'
 
 /** The envelope's required and optional context attributes (spec §3.1). */
 export const CloudEvent = t.Object({
@@ -50,6 +51,7 @@ export function createEvent<S extends TSchema>(
   def: EventDefinition<S>,
   init: { source: string; subject?: string; data: Static<S>; time?: Date },
 ): CloudEvent<Static<S>> {
+  ensureEventFormats()
   if (!Value.Check(def.schema, init.data)) {
     const first = Value.Errors(def.schema, init.data).First()
     throw new Error(
@@ -91,6 +93,7 @@ export class InvalidEventError extends Error {
  * @throws InvalidEventError for non-JSON or an envelope missing required attributes.
  */
 export function parseEvent(value: Uint8Array | string | null): CloudEvent {
+  ensureEventFormats()
   if (value === null) throw new InvalidEventError('empty message')
   let parsed: unknown
   try {
@@ -115,6 +118,7 @@ export function eventData<S extends TSchema>(
   def: EventDefinition<S>,
   event: CloudEvent,
 ): Static<S> {
+  ensureEventFormats()
   if (event.dataschema !== def.dataschema)
     throw new InvalidEventError(`${event.type}: unknown dataschema ${event.dataschema}`)
   if (!Value.Check(def.schema, event.data)) {

@@ -23,6 +23,7 @@ import {
   type KafkaConnection,
   startEventConsumer,
 } from './kafka.ts'
+import type { KafkaSecurity } from './kafka-security.ts'
 import { type OutboxRelay, startOutboxRelay } from './outbox.ts'
 
 export interface EventingOptions {
@@ -30,6 +31,8 @@ export interface EventingOptions {
   service: string
   /** `KAFKA_BROKERS` split into host:port entries; undefined: no Kafka (events wait in the outbox). */
   brokers: string[] | undefined
+  /** SASL and TLS for the Kafka clients (see kafka-security.ts). */
+  security?: KafkaSecurity
   /** The Postgres outbox to relay; or give `relay` for another store; neither for a service that only consumes. */
   sql?: Sql
   /** Starts a relay for a non-Postgres outbox (e.g. events kept on MongoDB documents). */
@@ -92,6 +95,7 @@ export function startEventing(o: EventingOptions): Eventing {
         if (publishes)
           publisher ??= await createEventPublisher({
             brokers: o.brokers,
+            security: o.security,
             clientId: o.service,
             logger: o.logger,
             brokerLog,
@@ -103,6 +107,7 @@ export function startEventing(o: EventingOptions): Eventing {
             observe: o.metrics ? observeHandled(o.metrics) : undefined,
             ...o.consumer,
             brokers: o.brokers,
+            security: o.security,
             clientId: `${o.service}-consumer`,
             brokerLog,
             logger: o.logger,

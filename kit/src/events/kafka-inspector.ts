@@ -70,7 +70,7 @@ async function groupLag(admin: Admin, groupId: string, topics: TopicInfo[]) {
  * const topics = await kafka.topics(); const groups = await kafka.groups(topics)
  */
 export function openKafkaInspector(o: KafkaConnection): KafkaInspector {
-  const kafka = kafkaClient(o.brokers, o.clientId, o.logger, o.brokerLog)
+  const kafka = kafkaClient(o)
   const admin = kafka.admin()
   let connected: Promise<void> | null = null
   const ready = () => {

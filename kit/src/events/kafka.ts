@@ -20,6 +20,7 @@ import {
 } from '../telemetry/tracing.ts'
 import type { BrokerLog } from './broker-log.ts'
 import { type CloudEvent, InvalidEventError, parseEvent } from './envelope.ts'
+import type { KafkaSecurity } from './kafka-security.ts'
 import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix.ts'
 import { runKeyOrdered } from './key-ordered.ts'
 
@@ -34,17 +35,21 @@ class BatchAbandoned extends Error {}
  * the producer's kafkajs instance was seen to join its group yet fetch nothing.
  * Also applies `fixKafkajsIdleLoop()`.
  */
-export function kafkaClient(
-  brokers: string[],
-  clientId: string,
-  logger: Logger,
-  brokerLog?: BrokerLog,
-): Kafka {
+export function kafkaClient({
+  brokers,
+  clientId,
+  logger,
+  brokerLog,
+  security,
+}: KafkaConnection): Kafka {
   fixKafkajsIdleLoop()
   const { Kafka, logLevel } = kafkajs()
   return new Kafka({
     clientId,
     brokers,
+    // One shape for the three mechanisms; kafkajs's union type splits them.
+    ...(security?.sasl ? { sasl: security.sasl as import('kafkajs').SASLOptions } : {}),
+    ...(security?.tls ? { ssl: security.tls.ca ? { ca: [security.tls.ca] } : true } : {}),
     logLevel: logLevel.WARN,
     // Short retry chains: the outbox relay and the consumer retry on their own, so a
     // broker that comes back is noticed within seconds, not after a long backoff.
@@ -102,6 +107,8 @@ export interface KafkaConnection {
   logger: Logger
   /** Broker errors go here (logged once per change of state) rather than one line each. */
   brokerLog?: BrokerLog
+  /** SASL credentials and TLS (see kafka-security.ts); unset: plaintext, no authentication. */
+  security?: KafkaSecurity
 }
 
 /**
@@ -123,7 +130,7 @@ export interface KafkaConnection {
 export async function createEventPublisher(
   o: KafkaConnection & { onConnected?: () => void },
 ): Promise<EventPublisher> {
-  const kafka = kafkaClient(o.brokers, o.clientId, o.logger, o.brokerLog)
+  const kafka = kafkaClient(o)
   const onConnected = o.onConnected
   const producer: Producer = kafka.producer({
     createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
@@ -277,7 +284,7 @@ export interface EventConsumer {
  * round trip each) from falling behind a busy partition.
  */
 export async function startEventConsumer(o: EventConsumerOptions): Promise<EventConsumer> {
-  const kafka = kafkaClient(o.brokers, o.clientId, o.logger, o.brokerLog)
+  const kafka = kafkaClient(o)
   const consumer: Consumer = kafka.consumer({
     groupId: o.groupId,
     maxWaitTimeInMs: 1_000,

@@ -28,7 +28,11 @@ test('an idle kafkajs connection no longer checks its queue every millisecond; p
   })
   const broker = await startKafkaBroker({ port: 0, log: () => {} })
   cleanup.push(() => broker.stop())
-  const kafka = kafkaClient(broker.brokers, 'idle-test', silentLogger())
+  const kafka = kafkaClient({
+    brokers: broker.brokers,
+    clientId: 'idle-test',
+    logger: silentLogger(),
+  })
   const producer = kafka.producer({ allowAutoTopicCreation: true })
   await producer.connect()
   cleanup.push(() => producer.disconnect())

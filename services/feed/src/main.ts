@@ -37,6 +37,7 @@ await defineService({
       logger: ctx.logger,
       metrics: ctx.metrics,
       brokers: ctx.brokers,
+      security: ctx.kafkaSecurity,
       concurrency: c.CONSUMER_CONCURRENCY,
       rebuild: process.argv.includes('--rebuild'),
       startAfter: ctx.listening,

@@ -7,6 +7,7 @@
 import type { PartitionLog } from '../log/partition-log.ts'
 import { ApiKey } from '../protocol/api-keys.ts'
 import { ErrorCode } from '../protocol/error-codes.ts'
+import { topicAllowed } from './acls.ts'
 import type { ApiHandler, RequestContext } from './context.ts'
 
 interface PartitionRequest {
@@ -90,11 +91,14 @@ function collect(ctx: RequestContext, topics: TopicRequest[], maxBytes: number) 
   return topics.map((t) => ({
     topic: t.topic,
     partitions: t.partitions.map((p): PartitionData => {
-      const log = ctx.broker.topics.partition(t.topic, p.partition)
+      const allowed = topicAllowed(ctx, 'read', t.topic)
+      const log = allowed ? ctx.broker.topics.partition(t.topic, p.partition) : undefined
       if (!log) {
         return {
           partition: p.partition,
-          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorCode: allowed
+            ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
           highWatermark: -1,
           logStartOffset: -1,
           chunks: [],
@@ -134,7 +138,9 @@ function waitForData(
   const logs: { log: PartitionLog; offset: number }[] = []
   for (const t of topics) {
     for (const p of t.partitions) {
-      const log = ctx.broker.topics.partition(t.topic, p.partition)
+      const log = topicAllowed(ctx, 'read', t.topic)
+        ? ctx.broker.topics.partition(t.topic, p.partition)
+        : undefined
       if (log) logs.push({ log, offset: p.fetchOffset })
     }
   }

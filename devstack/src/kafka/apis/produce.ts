@@ -6,6 +6,7 @@
 import { ApiKey } from '../protocol/api-keys.ts'
 import { ErrorCode } from '../protocol/error-codes.ts'
 import { InvalidBatchError, parseBatches } from '../protocol/record-batch.ts'
+import { topicAllowed } from './acls.ts'
 import type { ApiHandler } from './context.ts'
 
 interface PartitionResult {
@@ -40,6 +41,7 @@ export const produceHandler: ApiHandler = {
         })
         if (acks !== 0 && acks !== 1 && acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS)
         if (transactionalId !== null) return fail(ErrorCode.INVALID_REQUEST)
+        if (!topicAllowed(ctx, 'write', t.name)) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
         const log = b.topics.partition(t.name, p.index)
         if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
         if (!p.records || p.records.byteLength === 0) return fail(ErrorCode.INVALID_RECORD)

@@ -17,6 +17,7 @@ import { listOffsetsHandler } from './list-offsets.ts'
 import { metadataHandler } from './metadata.ts'
 import { offsetCommitHandler, offsetFetchHandler } from './offsets.ts'
 import { produceHandler } from './produce.ts'
+import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl.ts'
 import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from './topic-admin.ts'
 
 const handlers: ApiHandler[] = [
@@ -33,10 +34,12 @@ const handlers: ApiHandler[] = [
   syncGroupHandler,
   describeGroupsHandler,
   listGroupsHandler,
+  saslHandshakeHandler,
   apiVersionsHandler(() => handlers),
   createTopicsHandler,
   deleteTopicsHandler,
   initProducerIdHandler,
+  saslAuthenticateHandler,
   createPartitionsHandler,
   deleteGroupsHandler,
 ]

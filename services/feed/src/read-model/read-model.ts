@@ -15,6 +15,7 @@
 import {
   type Eventing,
   type HealthCheck,
+  type KafkaSecurity,
   type Logger,
   type Metrics,
   type Resource,
@@ -35,6 +36,8 @@ export interface ReadModelOptions {
   projector: Projector
   logger: Logger
   brokers: string[] | undefined
+  /** SASL and TLS to Kafka, from the kit. */
+  security?: KafkaSecurity
   /** Events of a batch applied at once (CONSUMER_CONCURRENCY). */
   concurrency: number
   /** Drop the model and replay the topics at start (`--rebuild`). */
@@ -166,6 +169,7 @@ function consume(o: ReadModelOptions, groupId: string): Eventing {
   return startEventing({
     service: 'feed',
     brokers: o.brokers,
+    security: o.security,
     logger: o.logger,
     metrics: o.metrics,
     startAfter: o.startAfter,
