@@ -5,6 +5,8 @@
  *   harness check  [options]   discovery, auth, event propagation and feed latency checks
  *   harness replay [options]   the real-input workload (SNAP graph, SMS texts)
  *   harness doctor [options]   network diagnostics for a deployed stack
+ *   harness backup|restore     the running stack's stores, to and from a directory
+ *   harness restore-drill      back up, destroy, restore, and check nothing is missing
  *   harness status             the processes of the running stack
  *   harness stop|start|restart|kill NAME   act on one of them
  * `harness <command> --help` lists a command's options.
@@ -12,7 +14,7 @@
 export {}
 
 const [command, ...rest] = process.argv.slice(2)
-const USAGE = `Usage: harness <up|check|replay|doctor|drill|status|stop|start|restart|kill> [options]
+const USAGE = `Usage: harness <up|check|replay|doctor|drill|backup|restore|restore-drill|status|stop|start|restart|kill> [options]
 
   up       start devstack, auth, profile, posts, feed and the gateway; Ctrl-C stops them
            (--runtime deno: the gateway, and with REDIS_URL a feed read API, on Deno)
@@ -20,6 +22,8 @@ const USAGE = `Usage: harness <up|check|replay|doctor|drill|status|stop|start|re
   replay   drive a running stack with the real social graph and texts in ../shared/data
   doctor   diagnose DNS, reachability, Kafka listeners, MTU and clock skew
   drill    inject faults into the running stack and measure what they cost
+  backup   back up the running stack's stores (--out DIR); restore --from DIR puts one back
+  restore-drill  back up, destroy every store, restore, and check nothing is missing
   status   the processes of the running stack: state, pid, restarts
   stop|start|restart NAME   one process of the running stack (kill NAME: as a crash)
 
@@ -54,6 +58,13 @@ switch (command) {
   case 'kill': {
     const { processCommand } = await import('./up/process-command.ts')
     process.exit(await processCommand(command, rest))
+    break
+  }
+  case 'backup':
+  case 'restore':
+  case 'restore-drill': {
+    const { backupCommand } = await import('./backup/backup-command.ts')
+    process.exit(await backupCommand(command, rest))
     break
   }
   case 'drill': {

@@ -8,6 +8,22 @@ import { dirname, join } from 'node:path'
 import { type Static, Type as t } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 
+/**
+ * One service's store: its kind and URL, and for an embedded stand-in the process
+ * that serves it and its data directory (a cold copy of which is its backup).
+ */
+export const StoreLocation = t.Object({
+  kind: t.Union([t.Literal('postgres'), t.Literal('mongo'), t.Literal('redis')]),
+  url: t.String(),
+  /** The database, where the URL does not name it (MongoDB). */
+  database: t.Optional(t.String()),
+  /** The harness process of an embedded stand-in (e.g. `pg-auth`). */
+  process: t.Optional(t.String()),
+  /** The stand-in's data directory, absolute. */
+  dataDir: t.Optional(t.String()),
+})
+export type StoreLocation = Static<typeof StoreLocation>
+
 export const StackInfo = t.Object({
   startedAt: t.String(),
   pid: t.Integer(),
@@ -22,6 +38,8 @@ export const StackInfo = t.Object({
   services: t.Record(t.String(), t.String()),
   /** Connection URLs of the servers (embedded or real). */
   servers: t.Record(t.String(), t.String()),
+  /** Where each service keeps its data, for `harness backup` and `restore`. */
+  stores: t.Optional(t.Record(t.String(), StoreLocation)),
 })
 export type StackInfo = Static<typeof StackInfo>
 

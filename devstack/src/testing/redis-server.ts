@@ -33,8 +33,14 @@ export async function freePort(): Promise<number> {
  * const redis = await startTestRedis()
  * if (!redis) console.warn(`SKIPPED: ${NO_REDIS_REASON}`)
  */
-export async function startTestRedis(): Promise<TestRedis | null> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} }
+export async function startTestRedis(
+  o: {
+    /** Never the shared REDIS_URL: a server of its own, for a test that flushes it. */
+    ownServer?: boolean
+  } = {},
+): Promise<TestRedis | null> {
+  if (process.env.REDIS_URL && !o.ownServer)
+    return { url: process.env.REDIS_URL, stop: async () => {} }
   const binary = Bun.which('redis-server')
   if (!binary) return null
   const port = await freePort()

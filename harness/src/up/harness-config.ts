@@ -45,6 +45,10 @@ export const HarnessConfig = t.Object({
   KAFKA_BROKERS: t.Optional(
     t.String({ minLength: 1, description: 'real Kafka brokers, host:port,...' }),
   ),
+  MONGO_DB: t.String({
+    default: 'posts',
+    description: "the posts service's database (the services read it too)",
+  }),
   REDIS_URL: t.Optional(
     t.String({ pattern: '^rediss?://', description: 'a real Redis for the feed' }),
   ),

@@ -32,6 +32,7 @@ import {
   UPSTASH_BRIDGE_TOKEN,
   upstashSpec,
 } from './stack-plan.ts'
+import { storeLocations } from './store-locations.ts'
 import { createSupervisor, StartFailed, type Supervisor } from './supervisor.ts'
 
 const root = resolve(import.meta.dir, '..', '..', '..')
@@ -453,6 +454,14 @@ async function announce(
       postgres: config.DATABASE_URL ?? 'embedded PGlite per service (pg-auth, pg-profile)',
       redis: config.REDIS_URL ?? 'in-process read model in the feed service',
     },
+    stores: storeLocations({
+      dataDir: resolve(root, config.DATA_DIR),
+      postgres: servers.postgres,
+      mongo: servers.mongo,
+      mongoDb: config.MONGO_DB,
+      redis: config.REDIS_URL,
+      given: { postgres: Boolean(config.DATABASE_URL), mongo: Boolean(config.MONGO_URL) },
+    }),
   }
   await writeStackFile(info, files.stackFile)
   console.log(
