@@ -5,16 +5,20 @@
  * ports and addresses agree with the services' own configuration.
  */
 import { describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '@civildiy/kit'
+import { makeDevCerts, NO_OPENSSL_REASON } from '@civildiy/kit/testing'
 import { parse, stringify } from 'yaml'
 import { GatewayConfig, GatewayProductionNeeds } from '../gateway/src/config.ts'
 import { AuthConfig, AuthProductionNeeds } from '../services/auth/src/config.ts'
+import { UsersTopic } from '../services/auth/src/events.ts'
 import { FeedConfig, FeedProductionNeeds } from '../services/feed/src/config.ts'
 import { PostsConfig, PostsProductionNeeds } from '../services/posts/src/config.ts'
+import { PostsTopic } from '../services/posts/src/events.ts'
 import { ProfileConfig, ProfileProductionNeeds } from '../services/profile/src/config.ts'
+import { FollowsTopic } from '../services/profile/src/events.ts'
 
 interface ComposeService {
   image?: string
@@ -257,8 +261,105 @@ describe('compose.yaml', () => {
     const kafka = compose.services.kafka!.environment!
     // The read model is rebuilt from the topics: nothing may age out of them.
     expect([kafka.KAFKA_LOG_RETENTION_MS, kafka.KAFKA_LOG_RETENTION_BYTES]).toEqual(['-1', '-1'])
-    expect(String(kafka.KAFKA_ADVERTISED_LISTENERS)).toContain('INTERNAL://kafka:9092')
-    expect(String(kafka.KAFKA_INTER_BROKER_LISTENER_NAME)).toBe('INTERNAL')
+    expect(String(kafka.KAFKA_ADVERTISED_LISTENERS)).toContain('CLIENT://kafka:9092')
+  })
+
+  test('Kafka: no plaintext listener beyond the container, a SCRAM user per service, ACLs on its own topics', async () => {
+    const kafka = compose.services.kafka!.environment!
+    const protocols = Object.fromEntries(
+      String(kafka.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP)
+        .split(',')
+        .map((p) => p.split(':') as [string, string]),
+    )
+    for (const listener of String(kafka.KAFKA_LISTENERS).split(',')) {
+      const [, name, host, port] = /^(\w+):\/\/([^:]*):(\d+)$/.exec(listener)!
+      const local = host === 'localhost' || host === '127.0.0.1'
+      expect({ name, protocol: local ? 'local' : protocols[name!] }).toEqual({
+        name,
+        protocol: local ? 'local' : 'SASL_SSL',
+      })
+      // The published port is one of the SASL_SSL listeners.
+      const published = compose.services.kafka!.ports!.map((p) => p.split(':').at(-1))
+      if (published.includes(port)) expect(protocols[name!]).toBe('SASL_SSL')
+    }
+    expect(kafka.KAFKA_SASL_ENABLED_MECHANISMS).toBe('SCRAM-SHA-256')
+    expect(kafka.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND).toBe('false')
+    const start = await Bun.file(join(import.meta.dir, 'kafka', 'kafka-start.sh')).text()
+    expect(
+      Bun.spawnSync(['bash', '-n', join(import.meta.dir, 'kafka', 'kafka-start.sh')]).exitCode,
+    ).toBe(0)
+    expect(start).toContain('for user in auth profile posts feed; do')
+    const grants = [...start.matchAll(/^allow (\w+) (.*)$/gm)].map((m) => ({
+      user: m[1]!,
+      args: m[2]!,
+    }))
+    const writes = (user: string) =>
+      grants.filter((g) => g.user === user && g.args.includes('own_topic')).map((g) => g.args)
+    const topics = { auth: UsersTopic, profile: FollowsTopic, posts: PostsTopic }
+    for (const [name, topic] of Object.entries(topics)) {
+      expect(writes(name).some((a) => a.startsWith(`--topic ${topic} `))).toBe(true)
+      // No one writes another service's topic.
+      for (const other of Object.keys(topics).filter((o) => o !== name))
+        expect(writes(other).some((a) => a.includes(`--topic ${topic} `))).toBe(false)
+    }
+    for (const name of ['auth', 'profile', 'posts', 'feed']) {
+      const env = compose.services[name]!.environment!
+      const variable = `${name.toUpperCase()}_KAFKA_PASSWORD`
+      expect({
+        name,
+        mechanism: env.KAFKA_SASL_MECHANISM,
+        user: env.KAFKA_SASL_USERNAME,
+        password: String(env.KAFKA_SASL_PASSWORD).startsWith(`\${${variable}:?`),
+        ca: env.KAFKA_TLS_CA_FILE,
+      }).toEqual({
+        name,
+        mechanism: 'scram-sha-256',
+        user: name,
+        password: true,
+        ca: '/run/tls/ca.pem',
+      })
+      expect(String(kafka[variable])).toStartWith(`\${${variable}:?`)
+    }
+  })
+
+  test('services speak HTTPS with client certificates required, and every mounted certificate is made by make-dev-certs.sh', () => {
+    for (const name of ['auth', 'profile', 'posts', 'feed']) {
+      const env = compose.services[name]!.environment!
+      expect({
+        name,
+        cert: env.TLS_CERT_FILE,
+        key: env.TLS_KEY_FILE,
+        auth: env.TLS_CLIENT_AUTH,
+      }).toEqual({
+        name,
+        cert: `/run/tls/${name}.pem`,
+        key: `/run/tls/${name}.key`,
+        auth: 'require',
+      })
+      if (env.AUTH_JWKS_URL) expect(String(env.AUTH_JWKS_URL)).toStartWith('https://auth:3001/')
+    }
+    const gateway = compose.services.gateway!.environment!
+    expect([gateway.TLS_CLIENT_CERT_FILE, gateway.TLS_CA_FILE]).toEqual([
+      '/run/tls/gateway.pem',
+      '/run/tls/ca.pem',
+    ])
+    if (NO_OPENSSL_REASON)
+      return console.warn(`SKIPPED certificate files check: ${NO_OPENSSL_REASON}`)
+    const names = /make-dev-certs\.sh tls\/certs ([\w ]+)/.exec(text)![1]!.trim().split(' ')
+    const dir = mkdtempSync(join(tmpdir(), 'compose-certs-'))
+    try {
+      makeDevCerts(dir, ...names)
+      const referenced = new Set(
+        [...text.matchAll(/\/(?:run|etc\/kafka)\/tls\/([\w.-]+)/g)].map((m) => m[1]!),
+      )
+      const prometheus = readFileSync(join(import.meta.dir, 'monitoring', 'prometheus.yml'), 'utf8')
+      for (const m of prometheus.matchAll(/\/run\/tls\/([\w.-]+)/g)) referenced.add(m[1]!)
+      expect(referenced.size).toBeGreaterThanOrEqual(10)
+      for (const file of referenced)
+        expect({ file, made: existsSync(join(dir, file)) }).toEqual({ file, made: true })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test('secrets come from files kept out of git', async () => {

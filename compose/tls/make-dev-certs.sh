@@ -4,7 +4,7 @@
 # ECDSA P-256, 825 days (the longest browsers accept); each certificate names
 # itself, localhost and 127.0.0.1, and may serve and be presented as a client.
 # Keeps an existing CA, so certificates can be added or renewed one at a time.
-#   ./make-dev-certs.sh DIR auth profile posts feed gateway
+#   ./make-dev-certs.sh certs kafka auth profile posts feed gateway prometheus   (what compose.yaml mounts)
 set -euo pipefail
 if [ $# -lt 2 ] || [ "${1:-}" = "--help" ]; then
   echo "usage: make-dev-certs.sh DIR NAME..." >&2
@@ -31,6 +31,8 @@ for name in "$@"; do
       "extendedKeyUsage=serverAuth,clientAuth" \
       "keyUsage=critical,digitalSignature") 2>/dev/null
   rm -f "$dir/$name.csr"
+  # Kafka's PEM keystore (ssl.keystore.type=PEM) is the key and the chain in one file.
+  cat "$dir/$name.key" "$dir/$name.pem" > "$dir/$name.key-and-cert.pem"
   chmod 644 "$dir/$name.pem" "$dir/ca.pem"
-  echo "make-dev-certs: $dir/$name.pem and $name.key (CA $dir/ca.pem)"
+  echo "make-dev-certs: $dir/$name.pem, $name.key and $name.key-and-cert.pem (CA $dir/ca.pem)"
 done

@@ -216,6 +216,16 @@ export const BaseConfig = t.Object({
         'a PEM file of the CA(s) that sign the services: clients checked against it (TLS_CLIENT_AUTH), upstreams verified with it',
     }),
   ),
+  TLS_CLIENT_CERT_FILE: t.Optional(
+    t.String({
+      minLength: 1,
+      description:
+        'a PEM certificate this process presents when it calls other services over HTTPS (default: TLS_CERT_FILE)',
+    }),
+  ),
+  TLS_CLIENT_KEY_FILE: t.Optional(
+    t.String({ minLength: 1, description: "the client certificate's PEM private key file" }),
+  ),
   TLS_CLIENT_AUTH: t.Union([t.Literal('none'), t.Literal('require')], {
     default: 'none',
     description: 'none, or require: a client certificate from TLS_CA_FILE (mutual TLS)',

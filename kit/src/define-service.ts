@@ -17,6 +17,7 @@ import { type BaseConfig, ConfigError, type LoadConfigOptions, loadConfig } from
 import { type Eventing, type EventingOptions, startEventing } from './events/eventing.ts'
 import { type KafkaSecurity, kafkaSecurity } from './events/kafka-security.ts'
 import type { HealthCheck } from './health.ts'
+import { probeHealth } from './health-probe.ts'
 import { runtimeName } from './http-server.ts'
 import { accessTokenVerifier, type JwtVerifier } from './jwt.ts'
 import { createLogger, type Logger } from './logger.ts'
@@ -101,6 +102,8 @@ export async function defineService<S extends TObject>(
   def: ServiceDefinition<S>,
   o: DefineServiceOptions = {},
 ): Promise<RunningService> {
+  // The container healthcheck runs the service's own binary: `service health-probe`.
+  if (process.argv[2] === 'health-probe') process.exit(await probeHealth(o.env ?? process.env))
   try {
     return await run(def, o)
   } catch (err) {

@@ -156,4 +156,10 @@ export {
   tracer,
   tracingEnabled,
 } from './telemetry/tracing.ts'
-export { type TlsSettings, tlsSettings } from './tls-config.ts'
+export {
+  type ClientTlsFiles,
+  clientTlsFiles,
+  readClientTls,
+  type TlsSettings,
+  tlsSettings,
+} from './tls-config.ts'

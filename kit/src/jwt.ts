@@ -12,6 +12,7 @@ import { Elysia } from 'elysia'
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   type JSONWebKeySet,
   type JWTPayload,
   errors as joseErrors,
@@ -20,6 +21,7 @@ import {
 import { ConfigError } from './config.ts'
 import { consulClient, discoverService } from './consul.ts'
 import { UnauthorizedError } from './errors.ts'
+import { clientTlsFiles, readClientTls } from './tls-config.ts'
 
 /** Who a verified token belongs to. */
 export interface AuthContext {
@@ -52,6 +54,12 @@ export interface JwtVerifierOptions {
    * (at most the access-token lifetime). 0 disables. Default 10,000 tokens.
    */
   cacheSize?: number
+  /**
+   * TLS for fetching an https JWKS (Bun's `fetch` `tls` option): the private CA and
+   * this service's client certificate, for an auth service that requires one.
+   * Called on each fetch, so renewed files are used.
+   */
+  fetchTls?: () => { ca?: string; cert?: string; key?: string } | undefined
 }
 
 export type JwtVerifier = (token: string) => Promise<AuthContext>
@@ -74,10 +82,17 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
     let set = sets.get(url)
     if (!set) {
       // jose caches keys and refetches on an unknown kid at most once per cooldown.
+      const fetchTls = o.fetchTls
       set = createRemoteJWKSet(new URL(url), {
         cooldownDuration: o.jwksCooldownMs ?? 1_000,
         cacheMaxAge: 10 * 60_000,
         timeoutDuration: 2_000,
+        ...(fetchTls
+          ? {
+              [customFetch]: (input: string | URL | Request, init?: RequestInit) =>
+                fetch(input, { ...init, tls: fetchTls() }),
+            }
+          : {}),
       })
       sets.set(url, set)
     }
@@ -164,7 +179,8 @@ export function requireAuth(verify: JwtVerifier) {
  * The verifier for a service's access-token settings (see AccessTokenConfig): the
  * JWKS from AUTH_JWKS_URL; else from `discover` (the gateway's own view of
  * Consul); else from a passing instance of AUTH_SERVICE_NAME found through Consul
- * (development: in production AUTH_JWKS_URL is required).
+ * (development: in production AUTH_JWKS_URL is required). An https JWKS is fetched
+ * with TLS_CA_FILE and the client certificate (see clientTlsFiles).
  * @throws ConfigError when none of these can find the keys.
  * @example const verify = accessTokenVerifier(config)
  */
@@ -176,7 +192,7 @@ export function accessTokenVerifier(
     JWT_AUDIENCE: string
     CONSUL_HTTP_ADDR?: string
     CONSUL_HTTP_TOKEN?: string
-  },
+  } & Parameters<typeof clientTlsFiles>[0],
   o: { discover?: () => Promise<string> } = {},
 ): JwtVerifier {
   const { AUTH_JWKS_URL: url, CONSUL_HTTP_ADDR: consulAddress } = config
@@ -190,6 +206,7 @@ export function accessTokenVerifier(
       },
     ])
   }
+  const tlsFiles = clientTlsFiles(config)
   const consul = consulAddress ? consulClient(consulAddress, config.CONSUL_HTTP_TOKEN) : null
   return createJwtVerifier({
     jwks:
@@ -199,5 +216,6 @@ export function accessTokenVerifier(
         `${await discoverService(consul!, config.AUTH_SERVICE_NAME)}/.well-known/jwks.json`),
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    fetchTls: () => readClientTls(tlsFiles),
   })
 }

@@ -6,7 +6,7 @@
  * presents its own certificate to them. Files are PEM; a changed certificate or
  * key is picked up without a restart (see http-server.ts).
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { ConfigError, type ConfigProblem } from './config.ts'
 
 /** What a service listens and calls with, once checked: absent files mean plain HTTP. */
@@ -28,6 +28,8 @@ export function tlsSettings(c: {
   TLS_CERT_FILE?: string
   TLS_KEY_FILE?: string
   TLS_CA_FILE?: string
+  TLS_CLIENT_CERT_FILE?: string
+  TLS_CLIENT_KEY_FILE?: string
   TLS_CLIENT_AUTH: 'none' | 'require'
   TLS_RELOAD_INTERVAL_MS: number
 }): TlsSettings | undefined {
@@ -36,6 +38,8 @@ export function tlsSettings(c: {
     ['TLS_CERT_FILE', c.TLS_CERT_FILE],
     ['TLS_KEY_FILE', c.TLS_KEY_FILE],
     ['TLS_CA_FILE', c.TLS_CA_FILE],
+    ['TLS_CLIENT_CERT_FILE', c.TLS_CLIENT_CERT_FILE],
+    ['TLS_CLIENT_KEY_FILE', c.TLS_CLIENT_KEY_FILE],
   ] as const)
     if (file && !existsSync(file))
       problems.push({ variable, expected: 'an existing PEM file', got: file })
@@ -43,6 +47,12 @@ export function tlsSettings(c: {
     problems.push({
       variable: c.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE',
       expected: 'set together with the other: a certificate and its key',
+      got: undefined,
+    })
+  if (Boolean(c.TLS_CLIENT_CERT_FILE) !== Boolean(c.TLS_CLIENT_KEY_FILE))
+    problems.push({
+      variable: c.TLS_CLIENT_CERT_FILE ? 'TLS_CLIENT_KEY_FILE' : 'TLS_CLIENT_CERT_FILE',
+      expected: 'set together with the other: a client certificate and its key',
       got: undefined,
     })
   if (c.TLS_CLIENT_AUTH === 'require' && !c.TLS_CA_FILE)
@@ -65,5 +75,54 @@ export function tlsSettings(c: {
     caFile: c.TLS_CA_FILE,
     requireClientCert: c.TLS_CLIENT_AUTH === 'require',
     reloadIntervalMs: c.TLS_RELOAD_INTERVAL_MS,
+  }
+}
+
+/** The PEM files a process uses when it calls other services over HTTPS. */
+export interface ClientTlsFiles {
+  /** The CA that signs the services (verifies them). */
+  caFile?: string
+  /** The certificate presented to services that require one, and its key. */
+  certFile?: string
+  keyFile?: string
+}
+
+/**
+ * The outbound side of the TLS settings: TLS_CA_FILE to verify services, and
+ * TLS_CLIENT_CERT_FILE/KEY (else the serving TLS_CERT_FILE/KEY) as this process's
+ * client certificate. A gateway serving the public on plain HTTP (or a public
+ * certificate) sets only the client pair and the CA.
+ * @example clientTlsFiles(config) // { caFile: '/run/tls/ca.pem', certFile: '/run/tls/gateway.pem', keyFile: '/run/tls/gateway.key' }
+ */
+export function clientTlsFiles(c: {
+  TLS_CA_FILE?: string
+  TLS_CERT_FILE?: string
+  TLS_KEY_FILE?: string
+  TLS_CLIENT_CERT_FILE?: string
+  TLS_CLIENT_KEY_FILE?: string
+}): ClientTlsFiles {
+  const pair = c.TLS_CLIENT_CERT_FILE
+    ? { certFile: c.TLS_CLIENT_CERT_FILE, keyFile: c.TLS_CLIENT_KEY_FILE }
+    : c.TLS_CERT_FILE
+      ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE }
+      : {}
+  return { ...(c.TLS_CA_FILE ? { caFile: c.TLS_CA_FILE } : {}), ...pair }
+}
+
+/**
+ * Reads the files of {@link clientTlsFiles} now, as Bun's `fetch` takes them (`tls`
+ * option); undefined when none is set. Read on each call, so a renewed file is used
+ * at once.
+ * @throws when a named file cannot be read.
+ */
+export function readClientTls(
+  files: ClientTlsFiles,
+): { ca?: string; cert?: string; key?: string } | undefined {
+  if (!files.caFile && !files.certFile) return undefined
+  return {
+    ...(files.caFile ? { ca: readFileSync(files.caFile, 'utf8') } : {}),
+    ...(files.certFile && files.keyFile
+      ? { cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8') }
+      : {}),
   }
 }

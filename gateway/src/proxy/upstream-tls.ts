@@ -1,13 +1,12 @@
 /**
  * How the gateway calls upstreams that registered `meta.scheme = https`: their
  * certificates verified against TLS_CA_FILE (the private CA; without it, the
- * system's CAs, which a private CA's certificates fail), and the gateway's own
- * TLS_CERT_FILE and TLS_KEY_FILE presented as its client certificate, for services
+ * system's CAs, which a private CA's certificates fail), and the gateway's client
+ * certificate (TLS_CLIENT_CERT_FILE/KEY, else TLS_CERT_FILE/KEY) presented to services
  * that require one (TLS_CLIENT_AUTH=require). The files are read again when they
  * change, so a renewed certificate needs no restart.
  */
-import { readFileSync } from 'node:fs'
-import { watchFiles } from '@civildiy/kit'
+import { clientTlsFiles, readClientTls, watchFiles } from '@civildiy/kit'
 
 /** What Bun's `fetch` takes as its `tls` option (PEM text). */
 export interface UpstreamTls {
@@ -25,17 +24,15 @@ export function upstreamTls(c: {
   TLS_CA_FILE?: string
   TLS_CERT_FILE?: string
   TLS_KEY_FILE?: string
+  TLS_CLIENT_CERT_FILE?: string
+  TLS_CLIENT_KEY_FILE?: string
   TLS_RELOAD_INTERVAL_MS: number
 }): { current(): UpstreamTls; close(): void } {
-  const read = (): UpstreamTls => ({
-    ...(c.TLS_CA_FILE ? { ca: readFileSync(c.TLS_CA_FILE, 'utf8') } : {}),
-    ...(c.TLS_CERT_FILE && c.TLS_KEY_FILE
-      ? { cert: readFileSync(c.TLS_CERT_FILE, 'utf8'), key: readFileSync(c.TLS_KEY_FILE, 'utf8') }
-      : {}),
-  })
+  const files = clientTlsFiles(c)
+  const read = (): UpstreamTls => readClientTls(files) ?? {}
   let options = read()
   const close = watchFiles(
-    [c.TLS_CA_FILE, c.TLS_CERT_FILE, c.TLS_KEY_FILE],
+    [files.caFile, files.certFile, files.keyFile],
     c.TLS_RELOAD_INTERVAL_MS,
     () => {
       // A half-written file keeps the options that worked.
