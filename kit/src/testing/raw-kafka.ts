@@ -3,13 +3,17 @@
  * a message that is not an event, read a dead-letter topic's headers. Services and
  * the kit's public API never see kafkajs types; tests may, as a real client.
  */
-import { Kafka, logLevel } from 'kafkajs'
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs'
 import { fixKafkajsIdleLoop } from '../events/kafkajs-idle-loop-fix.ts'
 
 /** @example const producer = rawKafka(broker.brokers, 'test-raw').producer() */
-export function rawKafka(brokers: string[], clientId: string): Kafka {
+export function rawKafka(
+  brokers: string[],
+  clientId: string,
+  o: { sasl?: SASLOptions } = {},
+): Kafka {
   fixKafkajsIdleLoop()
-  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING })
+  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, ...o })
 }
 
 /** One message as read from a topic: its key, value and headers as strings. */
@@ -29,9 +33,10 @@ export async function readTopic(
   topic: string,
   count: number,
   timeoutMs = 10_000,
+  o: { sasl?: SASLOptions } = {},
 ): Promise<ReadMessage[]> {
   const group = `read-${topic}-${crypto.randomUUID().slice(0, 8)}`
-  const consumer = rawKafka(brokers, group).consumer({ groupId: group, maxWaitTimeInMs: 100 })
+  const consumer = rawKafka(brokers, group, o).consumer({ groupId: group, maxWaitTimeInMs: 100 })
   const got: ReadMessage[] = []
   await consumer.connect()
   try {
