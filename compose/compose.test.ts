@@ -19,6 +19,7 @@ import { PostsConfig, PostsProductionNeeds } from '../services/posts/src/config.
 import { PostsTopic } from '../services/posts/src/events.ts'
 import { ProfileConfig, ProfileProductionNeeds } from '../services/profile/src/config.ts'
 import { FollowsTopic } from '../services/profile/src/events.ts'
+import { SearchConfig, SearchProductionNeeds } from '../services/search/src/config.ts'
 
 interface ComposeService {
   image?: string
@@ -54,6 +55,7 @@ const ours = {
   profile: ProfileConfig,
   posts: PostsConfig,
   feed: FeedConfig,
+  search: SearchConfig,
   gateway: GatewayConfig,
 } as const
 const stateful = ['kafka', 'mongo', 'postgres', 'redis', 'consul']
@@ -66,6 +68,7 @@ const productionNeeds = {
   profile: ProfileProductionNeeds,
   posts: PostsProductionNeeds,
   feed: FeedProductionNeeds,
+  search: SearchProductionNeeds,
   gateway: GatewayProductionNeeds,
 }
 /** A compose variable reference: `${VAR}`, `${VAR:-default}` or `${VAR:?message}`. */
@@ -144,7 +147,7 @@ describe('compose.yaml', () => {
     expect(String(env('mongo').MONGO_INITDB_ROOT_PASSWORD)).toStartWith('${MONGO_ROOT_PASSWORD:?')
     // PostgreSQL: a role per service owning its database; nobody else may connect.
     const init = await Bun.file(join(import.meta.dir, 'postgres-init.sh')).text()
-    for (const name of ['auth', 'profile']) {
+    for (const name of ['auth', 'profile', 'search']) {
       expect(init).toContain(`CREATE ROLE ${name} LOGIN PASSWORD :'${name}_password';`)
       expect(init).toContain(`CREATE DATABASE ${name} OWNER ${name};`)
       expect(init).toContain(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC;`)
@@ -288,7 +291,7 @@ describe('compose.yaml', () => {
     expect(
       Bun.spawnSync(['bash', '-n', join(import.meta.dir, 'kafka', 'kafka-start.sh')]).exitCode,
     ).toBe(0)
-    expect(start).toContain('for user in auth profile posts feed; do')
+    expect(start).toContain('for user in auth profile posts feed search; do')
     const grants = [...start.matchAll(/^allow (\w+) (.*)$/gm)].map((m) => ({
       user: m[1]!,
       args: m[2]!,
@@ -302,7 +305,7 @@ describe('compose.yaml', () => {
       for (const other of Object.keys(topics).filter((o) => o !== name))
         expect(writes(other).some((a) => a.includes(`--topic ${topic} `))).toBe(false)
     }
-    for (const name of ['auth', 'profile', 'posts', 'feed']) {
+    for (const name of ['auth', 'profile', 'posts', 'feed', 'search']) {
       const env = compose.services[name]!.environment!
       const variable = `${name.toUpperCase()}_KAFKA_PASSWORD`
       expect({
@@ -323,7 +326,7 @@ describe('compose.yaml', () => {
   })
 
   test('services speak HTTPS with client certificates required, and every mounted certificate is made by make-dev-certs.sh', () => {
-    for (const name of ['auth', 'profile', 'posts', 'feed']) {
+    for (const name of ['auth', 'profile', 'posts', 'feed', 'search']) {
       const env = compose.services[name]!.environment!
       expect({
         name,

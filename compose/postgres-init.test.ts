@@ -24,7 +24,11 @@ if (skip) console.warn(`SKIPPED postgres-init.sh on a real PostgreSQL: ${skip}`)
 
 const dir = mkdtempSync(join(tmpdir(), 'pg-init-'))
 let port = 0
-const passwords = { auth: "auth's 'quoted' password", profile: 'profile password' }
+const passwords = {
+  auth: "auth's 'quoted' password",
+  profile: 'profile password',
+  search: 'search password',
+}
 const asPostgres = (cmd: string[], env: Record<string, string> = {}) =>
   Bun.spawnSync(['runuser', '-u', 'postgres', '--', ...cmd], {
     env: { ...process.env, ...env },
@@ -66,6 +70,7 @@ beforeAll(async () => {
     POSTGRES_DB: 'postgres',
     AUTH_DB_PASSWORD: passwords.auth,
     PROFILE_DB_PASSWORD: passwords.profile,
+    SEARCH_DB_PASSWORD: passwords.search,
   })
   if (run.exitCode !== 0) throw new Error(`postgres-init.sh failed: ${run.stderr.toString()}`)
 }, 60_000)
@@ -76,7 +81,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const connect = (user: 'auth' | 'profile', db: string) =>
+const connect = (user: keyof typeof passwords, db: string) =>
   postgres({
     host: '127.0.0.1',
     port,
@@ -90,7 +95,7 @@ const connect = (user: 'auth' | 'profile', db: string) =>
 test.skipIf(Boolean(skip))(
   'each role owns its database and cannot connect to the other',
   async () => {
-    for (const name of ['auth', 'profile'] as const) {
+    for (const name of ['auth', 'profile', 'search'] as const) {
       const sql = connect(name, name)
       try {
         const [row] =

@@ -17,7 +17,7 @@ until "$bin/kafka-broker-api-versions.sh" "${local[@]}" >/dev/null 2>&1; do
   sleep 1
 done
 
-for user in auth profile posts feed; do
+for user in auth profile posts feed search; do
   variable="${user^^}_KAFKA_PASSWORD"
   password="${!variable:?$variable is not set}"
   "$bin/kafka-configs.sh" "${local[@]}" --alter --entity-type users --entity-name "$user" \
@@ -44,6 +44,10 @@ allow feed --topic civildiy.posts --topic civildiy.follows "${read_topic[@]}"
 # The feed names a new group on each rebuild of its read model (feed-<ms>).
 allow feed --resource-pattern-type prefixed --group feed- --operation Read --operation Describe
 allow feed --topic civildiy.feed.dlq "${own_topic[@]}"
+# Search: the post topic, its groups (search-<ms>, one per rebuild), its dead letters.
+allow search --topic civildiy.posts "${read_topic[@]}"
+allow search --resource-pattern-type prefixed --group search- --operation Read --operation Describe
+allow search --topic civildiy.search.dlq "${own_topic[@]}"
 
 touch /tmp/civildiy-kafka-ready
 echo "civildiy: Kafka users and ACLs in place"

@@ -45,6 +45,11 @@ export const GatewayConfig = t.Composite([
       default: 120,
       description: 'writes per user per minute (default routes)',
     }),
+    RATE_LIMIT_SEARCH_PER_MIN: t.Integer({
+      minimum: 1,
+      default: 60,
+      description: 'search queries per client address per minute (default routes)',
+    }),
     MAX_BODY_BYTES: t.Integer({
       minimum: 0,
       default: 64 * 1024 * 1024,

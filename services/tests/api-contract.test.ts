@@ -18,6 +18,7 @@ import { createApp as authApp } from '../auth/src/app.ts'
 import { createApp as feedApp } from '../feed/src/app.ts'
 import { createApp as postsApp } from '../posts/src/app.ts'
 import { createApp as profileApp } from '../profile/src/app.ts'
+import { createApp as searchApp } from '../search/src/app.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: OpenAPI documents are free-form JSON.
 type Json = any
@@ -30,6 +31,7 @@ const apps = {
   profile: profileApp({ ...env('profile'), sql: stub, verify: stub } as never),
   posts: postsApp({ ...env('posts'), posts: stub, verify: stub }),
   feed: feedApp({ ...env('feed'), store: stub, keys: stub, verify: stub } as never),
+  search: searchApp({ ...env('search'), search: stub }),
 }
 const METHODS = ['get', 'put', 'post', 'patch', 'delete']
 

@@ -1,6 +1,6 @@
 /**
  * The API contract through a running gateway: its `/openapi.json` is valid and
- * holds the operations of all four services; a request built from each
+ * holds the operations of every service; a request built from each
  * operation's documented example (ids and tokens filled in from a user and a post
  * made first) gets a documented 2xx status; and `/docs` renders every service's
  * operations in headless Chromium with every request to anywhere but the gateway
@@ -24,7 +24,7 @@ let gateway: string
 let doc: Json
 
 beforeAll(async () => {
-  running = await startStack(['auth', 'profile', 'posts', 'feed', 'gateway'])
+  running = await startStack(['auth', 'profile', 'posts', 'feed', 'search', 'gateway'])
   gateway = await gatewayOf(running)
   doc = await (await fetch(`${gateway}/openapi.json`)).json()
 }, 90_000)
@@ -38,7 +38,7 @@ const METHODS = ['get', 'put', 'post', 'patch', 'delete']
 test('the gateway’s document is valid and holds every service’s operations', async () => {
   const r = await validate(structuredClone(doc))
   expect(r.valid ? [] : r.errors.map((e) => e.message)).toEqual([])
-  for (const path of ['/auth/login', '/profiles/{id}', '/posts', '/feed/global'])
+  for (const path of ['/auth/login', '/profiles/{id}', '/posts', '/feed/global', '/search'])
     expect(Object.keys(doc.paths)).toContain(path)
   expect(doc.info.description).not.toContain('Not available')
   // The gateway's own endpoints have a valid document too.
@@ -98,7 +98,12 @@ test('a request built from each operation’s example gets a documented 2xx thro
       : path.startsWith('/profiles')
         ? other.id
         : state.userId
-    const url = path.replace(/\{[^}]+\}/g, id ?? 'missing')
+    // Required query parameters from their documented examples (e.g. /search?q=).
+    const query = ((op.parameters ?? []) as Json[])
+      .filter((p) => p.in === 'query' && p.required)
+      .map((p) => `${p.name}=${encodeURIComponent(p.schema?.examples?.[0] ?? p.example ?? '')}`)
+      .join('&')
+    const url = `${path.replace(/\{[^}]+\}/g, id ?? 'missing')}${query ? `?${query}` : ''}`
     const res = await call(method.toUpperCase(), url, body, op.security ? state.token : undefined)
     const answer: Json = res.status === 204 ? null : await res.json().catch(() => null)
     if (path === '/auth/register') state.userId = (answer as { id: string }).id
@@ -118,7 +123,7 @@ const skip = noChromiumReason()
 if (skip) console.log(`SKIPPED: the docs page in Chromium: ${skip}`)
 
 test.skipIf(Boolean(skip))(
-  '/docs shows all four services’ operations with no request beyond the gateway',
+  '/docs shows every service’s operations with no request beyond the gateway',
   async () => {
     const browser = await launchChromium()
     try {
@@ -136,7 +141,7 @@ test.skipIf(Boolean(skip))(
       const paths = await page.$$eval('.opblock-summary-path', (els) =>
         els.map((e) => e.getAttribute('data-path') ?? e.textContent ?? ''),
       )
-      for (const p of ['/auth/login', '/profiles/{id}', '/posts', '/feed/global'])
+      for (const p of ['/auth/login', '/profiles/{id}', '/posts', '/feed/global', '/search'])
         expect(paths).toContain(p)
       await page.screenshot({ path: screenshotPath('gateway-docs.png') })
       expect(refused).toEqual([])

@@ -96,7 +96,9 @@ export async function startStack(
   // A PGlite server is one session: one each for the Postgres services.
   const pg = Object.fromEntries(
     await Promise.all(
-      ['auth', 'profile'].map(async (s) => [s, await startPglite({ port: 0 })] as const),
+      ['auth', 'profile', 'search']
+        .filter((s) => services.includes(s))
+        .map(async (s) => [s, await startPglite({ port: 0 })] as const),
     ),
   )
   const dataDir = mkdtempSync(join(tmpdir(), 'stack-'))

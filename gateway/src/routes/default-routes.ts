@@ -1,5 +1,5 @@
 /**
- * The routes for CivilDIY's four services. Copy this file, change it, and point
+ * The routes for CivilDIY's services. Copy this file, change it, and point
  * `GATEWAY_ROUTES_FILE` at the copy to route your own services.
  */
 import { defineRoutes } from './model.ts'
@@ -12,6 +12,8 @@ export default defineRoutes({
     credentials: { limit: 20, windowMs: 60_000, by: 'ip', methods: ['POST'] },
     // Writes per user; reads are not limited.
     writes: { limit: 120, windowMs: 60_000, by: 'user', methods: writes },
+    // Full-text queries cost the database more than a feed read: per client address.
+    search: { limit: 60, windowMs: 60_000, by: 'ip', methods: ['GET'] },
   },
   routes: [
     { prefix: '/auth/login', service: 'auth', auth: 'none', rateLimit: 'credentials' },
@@ -24,5 +26,6 @@ export default defineRoutes({
     { prefix: '/feed/global', service: 'feed', auth: 'optional' },
     { prefix: '/feed/users', service: 'feed', auth: 'optional' },
     { prefix: '/feed', service: 'feed', auth: 'required' },
+    { prefix: '/search', service: 'search', auth: 'optional', rateLimit: 'search' },
   ],
 })

@@ -49,6 +49,7 @@ export async function routesFromConfig(c: {
   GATEWAY_ROUTES_FILE?: string
   RATE_LIMIT_CREDENTIALS_PER_MIN: number
   RATE_LIMIT_WRITES_PER_MIN: number
+  RATE_LIMIT_SEARCH_PER_MIN: number
   CORS_ORIGINS?: string
 }): Promise<RouteTable> {
   if (c.GATEWAY_ROUTES_FILE) return loadRoutesFile(c.GATEWAY_ROUTES_FILE)
@@ -58,6 +59,7 @@ export async function routesFromConfig(c: {
     rateLimits: {
       credentials: { ...limits.credentials!, limit: c.RATE_LIMIT_CREDENTIALS_PER_MIN },
       writes: { ...limits.writes!, limit: c.RATE_LIMIT_WRITES_PER_MIN },
+      search: { ...limits.search!, limit: c.RATE_LIMIT_SEARCH_PER_MIN },
     },
     corsOrigins: c.CORS_ORIGINS?.split(',').map((o) => o.trim()),
   })

@@ -18,7 +18,7 @@ const USAGE = `Usage: harness check [options]
   --consul URL                the Consul HTTP API (default: from .data/stack.json)
   --consul-token TOKEN        a Consul ACL token (default: CONSUL_HTTP_TOKEN)
 ${TLS_USAGE}
-  --services LIST             expected services (default auth,profile,posts,feed,gateway)
+  --services LIST             expected services (default auth,profile,posts,feed,search,gateway)
   --posts N                   posts to time (default 20)
   --rate N                    posts per second (default 10)
   --feed-reads N              home-feed reads to time (default 200)
@@ -83,6 +83,8 @@ export function renderCheck(r: CheckReport): string {
       ),
     )
   }
+  if (r.searchMs !== undefined)
+    out.push(`search: a new post found through the gateway ${fmt(r.searchMs)} ms after its 201`)
   out.push(r.ok ? 'check passed' : 'check FAILED')
   return out.join('\n\n')
 }

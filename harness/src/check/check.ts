@@ -1,12 +1,13 @@
 /**
- * `harness check`: four checks against any running stack, each a pass or a list
+ * `harness check`: five checks against any running stack, each a pass or a list
  * of failures.
  *  1. discovery: every expected service registered, passing and reachable here;
  *  2. auth through the gateway: register, login, /auth/me; bad password and
  *     missing token are 401;
  *  3. event propagation: N posts timed from 201 to the global feed and to a
  *     follower's home feed;
- *  4. feed reads through the gateway: home-feed page latency.
+ *  4. feed reads through the gateway: home-feed page latency;
+ *  5. search: a new post with a word of its own is found through the gateway.
  */
 
 import { ApiError, type Session, stackClient } from '../client/stack-client.ts'
@@ -15,7 +16,7 @@ import { checkDiscovery, type DiscoveryReport } from './discovery.ts'
 import type { ProbeTls } from './probes.ts'
 import { measurePropagation, type PropagationResult } from './propagation.ts'
 
-export const expectedServices = ['auth', 'profile', 'posts', 'feed', 'gateway'] as const
+export const expectedServices = ['auth', 'profile', 'posts', 'feed', 'search', 'gateway'] as const
 
 export interface CheckOptions {
   gateway: string
@@ -53,6 +54,8 @@ export interface CheckReport {
   feedRead?: Summary
   /** Each timed home-feed read, ms. */
   feedReadSamples?: number[]
+  /** Ms from the post's 201 until search found it. */
+  searchMs?: number
   /** The thresholds it was held to, ms. */
   targets: { propagationP99Ms: number; feedP99Ms: number }
 }
@@ -185,6 +188,24 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
       return report.feedRead.p99 > o.feedP99Ms
         ? [`home feed p99 is ${report.feedRead.p99.toFixed(1)} ms, above ${o.feedP99Ms} ms`]
         : []
+    })
+
+    await step('search finds a new post', async () => {
+      // A word no other post has, so the one hit is this post.
+      const word = `checkword${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
+      const post = await api.createPost(author!, `harness check: searchable ${word}`)
+      const t0 = performance.now()
+      const deadline = Date.now() + o.timeoutMs
+      for (;;) {
+        const found = await api.search(word)
+        if (found.includes(post.id)) {
+          report.searchMs = performance.now() - t0
+          return found.length === 1 ? [] : [`"${word}" matched ${found.length} posts, not 1`]
+        }
+        if (Date.now() > deadline)
+          return [`post ${post.id} was not found by search within ${o.timeoutMs} ms`]
+        await Bun.sleep(20)
+      }
     })
   }
   return report

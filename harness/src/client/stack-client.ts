@@ -11,6 +11,7 @@ import type { AuthApp } from '@civildiy/auth/client'
 import type { FeedApp } from '@civildiy/feed/client'
 import type { PostsApp } from '@civildiy/posts/client'
 import type { ProfileApp } from '@civildiy/profile/client'
+import type { SearchApp } from '@civildiy/search/client'
 import { treaty } from '@elysiajs/eden'
 
 export class ApiError extends Error {
@@ -57,6 +58,8 @@ export interface StackClient {
   global(limit?: number): Promise<FeedItem[]>
   /** One page of the home feed (`null` session: the global feed), with the next cursor. */
   page(session: Session | null, limit: number, cursor?: string | null): Promise<FeedPage>
+  /** Post ids matching `q` in the search service, best first. */
+  search(q: string, limit?: number): Promise<string[]>
   /** A raw request through the gateway. */
   raw(path: string, init?: RequestInit): Promise<Response>
 }
@@ -145,6 +148,7 @@ export function stackClient(
   const profile = treaty<ProfileApp>(root, config)
   const posts = treaty<PostsApp>(root, config)
   const feed = treaty<FeedApp>(root, config)
+  const search = treaty<SearchApp>(root, config)
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
   const client: StackClient = {
     base: root,
@@ -201,6 +205,10 @@ export function stackClient(
       return session
         ? expectStatus('home feed', await feed.feed.get({ query, headers: bearer(session.token) }))
         : expectStatus('global feed', await feed.feed.global.get({ query }))
+    },
+    async search(q, limit = 20) {
+      const page = expectStatus('search', await search.search.get({ query: { q, limit } }))
+      return page.items.map((i) => i.postId)
     },
     raw: (path, init) => fetch(root + path, init),
   }

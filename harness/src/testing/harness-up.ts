@@ -34,6 +34,7 @@ async function harnessPorts(): Promise<Record<string, string>> {
     'POSTS',
     'FEED',
     'FEED_READ',
+    'SEARCH',
     'UPSTASH',
     'KAFKA',
     'MONGO',

@@ -19,6 +19,7 @@ export const HarnessConfig = t.Object({
   PROFILE_PORT: OptionalPort('the profile service port (default 3002)'),
   POSTS_PORT: OptionalPort('the posts service port (default 3003)'),
   FEED_PORT: OptionalPort('the feed service port (default 3004)'),
+  SEARCH_PORT: OptionalPort('the search service port (default 3006)'),
   FEED_READ_PORT: OptionalPort(
     'the feed read API port, with RUNTIME=deno and REDIS_URL (default 3005)',
   ),

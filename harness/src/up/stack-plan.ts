@@ -22,6 +22,7 @@ export interface Deployable {
     | 'POSTS_PORT'
     | 'FEED_PORT'
     | 'FEED_READ_PORT'
+    | 'SEARCH_PORT'
     | 'GATEWAY_PORT'
   /** Its entry point, from the repository root. */
   main: string
@@ -37,6 +38,7 @@ export const deployables: readonly Deployable[] = [
   { name: 'profile', port: 3002, portVar: 'PROFILE_PORT', main: 'services/profile/src/main.ts' },
   { name: 'posts', port: 3003, portVar: 'POSTS_PORT', main: 'services/posts/src/main.ts' },
   { name: 'feed', port: 3004, portVar: 'FEED_PORT', main: 'services/feed/src/main.ts' },
+  { name: 'search', port: 3006, portVar: 'SEARCH_PORT', main: 'services/search/src/main.ts' },
   {
     name: 'gateway',
     port: 8080,

@@ -94,7 +94,7 @@ async function planServers(
     console.log('harness | preparing the embedded PostgreSQL template (once, about 5 s)')
     await prepareTemplates()
   }
-  for (const service of ['auth', 'profile']) {
+  for (const service of ['auth', 'profile', 'search']) {
     if (config.DATABASE_URL) {
       postgres[service] = config.DATABASE_URL
       continue
@@ -167,6 +167,7 @@ async function planServices(
     profile: { DATABASE_URL: servers.postgres.profile },
     posts: { MONGO_URL: servers.mongo },
     feed: { REDIS_URL: config.REDIS_URL },
+    search: { DATABASE_URL: servers.postgres.search },
     'feed-read': {
       REDIS_URL: '',
       UPSTASH_REDIS_REST_URL: servers.upstash,
@@ -177,6 +178,7 @@ async function planServices(
       // from one address; the defaults (20/min, 120/min) apply elsewhere.
       RATE_LIMIT_CREDENTIALS_PER_MIN: env.RATE_LIMIT_CREDENTIALS_PER_MIN ?? '100000',
       RATE_LIMIT_WRITES_PER_MIN: env.RATE_LIMIT_WRITES_PER_MIN ?? '100000',
+      RATE_LIMIT_SEARCH_PER_MIN: env.RATE_LIMIT_SEARCH_PER_MIN ?? '100000',
     },
   }
   for (const d of stackDeployables(config, servers)) {
@@ -456,7 +458,8 @@ async function announce(
     },
     stores: storeLocations({
       dataDir: resolve(root, config.DATA_DIR),
-      postgres: servers.postgres,
+      // The stores of record; search's index, like the feed's model, is rebuilt from the topics.
+      postgres: { auth: servers.postgres.auth!, profile: servers.postgres.profile! },
       mongo: servers.mongo,
       mongoDb: config.MONGO_DB,
       redis: config.REDIS_URL,

@@ -17,6 +17,7 @@ const PROCESSES = [
   'profile',
   'posts',
   'feed',
+  'search',
   'kafka',
   'mongo',
   'consul',

@@ -7,6 +7,7 @@ export const SearchQuery = t.Object({
     minLength: 1,
     maxLength: 200,
     description: 'web-search syntax: words, "quoted phrases", -excluded, or',
+    examples: ['tomatoes -greenhouse'],
   }),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 50, default: 20 })),
   cursor: t.Optional(t.String({ maxLength: 100, description: 'nextCursor of the previous page' })),
