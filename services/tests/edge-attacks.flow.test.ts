@@ -17,7 +17,7 @@ let port: number
 const answers: { attack: string; status: number; type: string | null }[] = []
 
 beforeAll(async () => {
-  running = await startStack(['auth', 'profile', 'posts', 'feed', 'gateway'], {
+  running = await startStack(['auth', 'profile', 'posts', 'feed', 'search', 'gateway'], {
     // Many logins from one address are part of the test; the per-address limit has its own.
     RATE_LIMIT_CREDENTIALS_PER_MIN: '100000',
     RATE_LIMIT_WRITES_PER_MIN: '100000',

@@ -11,7 +11,7 @@ import { type RunningStack, startStack, until } from './stack-helpers.ts'
 let running: RunningStack
 
 beforeAll(async () => {
-  running = await startStack(['auth', 'profile', 'posts', 'feed', 'gateway'])
+  running = await startStack(['auth', 'profile', 'posts', 'feed', 'search', 'gateway'])
 }, 60_000)
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { readStackFile } from '../stack-file.ts'
 import { type CheckReport, runCheck } from './check.ts'
 import { checkPage } from './check-html.ts'
 import { probeTlsFromFlags, TLS_FLAGS, TLS_USAGE } from './probes.ts'
+import type { SearchPropagation } from './search-propagation.ts'
 
 const USAGE = `Usage: harness check [options]
 
@@ -83,10 +84,30 @@ export function renderCheck(r: CheckReport): string {
       ),
     )
   }
-  if (r.searchMs !== undefined)
-    out.push(`search: a new post found through the gateway ${fmt(r.searchMs)} ms after its 201`)
+  if (r.search) out.push(searchTable(r.search))
   out.push(r.ok ? 'check passed' : 'check FAILED')
   return out.join('\n\n')
+}
+
+/** The search propagation table, shared with replay's report. */
+export function searchTable(s: SearchPropagation): string {
+  const f = s.found
+  return markdownTable(
+    ['search propagation (201 → found), ms', 'found', 'lost', 'p50', 'p95', 'p99', 'max'],
+    [
+      f
+        ? [
+            'search',
+            String(f.n),
+            String(s.lost.length),
+            fmt(f.p50),
+            fmt(f.p95),
+            fmt(f.p99),
+            fmt(f.max),
+          ]
+        : ['search', '0', String(s.lost.length), '-', '-', '-', '-'],
+    ],
+  )
 }
 
 export async function checkCommand(argv: string[]): Promise<number> {

@@ -11,6 +11,7 @@ import {
   type PlannedPost,
   type PropagationResult,
 } from '../check/propagation.ts'
+import { measureSearchPropagation, type SearchPropagation } from '../check/search-propagation.ts'
 import { ApiError, type Session, type StackClient, stackClient } from '../client/stack-client.ts'
 import { type Summary, summarize } from '../report/stats.ts'
 import { adaptiveLimit } from './adaptive-limit.ts'
@@ -47,6 +48,8 @@ export interface ReplayReport {
   /** 502/504s the gateway gave on sign-ups (each retried), and the fewest sign-ups in flight they led to. */
   signUpBackoff: { gatewayGaveUp: number; lowestConcurrency: number }
   propagation: PropagationResult
+  /** 20 posts of real texts, timed from 201 until search found them. */
+  search: SearchPropagation
   feedRead: Summary | null
   /** Each timed home-feed read, ms. */
   feedReadSamples: number[]
@@ -233,6 +236,17 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     await api.home(watcherSessions[i % watcherSessions.length]!, 20)
     reads.push(performance.now() - t)
   }
+  const searchAuthor = sessions.get(authors[0] ?? nodes[0]!)!
+  const search = await measureSearchPropagation(
+    api,
+    searchAuthor,
+    Array.from({ length: 20 }, (_, i) => texts[i % texts.length]!),
+    { ratePerSec: o.ratePerSec, timeoutMs: o.timeoutMs },
+  )
+  if (search.lost.length)
+    failures.push(
+      `${search.lost.length} posts were never found by search: ${search.lost.slice(0, 10).join(', ')}`,
+    )
   return {
     ok: failures.length === 0,
     gateway: o.gateway,
@@ -243,6 +257,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     setupMs: { signUp: signUpMs, follows: followsMs, warmUp: warmUpMs },
     signUpBackoff: { gatewayGaveUp: gaveUp, lowestConcurrency: signUpGate.lowest },
     propagation,
+    search,
     feedRead: reads.length ? summarize(reads) : null,
     feedReadSamples: reads.map((x) => Math.round(x * 1000) / 1000),
     targets: o.targets,

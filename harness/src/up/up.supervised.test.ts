@@ -36,8 +36,10 @@ test('every child killed in turn comes back, and the stack then passes harness c
       'mongo',
       'pg-auth',
       'pg-profile',
+      'pg-search',
       'posts',
       'profile',
+      'search',
     ].sort(),
   )
   for (const name of names) {
