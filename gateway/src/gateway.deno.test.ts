@@ -20,7 +20,13 @@ import {
   type UpstashBridge,
 } from '@civildiy/devstack'
 import { consulClient, denoExecutable, denoRunCommand } from '@civildiy/kit'
-import { createTestIssuer, type TestIssuer } from '@civildiy/kit/testing'
+import {
+  createTestIssuer,
+  httpsUpstreamForTest,
+  makeDevCerts,
+  NO_OPENSSL_REASON,
+  type TestIssuer,
+} from '@civildiy/kit/testing'
 import type { Subprocess } from 'bun'
 
 const root = join(import.meta.dir, '..', '..')
@@ -75,6 +81,7 @@ beforeAll(async () => {
       routes: [
         { prefix: '/echo', service: 'echo', auth: 'required', maxBodyBytes: 512 * 1024 },
         { prefix: '/limited', service: 'echo', auth: 'required', rateLimit: 'tight' },
+        { prefix: '/secure', service: 'echo-secure', auth: 'required' },
       ],
       rateLimits: { tight: { limit: 3, windowMs: 60_000, by: 'user' } },
     }),
@@ -98,7 +105,10 @@ async function denoGateway(env: Record<string, string>) {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const proc: Subprocess = Bun.spawn(
-    denoRunCommand(root, join(root, 'gateway', 'src', 'main.ts'), [routesFile]),
+    denoRunCommand(root, join(root, 'gateway', 'src', 'main.ts'), [
+      routesFile,
+      join(work, 'certs'),
+    ]),
     {
       env: {
         ...process.env,
@@ -136,6 +146,45 @@ async function denoGateway(env: Record<string, string>) {
   }
   return { url, stop }
 }
+
+describe.skipIf(Boolean(noDeno) || Boolean(NO_OPENSSL_REASON))(
+  'the gateway on Deno, HTTPS upstreams',
+  () => {
+    test('an upstream that requires a client certificate is reached with the gateway’s own, verified against the CA', async () => {
+      const certs = makeDevCerts(join(work, 'certs'), 'secure-upstream', 'gateway')
+      const secure = await httpsUpstreamForTest({
+        consulUrl: consulServer.url,
+        service: 'echo-secure',
+        certs,
+        name: 'secure-upstream',
+        requireClientCert: true,
+        answer: 'secure over tls',
+      })
+      const file = (name: string) => join(work, 'certs', name)
+      const gateway = await denoGateway({
+        TLS_CA_FILE: file('ca.pem'),
+        TLS_CLIENT_CERT_FILE: file('gateway.pem'),
+        TLS_CLIENT_KEY_FILE: file('gateway.key'),
+      })
+      try {
+        const auth = { authorization: `Bearer ${await issuer.tokenFor(crypto.randomUUID())}` }
+        const deadline = Date.now() + 20_000
+        let res = await fetch(`${gateway.url}/secure`, { headers: auth })
+        while (res.status !== 200 && Date.now() < deadline) {
+          await Bun.sleep(100)
+          res = await fetch(`${gateway.url}/secure`, { headers: auth })
+        }
+        expect({ status: res.status, body: await res.text() }).toEqual({
+          status: 200,
+          body: 'secure over tls',
+        })
+      } finally {
+        await gateway.stop()
+        await secure.stop()
+      }
+    }, 90_000)
+  },
+)
 
 const variants: [string, () => Record<string, string>][] = [['in process', () => ({})]]
 variants.push([

@@ -160,6 +160,8 @@ export {
   type ClientTlsFiles,
   clientTlsFiles,
   readClientTls,
+  type TlsFetchInit,
   type TlsSettings,
+  tlsFetchInit,
   tlsSettings,
 } from './tls-config.ts'

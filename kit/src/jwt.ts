@@ -21,7 +21,7 @@ import {
 import { ConfigError } from './config.ts'
 import { consulClient, discoverService } from './consul.ts'
 import { UnauthorizedError } from './errors.ts'
-import { clientTlsFiles, readClientTls } from './tls-config.ts'
+import { clientTlsFiles, readClientTls, tlsFetchInit } from './tls-config.ts'
 
 /** Who a verified token belongs to. */
 export interface AuthContext {
@@ -89,8 +89,10 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
         timeoutDuration: 2_000,
         ...(fetchTls
           ? {
-              [customFetch]: (input: string | URL | Request, init?: RequestInit) =>
-                fetch(input, { ...init, tls: fetchTls() }),
+              [customFetch]: (input: string | URL | Request, init?: RequestInit) => {
+                const pem = fetchTls()
+                return fetch(input, { ...init, ...(pem ? tlsFetchInit(pem) : {}) })
+              },
             }
           : {}),
       })

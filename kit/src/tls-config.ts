@@ -126,3 +126,31 @@ export function readClientTls(
       : {}),
   }
 }
+
+/**
+ * What a `fetch` over HTTPS needs for these PEM texts on the runtime running it:
+ * Bun's `tls` option, or on Deno a `client` from `Deno.createHttpClient` (Deno's
+ * fetch has no per-request TLS option).
+ */
+export type TlsFetchInit =
+  | { tls: { ca?: string; cert?: string; key?: string } }
+  | { client: unknown }
+
+/** The part of Deno's API used here (Deno 2), typed for a Bun-typed build. */
+interface DenoHttpClients {
+  createHttpClient(o: { caCerts?: string[]; cert?: string; key?: string }): unknown
+}
+
+/**
+ * @example fetch(url, { ...tlsFetchInit({ ca, cert, key }) })
+ */
+export function tlsFetchInit(pem: { ca?: string; cert?: string; key?: string }): TlsFetchInit {
+  const deno = (globalThis as { Deno?: DenoHttpClients }).Deno
+  if (!deno || 'Bun' in globalThis) return { tls: pem }
+  return {
+    client: deno.createHttpClient({
+      ...(pem.ca ? { caCerts: [pem.ca] } : {}),
+      ...(pem.cert && pem.key ? { cert: pem.cert, key: pem.key } : {}),
+    }),
+  }
+}

@@ -210,7 +210,7 @@ export async function forward(
           decompress: false,
           // Fetch streams a ReadableStream body only in half-duplex mode (Fetch spec).
           duplex: 'half',
-          ...(d.upstreamTls && instance.url.startsWith('https:') ? { tls: d.upstreamTls() } : {}),
+          ...(d.upstreamTls && instance.url.startsWith('https:') ? d.upstreamTls() : {}),
         })
       // With tracing off this is the bare fetch: the hot path pays nothing for it.
       const upstream = tracingEnabled()

@@ -6,19 +6,21 @@
  * that require one (TLS_CLIENT_AUTH=require). The files are read again when they
  * change, so a renewed certificate needs no restart.
  */
-import { clientTlsFiles, readClientTls, watchFiles } from '@civildiy/kit'
+import {
+  clientTlsFiles,
+  readClientTls,
+  type TlsFetchInit,
+  tlsFetchInit,
+  watchFiles,
+} from '@civildiy/kit'
 
-/** What Bun's `fetch` takes as its `tls` option (PEM text). */
-export interface UpstreamTls {
-  ca?: string
-  cert?: string
-  key?: string
-}
+/** What the gateway adds to an upstream `fetch` over HTTPS (see the kit's `tlsFetchInit`). */
+export type UpstreamTls = TlsFetchInit
 
 /**
  * @returns the current options, and the function that stops watching the files.
  * @throws when a named file cannot be read (a configuration error at start).
- * @example const tls = upstreamTls({ TLS_CA_FILE: '/run/tls/ca.pem', TLS_RELOAD_INTERVAL_MS: 5000 }); fetch(url, { tls: tls.current() })
+ * @example const tls = upstreamTls({ TLS_CA_FILE: '/run/tls/ca.pem', TLS_RELOAD_INTERVAL_MS: 5000 }); fetch(url, { ...tls.current() })
  */
 export function upstreamTls(c: {
   TLS_CA_FILE?: string
@@ -29,7 +31,7 @@ export function upstreamTls(c: {
   TLS_RELOAD_INTERVAL_MS: number
 }): { current(): UpstreamTls; close(): void } {
   const files = clientTlsFiles(c)
-  const read = (): UpstreamTls => readClientTls(files) ?? {}
+  const read = (): UpstreamTls => tlsFetchInit(readClientTls(files) ?? {})
   let options = read()
   const close = watchFiles(
     [files.caFile, files.certFile, files.keyFile],

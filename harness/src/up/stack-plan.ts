@@ -76,8 +76,16 @@ export function runCommand(
 ): string[] {
   const entry = join(root, d.main)
   if (runtime !== 'deno' || !d.runsOnDeno) return [process.execPath, entry]
-  // A routes file outside the repository needs its own read permission.
-  return denoRunCommand(root, entry, env.GATEWAY_ROUTES_FILE ? [env.GATEWAY_ROUTES_FILE] : [])
+  // A routes file or certificates outside the repository need their own read permission.
+  const outside = [
+    env.GATEWAY_ROUTES_FILE,
+    env.TLS_CA_FILE,
+    env.TLS_CERT_FILE,
+    env.TLS_KEY_FILE,
+    env.TLS_CLIENT_CERT_FILE,
+    env.TLS_CLIENT_KEY_FILE,
+  ].filter((f): f is string => Boolean(f))
+  return denoRunCommand(root, entry, outside)
 }
 
 /** The embedded servers `harness up` can run, with their standard ports. */
