@@ -11,12 +11,14 @@ import { feedReadOptions } from './feed-read.options.ts'
 import type { Env, Options } from './lib/profiles.ts'
 import { mixedOptions } from './mixed.options.ts'
 import { propagationOptions } from './propagation.options.ts'
+import { searchOptions } from './search.options.ts'
 
 const scripts: Record<string, (env: Env) => Options> = {
   'auth-flow': authFlowOptions,
   mixed: mixedOptions,
   propagation: propagationOptions,
   'feed-read': feedReadOptions,
+  search: searchOptions,
 }
 const builtIn = new Set([
   'http_req_duration',
