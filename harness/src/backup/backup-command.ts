@@ -12,6 +12,7 @@ import { defaultStackFile, readStackFile, type StackInfo } from '../stack-file.t
 import { type ControlClient, controlClient } from '../up/control.ts'
 import { type Manifest, restoreBackup, takeBackup } from './backup.ts'
 import { differences, fingerprint } from './fingerprint.ts'
+import { untilReady } from './readiness.ts'
 import { restoreDrill } from './restore-drill.ts'
 import { BackupError } from './store-backup.ts'
 
@@ -103,7 +104,11 @@ async function restore(stack: StackInfo, from: string | undefined, control: Cont
   )
   if (missing.length) console.error(`harness restore: not as backed up: ${missing.join('; ')}`)
   else console.log('every user, follow and post of the backup is back')
-  return missing.length ? 1 : 0
+  const ready = await untilReady(stack.services, 60_000)
+  if (ready.ms === null)
+    console.error(`harness restore: not ready again within 60 s: ${ready.notReady.join(', ')}`)
+  else console.log(`every service ready again after ${ready.ms.toFixed(0)} ms`)
+  return missing.length || ready.ms === null ? 1 : 0
 }
 
 async function drill(stack: StackInfo, control: ControlClient, dir: string) {
@@ -111,6 +116,7 @@ async function drill(stack: StackInfo, control: ControlClient, dir: string) {
     api: stackClient(stack.gateway),
     stores: stack.stores!,
     control,
+    services: stack.services,
     dir,
     log: (line) => console.log(`restore-drill | ${line}`),
   })
@@ -121,7 +127,7 @@ async function drill(stack: StackInfo, control: ControlClient, dir: string) {
       Object.entries(r.phases).map(([phase, ms]) => [phase, ms.toFixed(0)]),
     ),
   )
-  const pass = r.destroyed && r.missing.length === 0 && r.feedBack
+  const pass = r.destroyed && r.missing.length === 0 && r.notReady.length === 0 && r.feedBack
   console.log(pass ? 'restore drill: pass' : 'restore drill: FAIL')
   return pass ? 0 : 1
 }

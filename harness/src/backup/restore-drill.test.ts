@@ -67,6 +67,7 @@ test('back up, destroy every store, restore: every user, follow and post is back
   expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
   expect(stdout).toContain('(emptied: true)')
   expect(stdout).toContain('every user, follow and post back')
+  expect(stdout).toMatch(/every service ready again after \d+ ms/)
   expect(stdout).toContain('restore drill: pass')
   const manifest = await readManifest(out)
   expect(manifest.fingerprint.users.count).toBeGreaterThanOrEqual(2)

@@ -1,25 +1,29 @@
 /**
  * The restore drill: seeds a follow and a post, backs up the running stack,
  * destroys every store (data directories emptied, schemas dropped, Redis flushed),
- * restores, and checks that every user, follow and post is back (same keys) and
- * that the followers' home feeds, rebuilt from the topics, show the seeded post again.
+ * restores, and checks that every user, follow and post is back (same keys), that
+ * every service is ready again, and that the follower's home feed, rebuilt from the
+ * topics, shows the seeded post again.
  */
 import type { StackClient } from '../client/stack-client.ts'
 import type { StoreLocation } from '../stack-file.ts'
 import type { ControlClient } from '../up/control.ts'
 import { type Manifest, restoreBackup, takeBackup } from './backup.ts'
 import { differences, fingerprint } from './fingerprint.ts'
+import { untilReady } from './readiness.ts'
 import { destroyStore } from './store-backup.ts'
 
 export interface RestoreDrillResult {
   manifest: Manifest
-  /** ms per phase: backup, destroy, restore, and until the seeded post is back in the feed. */
-  phases: Record<'backup' | 'destroy' | 'restore' | 'feedBack', number>
+  /** ms per phase: backup, destroy, restore, until every service is ready, until the seeded post is back in the feed. */
+  phases: Record<'backup' | 'destroy' | 'restore' | 'ready' | 'feedBack', number>
   /** Whether the stores were really emptied by the destroy step. */
   destroyed: boolean
   /** What differs after the restore; empty on success. */
   missing: string[]
   feedBack: boolean
+  /** Services not ready again within the timeout (empty on success). */
+  notReady: string[]
 }
 
 const PASSWORD = 'restore drill password 1'
@@ -29,6 +33,8 @@ export async function restoreDrill(o: {
   api: StackClient
   stores: Record<string, StoreLocation>
   control: ControlClient
+  /** Service name to base URL: each must answer /health/ready 200 again. */
+  services: Record<string, string>
   dir: string
   log: (line: string) => void
   /** How long the seeded post may take to reappear in the feed, ms. Default 60000. */
@@ -65,6 +71,12 @@ export async function restoreDrill(o: {
   o.log(
     `restored in ${restore.toFixed(0)} ms; ${missing.length ? missing.join('; ') : 'every user, follow and post back'}`,
   )
+  const ready = await untilReady(o.services, o.timeoutMs ?? 60_000)
+  o.log(
+    ready.ms === null
+      ? `not ready again: ${ready.notReady.join(', ')}`
+      : `every service ready again after ${ready.ms.toFixed(0)} ms`,
+  )
   const t0 = performance.now()
   const feedBack = await until(() => inFeed().catch(() => false), o.timeoutMs ?? 60_000)
   const feed = performance.now() - t0
@@ -73,10 +85,11 @@ export async function restoreDrill(o: {
   )
   return {
     manifest,
-    phases: { backup, destroy, restore, feedBack: feed },
+    phases: { backup, destroy, restore, ready: ready.ms ?? Number.NaN, feedBack: feed },
     destroyed,
     missing,
     feedBack,
+    notReady: ready.notReady,
   }
 }
 
