@@ -99,6 +99,9 @@ for (const kind of databaseKinds()) {
       expect(await ids('running')).toEqual([foxes])
       expect('A fox ran across the allotment at dawn').toContain(parts.map((p) => p.text).join(''))
       expect(await ids('"bold compost"')).toEqual([other])
+      const nul = randomUUID()
+      await apply(created(nul, 'beetroot\u0000 harvest'))
+      expect(await ids('beetroot')).toEqual([nul])
       expect(await ids('compost -bold')).toEqual([])
     })
 

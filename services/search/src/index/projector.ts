@@ -29,10 +29,13 @@ interface Change {
  */
 export function createSearchProjector(sql: Sql, language: string): SearchProjector {
   const upsert = async (c: Change) => {
+    // PostgreSQL text cannot hold NUL, which a post body may: without this such a
+    // post would fail every attempt and go to the dead-letter topic, never indexed.
+    const body = c.body === null ? null : c.body.replaceAll('\0', '')
     await sql.begin(async (tx) => {
       await tx`
         insert into search_posts (post_id, author_id, version, body, deleted, language, created_at, updated_at)
-        values (${c.postId}, ${c.authorId}, ${c.version}, ${c.body}, ${c.body === null},
+        values (${c.postId}, ${c.authorId}, ${c.version}, ${body}, ${body === null},
           ${language}::regconfig, ${c.createdAt}, ${c.at})
         on conflict (post_id) do update set
           version = excluded.version, body = excluded.body, deleted = excluded.deleted,
