@@ -104,7 +104,7 @@ async function restore(stack: StackInfo, from: string | undefined, control: Cont
   )
   if (missing.length) console.error(`harness restore: not as backed up: ${missing.join('; ')}`)
   else console.log('every user, follow and post of the backup is back')
-  const ready = await untilReady(stack.services, 60_000)
+  const ready = await untilReady(stack.services, 60_000, consulOf(stack))
   if (ready.ms === null)
     console.error(`harness restore: not ready again within 60 s: ${ready.notReady.join(', ')}`)
   else console.log(`every service ready again after ${ready.ms.toFixed(0)} ms`)
@@ -117,6 +117,7 @@ async function drill(stack: StackInfo, control: ControlClient, dir: string) {
     stores: stack.stores!,
     control,
     services: stack.services,
+    consul: consulOf(stack),
     dir,
     log: (line) => console.log(`restore-drill | ${line}`),
   })
@@ -143,4 +144,9 @@ function renderManifest(m: Manifest): string {
       s.ms.toFixed(0),
     ]),
   )}\n${f.users.count} users, ${f.follows.count} follows, ${f.posts.count} posts`
+}
+
+/** The stack's Consul, with the operator's ACL token when one is set. */
+function consulOf(stack: StackInfo): { url: string; token?: string } {
+  return { url: stack.consul, token: process.env.CONSUL_HTTP_TOKEN }
 }

@@ -35,6 +35,8 @@ export async function restoreDrill(o: {
   control: ControlClient
   /** Service name to base URL: each must answer /health/ready 200 again. */
   services: Record<string, string>
+  /** The stack's Consul: each service must also have a passing instance there again (the gateway routes only to those). */
+  consul?: { url: string; token?: string }
   dir: string
   log: (line: string) => void
   /** How long the seeded post may take to reappear in the feed, ms. Default 60000. */
@@ -71,7 +73,7 @@ export async function restoreDrill(o: {
   o.log(
     `restored in ${restore.toFixed(0)} ms; ${missing.length ? missing.join('; ') : 'every user, follow and post back'}`,
   )
-  const ready = await untilReady(o.services, o.timeoutMs ?? 60_000)
+  const ready = await untilReady(o.services, o.timeoutMs ?? 60_000, o.consul)
   o.log(
     ready.ms === null
       ? `not ready again: ${ready.notReady.join(', ')}`
