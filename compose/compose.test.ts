@@ -16,7 +16,7 @@ import { AuthConfig, AuthProductionNeeds } from '../services/auth/src/config.ts'
 import { UsersTopic } from '../services/auth/src/events.ts'
 import { FeedConfig, FeedProductionNeeds } from '../services/feed/src/config.ts'
 import { PostsConfig, PostsProductionNeeds } from '../services/posts/src/config.ts'
-import { PostsTopic } from '../services/posts/src/events.ts'
+import { CommentsTopic, PostsTopic } from '../services/posts/src/events.ts'
 import { ProfileConfig, ProfileProductionNeeds } from '../services/profile/src/config.ts'
 import { FollowsTopic } from '../services/profile/src/events.ts'
 import { SearchConfig, SearchProductionNeeds } from '../services/search/src/config.ts'
@@ -298,13 +298,18 @@ describe('compose.yaml', () => {
     }))
     const writes = (user: string) =>
       grants.filter((g) => g.user === user && g.args.includes('own_topic')).map((g) => g.args)
-    const topics = { auth: UsersTopic, profile: FollowsTopic, posts: PostsTopic }
-    for (const [name, topic] of Object.entries(topics)) {
-      expect(writes(name).some((a) => a.startsWith(`--topic ${topic} `))).toBe(true)
-      // No one writes another service's topic.
-      for (const other of Object.keys(topics).filter((o) => o !== name))
-        expect(writes(other).some((a) => a.includes(`--topic ${topic} `))).toBe(false)
+    const topics = {
+      auth: [UsersTopic],
+      profile: [FollowsTopic],
+      posts: [PostsTopic, CommentsTopic],
     }
+    for (const [name, owned] of Object.entries(topics))
+      for (const topic of owned) {
+        expect(writes(name).some((a) => a.includes(`--topic ${topic} `))).toBe(true)
+        // No one writes another service's topic.
+        for (const other of Object.keys(topics).filter((o) => o !== name))
+          expect(writes(other).some((a) => a.includes(`--topic ${topic} `))).toBe(false)
+      }
     for (const name of ['auth', 'profile', 'posts', 'feed', 'search']) {
       const env = compose.services[name]!.environment!
       const variable = `${name.toUpperCase()}_KAFKA_PASSWORD`

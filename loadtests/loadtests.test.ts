@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { authFlowOptions } from './auth-flow.options.ts'
+import { commentsOptions } from './comments.options.ts'
 import { feedReadOptions } from './feed-read.options.ts'
 import type { Env, Options } from './lib/profiles.ts'
 import { mixedOptions } from './mixed.options.ts'
@@ -19,6 +20,7 @@ const scripts: Record<string, (env: Env) => Options> = {
   propagation: propagationOptions,
   'feed-read': feedReadOptions,
   search: searchOptions,
+  comments: commentsOptions,
 }
 const builtIn = new Set([
   'http_req_duration',

@@ -35,12 +35,12 @@ read_topic=(--operation Read --operation Describe)
 # Publishers: each its own topic (the outbox relay).
 allow auth --topic civildiy.users "${own_topic[@]}"
 allow profile --topic civildiy.follows "${own_topic[@]}"
-allow posts --topic civildiy.posts "${own_topic[@]}"
+allow posts --topic civildiy.posts --topic civildiy.comments "${own_topic[@]}"
 # Consumers: what they read, their consumer group, and their dead-letter topic.
 allow profile --topic civildiy.users "${read_topic[@]}"
 allow profile --group profile --operation Read --operation Describe
 allow profile --topic profile.dlq "${own_topic[@]}"
-allow feed --topic civildiy.posts --topic civildiy.follows "${read_topic[@]}"
+allow feed --topic civildiy.posts --topic civildiy.comments --topic civildiy.follows "${read_topic[@]}"
 # The feed names a new group on each rebuild of its read model (feed-<ms>).
 allow feed --resource-pattern-type prefixed --group feed- --operation Read --operation Describe
 allow feed --topic civildiy.feed.dlq "${own_topic[@]}"

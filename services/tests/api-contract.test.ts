@@ -29,7 +29,7 @@ const env = (name: string) => ({ logger: silentLogger(name), production: true })
 const apps = {
   auth: authApp({ ...env('auth'), sql: stub, key: { jwks: { keys: [] } } as never, tokens: stub }),
   profile: profileApp({ ...env('profile'), sql: stub, verify: stub } as never),
-  posts: postsApp({ ...env('posts'), posts: stub, verify: stub }),
+  posts: postsApp({ ...env('posts'), posts: stub, comments: stub, verify: stub }),
   feed: feedApp({ ...env('feed'), store: stub, keys: stub, verify: stub } as never),
   search: searchApp({ ...env('search'), search: stub }),
 }

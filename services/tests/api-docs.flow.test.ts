@@ -83,12 +83,20 @@ test('a request built from each operation’s example gets a documented 2xx thro
     [(o) => o.path === '/auth/logout', 10],
     [(o) => o.path === '/posts/{id}' && o.method === 'delete', 9],
     [(o) => o.method === 'delete', 8],
+    // A comment needs its post.
+    [(o) => o.path === '/posts/{id}/comments' && o.method === 'post', 3],
     [(o) => o.method === 'post', 2],
   ]
   const rank = (o: { path: string; method: string }) => order.find(([is]) => is(o))?.[1] ?? 5
   ops.sort((a, b) => rank(a) - rank(b))
 
-  const state: { token?: string; refreshToken?: string; userId?: string; postId?: string } = {}
+  const state: {
+    token?: string
+    refreshToken?: string
+    userId?: string
+    postId?: string
+    commentId?: string
+  } = {}
   const results: string[] = []
   for (const { path, method, op } of ops) {
     let body = op.requestBody?.content['application/json'].schema.examples?.[0]
@@ -103,13 +111,17 @@ test('a request built from each operation’s example gets a documented 2xx thro
       .filter((p) => p.in === 'query' && p.required)
       .map((p) => `${p.name}=${encodeURIComponent(p.schema?.examples?.[0] ?? p.example ?? '')}`)
       .join('&')
-    const url = `${path.replace(/\{[^}]+\}/g, id ?? 'missing')}${query ? `?${query}` : ''}`
+    const filled = path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+      name === 'commentId' ? (state.commentId ?? 'missing') : (id ?? 'missing'),
+    )
+    const url = `${filled}${query ? `?${query}` : ''}`
     const res = await call(method.toUpperCase(), url, body, op.security ? state.token : undefined)
     const answer: Json = res.status === 204 ? null : await res.json().catch(() => null)
     if (path === '/auth/register') state.userId = (answer as { id: string }).id
     if (path === '/auth/login' || path === '/auth/refresh')
       Object.assign(state, { token: answer.accessToken, refreshToken: answer.refreshToken })
     if (path === '/posts' && method === 'post') state.postId = answer.id
+    if (path === '/posts/{id}/comments' && method === 'post') state.commentId = answer.id
     const documented = Object.keys(op.responses).includes(String(res.status))
     results.push(
       `${method.toUpperCase()} ${path} ${res.status}${documented && res.status < 300 ? '' : ' NOT DOCUMENTED 2xx'}`,

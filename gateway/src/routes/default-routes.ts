@@ -21,7 +21,15 @@ export default defineRoutes({
     { prefix: '/auth', service: 'auth', auth: 'optional' },
     { prefix: '/.well-known/jwks.json', service: 'auth', auth: 'none' },
     { prefix: '/profiles', service: 'profile', auth: 'writes', rateLimit: 'writes' },
-    { prefix: '/posts', service: 'posts', auth: 'writes', rateLimit: 'writes' },
+    // Posts and their comments: a post is at most 5,000 characters, a comment 2,000;
+    // even escaped as \uXXXX that is under 64 KiB, so nothing bigger reaches the service.
+    {
+      prefix: '/posts',
+      service: 'posts',
+      auth: 'writes',
+      rateLimit: 'writes',
+      maxBodyBytes: 64 * 1024,
+    },
     { prefix: '/feed/live', service: 'feed', auth: 'required', timeoutMs: 0 },
     { prefix: '/feed/global', service: 'feed', auth: 'optional' },
     { prefix: '/feed/users', service: 'feed', auth: 'optional' },

@@ -17,9 +17,11 @@ describe('route table', () => {
   })
 
   test('defaults are filled: timeout, body limit, retry policy', () => {
-    const r = table.match('/posts/1')!
+    const r = table.match('/profiles/1')!
     expect(r.timeoutMs).toBe(5_000)
     expect(r.maxBodyBytes).toBe(1024 * 1024)
+    // Posts and comments have small bodies: their route says so.
+    expect(table.match('/posts/1/comments')!.maxBodyBytes).toBe(64 * 1024)
     expect(r.retryPolicy).toEqual({ attempts: 2, baseMs: 25, capMs: 250 })
     expect(table.match('/feed/live')!.timeoutMs).toBe(0)
   })

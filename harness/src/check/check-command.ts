@@ -8,6 +8,7 @@ import { parseCommandFlags, positiveNumber } from '../command-args.ts'
 import { writeReports } from '../report/report-files.ts'
 import { fmt, markdownTable } from '../report/stats.ts'
 import { readStackFile } from '../stack-file.ts'
+import { type Arrivals, arrivalsTable } from './arrivals.ts'
 import { type CheckReport, runCheck } from './check.ts'
 import { checkPage } from './check-html.ts'
 import { probeTlsFromFlags, TLS_FLAGS, TLS_USAGE } from './probes.ts'
@@ -85,29 +86,21 @@ export function renderCheck(r: CheckReport): string {
     )
   }
   if (r.search) out.push(searchTable(r.search))
+  if (r.comments) out.push(commentTable(r.comments))
   out.push(r.ok ? 'check passed' : 'check FAILED')
   return out.join('\n\n')
 }
 
 /** The search propagation table, shared with replay's report. */
 export function searchTable(s: SearchPropagation): string {
-  const f = s.found
-  return markdownTable(
-    ['search propagation (201 → found), ms', 'found', 'lost', 'p50', 'p95', 'p99', 'max'],
-    [
-      f
-        ? [
-            'search',
-            String(f.n),
-            String(s.lost.length),
-            fmt(f.p50),
-            fmt(f.p95),
-            fmt(f.p99),
-            fmt(f.max),
-          ]
-        : ['search', '0', String(s.lost.length), '-', '-', '-', '-'],
-    ],
-  )
+  return arrivalsTable('search propagation (201 → found), ms', 'found', [['search', s]])
+}
+
+/** The comment propagation table, shared with replay's report. */
+export function commentTable(c: Arrivals): string {
+  return arrivalsTable('comment propagation (201 → counted in the feed), ms', 'counted', [
+    ['comment count', c],
+  ])
 }
 
 export async function checkCommand(argv: string[]): Promise<number> {

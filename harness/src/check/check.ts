@@ -1,5 +1,5 @@
 /**
- * `harness check`: five checks against any running stack, each a pass or a list
+ * `harness check`: six checks against any running stack, each a pass or a list
  * of failures.
  *  1. discovery: every expected service registered, passing and reachable here;
  *  2. auth through the gateway: register, login, /auth/me; bad password and
@@ -7,11 +7,14 @@
  *  3. event propagation: N posts timed from 201 to the global feed and to a
  *     follower's home feed;
  *  4. feed reads through the gateway: home-feed page latency;
- *  5. search: new posts, each with a word of its own, found through the gateway.
+ *  5. search: new posts, each with a word of its own, found through the gateway;
+ *  6. comments: comments on a new post, counted in a follower's home feed.
  */
 
 import { ApiError, type Session, stackClient } from '../client/stack-client.ts'
 import { type Summary, summarize } from '../report/stats.ts'
+import type { Arrivals } from './arrivals.ts'
+import { measureCommentPropagation } from './comment-propagation.ts'
 import { checkDiscovery, type DiscoveryReport } from './discovery.ts'
 import type { ProbeTls } from './probes.ts'
 import { measurePropagation, type PropagationResult } from './propagation.ts'
@@ -57,6 +60,8 @@ export interface CheckReport {
   feedReadSamples?: number[]
   /** Ms from each post's 201 until search found it. */
   search?: SearchPropagation
+  /** Ms from each comment's 201 until the post's count in the feed included it. */
+  comments?: Arrivals
   /** The thresholds it was held to, ms. */
   targets: { propagationP99Ms: number; feedP99Ms: number }
 }
@@ -200,6 +205,22 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
       )
       report.search = r
       return r.lost.map((id) => `post ${id} was not found by search within ${o.timeoutMs} ms`)
+    })
+
+    await step('comments reach their post in the feed', async () => {
+      const post = await api.createPost(author!, 'harness check: comment on me')
+      const r = await measureCommentPropagation(api, {
+        commenter: follower!,
+        reader: follower!,
+        postId: post.id,
+        bodies: ['harness check: first', 'harness check: second', 'harness check: third'],
+        ratePerSec: o.ratePerSec,
+        timeoutMs: o.timeoutMs,
+      })
+      report.comments = r
+      return r.lost.map(
+        (id) => `comment ${id} was not counted on its post in the feed within ${o.timeoutMs} ms`,
+      )
     })
   }
   return report

@@ -5,14 +5,11 @@
  * is lost and reported by id.
  */
 import type { Session, StackClient } from '../client/stack-client.ts'
-import { type Summary, summarize } from '../report/stats.ts'
+import { summarize } from '../report/stats.ts'
+import { type Arrivals, timeUntil } from './arrivals.ts'
 
-export interface SearchPropagation {
-  sent: number
-  /** ms from 201 until found; null when none was found. */
-  found: Summary | null
-  lost: string[]
-}
+/** Search propagation: posts sent, ms until found, the ones never found. */
+export type SearchPropagation = Arrivals
 
 /**
  * Sends one post per body (each gets a unique word appended) at `ratePerSec` and
@@ -43,11 +40,6 @@ export async function measureSearchPropagation(
 }
 
 async function waitUntilFound(api: StackClient, word: string, id: string, timeoutMs: number) {
-  const t0 = performance.now()
-  while (performance.now() - t0 < timeoutMs) {
-    if ((await api.search(word).catch((): string[] => [])).includes(id))
-      return { id, ms: performance.now() - t0 }
-    await Bun.sleep(20)
-  }
-  return { id, ms: null }
+  const ms = await timeUntil(async () => (await api.search(word)).includes(id), timeoutMs)
+  return { id, ms }
 }

@@ -36,6 +36,8 @@ export interface FeedItem {
   authorId: string
   body: string
   createdAt: string
+  /** Live comments on the post, as the feed counted them. */
+  commentCount: number
 }
 
 export interface FeedPage {
@@ -54,6 +56,8 @@ export interface StackClient {
   follow(session: Session, userId: string): Promise<void>
   /** Creates a post; its id and `createdAt` as the posts service set it (RFC 3339). */
   createPost(session: Session, body: string): Promise<{ id: string; createdAt: string }>
+  /** Comments on a post; the comment's id. */
+  comment(session: Session, postId: string, body: string): Promise<{ id: string }>
   home(session: Session, limit?: number): Promise<FeedItem[]>
   global(limit?: number): Promise<FeedItem[]>
   /** One page of the home feed (`null` session: the global feed), with the next cursor. */
@@ -193,6 +197,12 @@ export function stackClient(
       const answer = await posts.posts.post({ body }, { headers: bearer(session.token) })
       const post = expectStatus('create post', answer, [201])
       return { id: post.id, createdAt: post.createdAt }
+    },
+    async comment(session, postId, body) {
+      const answer = await posts
+        .posts({ id: postId })
+        .comments.post({ body }, { headers: bearer(session.token) })
+      return { id: expectStatus('comment', answer, [201]).id }
     },
     async home(session, limit = 50) {
       return (await client.page(session, limit)).items

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { searchTable } from '../check/check-command.ts'
+import { commentTable, searchTable } from '../check/check-command.ts'
 import { parseCommandFlags, positiveNumber } from '../command-args.ts'
 import { writeReports } from '../report/report-files.ts'
 import { fmt, markdownTable } from '../report/stats.ts'
@@ -51,6 +51,7 @@ export function renderReplay(r: ReplayReport): string {
     ),
   ]
   if (r.search) lines.push(searchTable(r.search))
+  if (r.comments) lines.push(commentTable(r.comments))
   if (r.signUpBackoff.gatewayGaveUp > 0)
     lines.push(
       `sign-ups: the gateway gave up on the auth service ${r.signUpBackoff.gatewayGaveUp} time(s) (retried); sign-ups in flight went down to ${r.signUpBackoff.lowestConcurrency} (--concurrency lowers the start)`,

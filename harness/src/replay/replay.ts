@@ -6,6 +6,8 @@
  * latency the way `check` does.
  */
 
+import type { Arrivals } from '../check/arrivals.ts'
+import { measureCommentPropagation } from '../check/comment-propagation.ts'
 import {
   measurePropagation,
   type PlannedPost,
@@ -50,6 +52,8 @@ export interface ReplayReport {
   propagation: PropagationResult
   /** 20 posts of real texts, timed from 201 until search found them. */
   search: SearchPropagation
+  /** 20 comments of real texts on one post, timed from 201 until its count in the feed included them. */
+  comments: Arrivals
   feedRead: Summary | null
   /** Each timed home-feed read, ms. */
   feedReadSamples: number[]
@@ -247,6 +251,20 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     failures.push(
       `${search.lost.length} posts were never found by search: ${search.lost.slice(0, 10).join(', ')}`,
     )
+  const commented = await api.createPost(searchAuthor, texts[0]!.slice(0, 4_000))
+  const comments = await measureCommentPropagation(api, {
+    commenter: watcherSessions[0] ?? searchAuthor,
+    // The author's own home feed holds the post whoever follows whom.
+    reader: searchAuthor,
+    postId: commented.id,
+    bodies: Array.from({ length: 20 }, (_, i) => texts[(i + 1) % texts.length]!.slice(0, 2_000)),
+    ratePerSec: o.ratePerSec,
+    timeoutMs: o.timeoutMs,
+  })
+  if (comments.lost.length)
+    failures.push(
+      `${comments.lost.length} comments were never counted in the feed: ${comments.lost.slice(0, 10).join(', ')}`,
+    )
   return {
     ok: failures.length === 0,
     gateway: o.gateway,
@@ -258,6 +276,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     signUpBackoff: { gatewayGaveUp: gaveUp, lowestConcurrency: signUpGate.lowest },
     propagation,
     search,
+    comments,
     feedRead: reads.length ? summarize(reads) : null,
     feedReadSamples: reads.map((x) => Math.round(x * 1000) / 1000),
     targets: o.targets,

@@ -19,14 +19,18 @@ import {
 import { createTestIssuer, readTopic, silentLogger, type TestIssuer } from '@civildiy/kit/testing'
 import { type Collection, MongoClient } from 'mongodb'
 import { createApp } from './app.ts'
+import type { CommentDoc } from './comments/model.ts'
+import { ensureCommentIndexes } from './comments/service.ts'
 import { PostsTopic } from './events.ts'
+import { startDocumentOutboxRelay } from './outbox-relay.ts'
+import { commentOutbox, postOutbox } from './outbox-sources.ts'
 import type { PostDoc } from './posts/model.ts'
-import { startPostOutboxRelay } from './posts/outbox-relay.ts'
 import { ensurePostIndexes } from './posts/service.ts'
 
 let server: MongoServer | null = null
 let client: MongoClient
 let posts: Collection<PostDoc>
+let comments: Collection<CommentDoc>
 let issuer: TestIssuer
 let app: ReturnType<typeof createApp>
 const dbName = `posts_test_${randomUUID().slice(0, 8)}`
@@ -36,8 +40,16 @@ beforeAll(async () => {
   client = await MongoClient.connect(process.env.MONGO_URL ?? server!.url)
   posts = client.db(dbName).collection<PostDoc>('posts')
   await ensurePostIndexes(posts)
+  comments = client.db(dbName).collection<CommentDoc>('comments')
+  await ensureCommentIndexes(comments)
   issuer = await createTestIssuer()
-  app = createApp({ posts, verify: issuer.verify, logger: silentLogger('posts'), production: true })
+  app = createApp({
+    posts,
+    comments,
+    verify: issuer.verify,
+    logger: silentLogger('posts'),
+    production: true,
+  })
 })
 
 afterAll(async () => {
@@ -180,6 +192,91 @@ describe('posts', () => {
   })
 })
 
+describe('comments', () => {
+  const comment = (postId: string, as: string, body: string) =>
+    call('POST', `/posts/${postId}/comments`, { as, body: { body } })
+
+  test('anyone signed in comments on a live post; the comment carries the post’s author for notifications', async () => {
+    const [author, reader] = [randomUUID(), randomUUID()]
+    const { body: post } = await write(author, 'comment on me')
+    const res = await comment(post.id, reader, '  Which hinges?  ')
+    expect(res.status).toBe(201)
+    expect(res.headers.get('location')).toBe(`/posts/${post.id}/comments/${res.body.id}`)
+    expect(res.body).toMatchObject({ postId: post.id, authorId: reader, body: 'Which hinges?' })
+    const doc = await comments.findOne({ _id: res.body.id })
+    expect(doc!.outbox.map((e) => [e.type, e.data])).toEqual([
+      [
+        'comment.created',
+        expect.objectContaining({
+          commentId: res.body.id,
+          postId: post.id,
+          postAuthorId: author,
+          authorId: reader,
+          version: 1,
+        }),
+      ],
+    ])
+    expect((await call('POST', `/posts/${post.id}/comments`, { body: { body: 'x' } })).status).toBe(
+      401,
+    )
+    for (const body of ['', '  ', 'x'.repeat(2_001)])
+      expect((await comment(post.id, reader, body)).status).toBe(422)
+    expect((await comment(randomUUID(), reader, 'no such post')).status).toBe(404)
+    expect((await comment('not-a-uuid', reader, 'bad id')).status).toBe(400)
+  })
+
+  test('only its author edits or deletes a comment; a deleted one is gone from the list', async () => {
+    const [author, commenter, other] = [randomUUID(), randomUUID(), randomUUID()]
+    const { body: post } = await write(author, 'thread')
+    const { body: c } = await comment(post.id, commenter, 'first')
+    const path = `/posts/${post.id}/comments/${c.id}`
+    expect((await call('PATCH', path, { as: other, body: { body: 'hijack' } })).status).toBe(403)
+    const edited = await call('PATCH', path, { as: commenter, body: { body: 'second' } })
+    expect(edited.body).toMatchObject({ body: 'second', version: 2 })
+    // The post's author cannot delete someone else's comment either (moderation is roles' work).
+    expect((await call('DELETE', path, { as: author })).status).toBe(403)
+    expect((await call('DELETE', path, { as: commenter })).status).toBe(204)
+    expect((await call('DELETE', path, { as: commenter })).status).toBe(404)
+    expect((await call('PATCH', path, { as: commenter, body: { body: 'late' } })).status).toBe(404)
+    expect((await call('GET', `/posts/${post.id}/comments`)).body.items).toEqual([])
+    // A comment is addressed through its own post only.
+    const elsewhere = (await write(author, 'another')).body.id
+    expect(
+      (await call('DELETE', `/posts/${elsewhere}/comments/${c.id}`, { as: commenter })).status,
+    ).toBe(404)
+    const doc = await comments.findOne({ _id: c.id })
+    expect(doc!.outbox.map((e) => e.type)).toEqual([
+      'comment.created',
+      'comment.updated',
+      'comment.deleted',
+    ])
+  })
+
+  test('a thread pages oldest first with a stable cursor; concurrent comments all land', async () => {
+    const { body: post } = await write(randomUUID(), 'busy thread')
+    const made = await Promise.all(
+      Array.from({ length: 7 }, (_, i) => comment(post.id, randomUUID(), `c${i}`)),
+    )
+    expect(made.map((r) => r.status)).toEqual(Array(7).fill(201))
+    const seen: string[] = []
+    let cursor: string | null = null
+    do {
+      const q: string = cursor ? `&cursor=${cursor}` : ''
+      const page = await call('GET', `/posts/${post.id}/comments?limit=3${q}`)
+      expect(page.status).toBe(200)
+      seen.push(...page.body.items.map((c: { id: string }) => c.id))
+      cursor = page.body.nextCursor
+    } while (cursor)
+    const expected = (
+      await comments.find({ postId: post.id }).sort({ createdAt: 1, _id: 1 }).toArray()
+    ).map((d) => d._id)
+    expect(seen).toEqual(expected)
+    expect(new Set(seen).size).toBe(7)
+    expect((await call('GET', `/posts/${post.id}/comments?cursor=nonsense`)).status).toBe(400)
+    expect((await call('GET', `/posts/${randomUUID()}/comments`)).status).toBe(404)
+  })
+})
+
 describe('post outbox relay', () => {
   let broker: KafkaBroker
   let publisher: EventPublisher
@@ -201,8 +298,11 @@ describe('post outbox relay', () => {
     const db = client.db(`${dbName}_${dbSuffix}`)
     const relayPosts = db.collection<PostDoc>('posts')
     await ensurePostIndexes(relayPosts)
+    const relayComments = db.collection<CommentDoc>('comments')
+    await ensureCommentIndexes(relayComments)
     const relayApp = createApp({
       posts: relayPosts,
+      comments: relayComments,
       verify: issuer.verify,
       logger: silentLogger('posts'),
       production: true,
@@ -218,7 +318,7 @@ describe('post outbox relay', () => {
           body: body ? JSON.stringify(body) : undefined,
         }),
       )
-    return { db, relayPosts, send }
+    return { db, relayPosts, relayComments, send }
   }
 
   /** Waits (up to 10 s) until the relay has nothing pending. */
@@ -238,9 +338,8 @@ describe('post outbox relay', () => {
     await send('DELETE', `/posts/${post.id}`, author)
 
     let available: EventPublisher | null = null
-    const relay = startPostOutboxRelay({
-      posts: relayPosts,
-      topic: PostsTopic,
+    const relay = startDocumentOutboxRelay({
+      sources: [postOutbox(relayPosts, PostsTopic)],
       publisher: () => available,
       logger: silentLogger(),
       pollIntervalMs: 50,
@@ -270,6 +369,46 @@ describe('post outbox relay', () => {
     await db.dropDatabase()
   }, 30_000)
 
+  test('comment events go to their own topic keyed by post, in order, beside the post events', async () => {
+    const { db, relayPosts, relayComments, send } = await relayFixture('relay-comments')
+    const author = randomUUID()
+    const post = (await (await send('POST', '/posts', author, { body: 'p' })).json()) as {
+      id: string
+    }
+    const c = (await (
+      await send('POST', `/posts/${post.id}/comments`, author, { body: 'c' })
+    ).json()) as { id: string }
+    await send('PATCH', `/posts/${post.id}/comments/${c.id}`, author, { body: 'c2' })
+    await send('DELETE', `/posts/${post.id}/comments/${c.id}`, author)
+    const relay = startDocumentOutboxRelay({
+      sources: [
+        postOutbox(relayPosts, 'posts-with-comments'),
+        commentOutbox(relayComments, 'comments-of-posts'),
+      ],
+      publisher: () => publisher,
+      logger: silentLogger(),
+      pollIntervalMs: 50,
+    })
+    try {
+      await drained(relay)
+    } finally {
+      await relay.stop()
+    }
+    const got = (await readTopic(broker.brokers, 'comments-of-posts', 3)).map((m) => {
+      const e = parseEvent(m.value)
+      return { key: m.key, type: e.type, version: (e.data as { version: number }).version }
+    })
+    expect(got).toEqual([
+      { key: post.id, type: 'comment.created', version: 1 },
+      { key: post.id, type: 'comment.updated', version: 2 },
+      { key: post.id, type: 'comment.deleted', version: 3 },
+    ])
+    expect((await readTopic(broker.brokers, 'posts-with-comments', 1))[0]!.key).toBe(author)
+    // The deleted comment's document goes once its last event is out.
+    expect(await relayComments.countDocuments({ _id: c.id })).toBe(0)
+    await db.dropDatabase()
+  }, 30_000)
+
   test('events from different requests relayed in one batch reach Kafka with their own request ids', async () => {
     const { db, relayPosts, send } = await relayFixture('relay3')
     const author = randomUUID()
@@ -292,9 +431,8 @@ describe('post outbox relay', () => {
     }
     // The relay runs inside a third request's context: it must not lend it to either event.
     const relay = await requestContext.run({ requestId: 'request-that-woke-the-relay' }, async () =>
-      startPostOutboxRelay({
-        posts: relayPosts,
-        topic: 'posts-request-ids',
+      startDocumentOutboxRelay({
+        sources: [postOutbox(relayPosts, 'posts-request-ids')],
         publisher: () => recording,
         logger: silentLogger(),
         pollIntervalMs: 50,
@@ -338,9 +476,8 @@ describe('post outbox relay', () => {
         )
       },
     }
-    const relay = startPostOutboxRelay({
-      posts: relayPosts,
-      topic: PostsTopic,
+    const relay = startDocumentOutboxRelay({
+      sources: [postOutbox(relayPosts, PostsTopic)],
       publisher: () => slowPublisher,
       logger: silentLogger(),
       pollIntervalMs: 50,

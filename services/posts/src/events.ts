@@ -58,3 +58,40 @@ export const PostUnliked = defineEvent(
     likeCount: t.Integer({ minimum: 0 }),
   }),
 )
+
+/**
+ * Topic of comment.created / updated / deleted, keyed by post id, so the comments of
+ * one post stay ordered (a consumer counting them per post sees each post's in order).
+ */
+export const CommentsTopic = 'civildiy.comments'
+
+const CommentRef = {
+  commentId: t.String({ format: 'uuid' }),
+  postId: t.String({ format: 'uuid' }),
+  /** The commented post's author, the one a notification goes to. */
+  postAuthorId: t.String({ format: 'uuid' }),
+  authorId: t.String({ format: 'uuid' }),
+  /** The comment's own version, incremented on every change. */
+  version: t.Integer({ minimum: 1 }),
+}
+
+/** A comment was written on a post (posts). */
+export const CommentCreated = defineEvent(
+  'comment.created',
+  1,
+  t.Object({ ...CommentRef, body: t.String(), createdAt: t.String({ format: 'date-time' }) }),
+)
+
+/** A comment's body changed (posts). */
+export const CommentUpdated = defineEvent(
+  'comment.updated',
+  1,
+  t.Object({ ...CommentRef, body: t.String(), updatedAt: t.String({ format: 'date-time' }) }),
+)
+
+/** A comment was deleted (posts). */
+export const CommentDeleted = defineEvent(
+  'comment.deleted',
+  1,
+  t.Object({ ...CommentRef, deletedAt: t.String({ format: 'date-time' }) }),
+)

@@ -1,11 +1,16 @@
-/** The posts service: posts in MongoDB, their events through an outbox kept on each post. */
+/**
+ * The posts service: posts and their comments in MongoDB, each change's event in an
+ * outbox kept on the document it changed.
+ */
 import { defineService } from '@civildiy/kit'
 import { createApp } from './app.ts'
+import type { CommentDoc } from './comments/model.ts'
+import { ensureCommentIndexes } from './comments/service.ts'
 import { PostsConfig, PostsProductionNeeds } from './config.ts'
-import { PostsTopic } from './events.ts'
 import { connectMongo } from './mongo.ts'
+import { startDocumentOutboxRelay } from './outbox-relay.ts'
+import { commentOutbox, postOutbox } from './outbox-sources.ts'
 import type { PostDoc } from './posts/model.ts'
-import { startPostOutboxRelay } from './posts/outbox-relay.ts'
 import { ensurePostIndexes } from './posts/service.ts'
 
 await defineService({
@@ -20,10 +25,22 @@ await defineService({
     )
     const posts = mongo.db.collection<PostDoc>('posts')
     await ensurePostIndexes(posts)
+    const comments = mongo.db.collection<CommentDoc>('comments')
+    await ensureCommentIndexes(comments)
     const events = ctx.events({
       relay: (publisher) =>
-        startPostOutboxRelay({ posts, topic: PostsTopic, publisher, logger: ctx.logger }),
+        startDocumentOutboxRelay({
+          sources: [postOutbox(posts), commentOutbox(comments)],
+          publisher,
+          logger: ctx.logger,
+        }),
     })
-    return createApp({ ...ctx.app, posts, verify: ctx.verifier(), committed: events.relay.kick })
+    return createApp({
+      ...ctx.app,
+      posts,
+      comments,
+      verify: ctx.verifier(),
+      committed: events.relay.kick,
+    })
   },
 })

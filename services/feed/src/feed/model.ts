@@ -11,6 +11,7 @@ export const FeedItem = t.Object({
   createdAt: t.String({ description: 'RFC 3339 date-time' }),
   updatedAt: t.String({ description: 'RFC 3339 date-time' }),
   likeCount: JsonInteger(),
+  commentCount: JsonInteger({ description: 'live comments on the post' }),
   version: JsonInteger(),
 })
 export type FeedItem = typeof FeedItem.static

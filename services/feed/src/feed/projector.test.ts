@@ -14,7 +14,7 @@ import { feedKeys } from './keys.ts'
 import type { FeedPage } from './model.ts'
 import { createProjector, defaultFeedSettings } from './projector.ts'
 import { createFeedReader } from './reader.ts'
-import { created, deleted, follow, liked, unfollow, updated } from './test-events.ts'
+import { comment, created, deleted, follow, liked, unfollow, updated } from './test-events.ts'
 
 const redis: TestRedis | null = await startTestRedis()
 if (!redis) console.warn(`SKIPPED projector tests on Redis: ${NO_REDIS_REASON}`)
@@ -155,6 +155,35 @@ for (const [name, make] of stores) {
       expect(await snapshot(replayed)).toEqual(expected)
       await inOrder.cleanup()
       await replayed.cleanup()
+    })
+
+    test('a post counts its live comments, whatever order, duplicates or redeliveries bring them in', async () => {
+      const f = setup()
+      const [author, post] = [randomUUID(), randomUUID()]
+      const [kept, edited, removed] = [comment(post), comment(post), comment(post)]
+      const countOf = async () => (await f.reader.user(author, 10)).items[0]?.commentCount
+      // A comment before its post (the topics are consumed independently): counted once the post comes.
+      await f.apply(kept.created())
+      await f.apply(created(post, author))
+      expect(await countOf()).toBe(1)
+      const rest = [edited.created(), edited.updated(2), removed.created(), removed.deleted(2)]
+      await f.apply(...rest)
+      expect(await countOf()).toBe(2)
+      // Redelivered in reverse: the deleted comment's create after its delete stays deleted.
+      await f.apply(...rest.toReversed().map((e) => ({ ...e, id: randomUUID() })))
+      expect(await countOf()).toBe(2)
+      // A post edit and a like keep the count; the change log tells body caches about both.
+      await f.apply(updated(post, author, 2, 'edited'), liked(post, author, 3, 1))
+      expect((await f.reader.user(author, 10)).items[0]).toMatchObject({
+        body: 'edited',
+        likeCount: 1,
+        commentCount: 2,
+      })
+      const head = await f.store.changeHead(f.keys.changes)
+      await f.apply(kept.deleted(2))
+      expect(await countOf()).toBe(1)
+      expect(await f.store.changeHead(f.keys.changes)).not.toBe(head)
+      await f.cleanup()
     })
 
     test('pages follow score-based cursors and reject malformed ones', async () => {

@@ -1,5 +1,5 @@
 /**
- * Applies post and follow events to the read model (the CQRS read side).
+ * Applies post, comment and follow events to the read model (the CQRS read side).
  *
  * - Idempotent: processed event ids are remembered for a bounded window
  *   (duplicates are skipped), and post content only moves forward by `version`, so
@@ -15,9 +15,15 @@
  *   remove the author's posts from the follower's home feed; a follow merges the
  *   author's whole timeline in, so a home feed is the union of the followed
  *   timelines whatever order the post and follow topics are consumed in.
+ * - Comments count per post from sets of live and deleted comment ids (see
+ *   store/comment-count-script.ts): duplicates, redeliveries and a comment arriving
+ *   before its post all end in the same count.
  */
 import { type CloudEvent, eventData, type Logger, type Metrics } from '@civildiy/kit'
 import {
+  CommentCreated,
+  CommentDeleted,
+  CommentUpdated,
   PostCreated,
   PostDeleted,
   PostLiked,
@@ -109,15 +115,19 @@ export function createProjector(
     const [followers] = await Promise.all([
       store.setSize(k.followers(d.authorId)),
       !existing || existing.version < d.version
-        ? store.setPost(k.post(d.postId), {
-            id: d.postId,
-            authorId: d.authorId,
-            body: d.body,
-            createdAt: createdAtText,
-            updatedAt: createdAtText,
-            version: d.version,
-            likeCount: existing?.likeCount ?? 0,
-          })
+        ? store.setPost(
+            k.post(d.postId),
+            {
+              id: d.postId,
+              authorId: d.authorId,
+              body: d.body,
+              createdAt: createdAtText,
+              updatedAt: createdAtText,
+              version: d.version,
+              likeCount: existing?.likeCount ?? 0,
+            },
+            k.comments(d.postId),
+          )
         : undefined,
       store.add([k.global], createdAt, d.postId, s.globalCap),
       store.add([k.author(d.authorId)], createdAt, d.postId, s.authorCap),
@@ -147,7 +157,7 @@ export function createProjector(
     // post.created comes first on the post's partition; anything else without it is a leftover of a deleted, compacted post.
     if (!existing) return 'ignored'
     if (existing.deleted || existing.version >= version) return 'stale'
-    await store.setPost(k.post(postId), { ...change(existing), version })
+    await store.setPost(k.post(postId), { ...change(existing), version }, k.comments(postId))
     await changed(postId)
     return 'applied'
   }
@@ -205,6 +215,22 @@ export function createProjector(
     return 'applied'
   }
 
+  /** A comment exists (created or edited) or is gone; the post's count follows. */
+  const onComment = async (
+    d: { postId: string; commentId: string },
+    deleted: boolean,
+  ): Promise<Outcome> => {
+    const postChanged = await store.applyComment({
+      post: k.post(d.postId),
+      live: k.comments(d.postId),
+      gone: k.commentsGone(d.postId),
+      commentId: d.commentId,
+      deleted,
+    })
+    if (postChanged) await changed(d.postId)
+    return 'applied'
+  }
+
   const handlers: Record<string, (e: CloudEvent) => Promise<Outcome>> = {
     [PostCreated.type]: onCreated,
     [PostUpdated.type]: (e) => {
@@ -224,6 +250,9 @@ export function createProjector(
       return advance(d.postId, d.version, (p) => ({ ...p, likeCount: d.likeCount }))
     },
     [PostDeleted.type]: onDeleted,
+    [CommentCreated.type]: (e) => onComment(eventData(CommentCreated, e), false),
+    [CommentUpdated.type]: (e) => onComment(eventData(CommentUpdated, e), false),
+    [CommentDeleted.type]: (e) => onComment(eventData(CommentDeleted, e), true),
     [UserFollowed.type]: onFollowed,
     [UserUnfollowed.type]: onUnfollowed,
   }

@@ -1,10 +1,18 @@
 /**
- * Post and follow events for the feed's tests, with times that move forward one
+ * Post, comment and follow events for the feed's tests, with times that move forward one
  * second per event (so every post has its own score).
  */
 import { randomUUID } from 'node:crypto'
 import { createEvent } from '@civildiy/kit'
-import { PostCreated, PostDeleted, PostLiked, PostUpdated } from '@civildiy/posts/events'
+import {
+  CommentCreated,
+  CommentDeleted,
+  CommentUpdated,
+  PostCreated,
+  PostDeleted,
+  PostLiked,
+  PostUpdated,
+} from '@civildiy/posts/events'
 import { UserFollowed, UserUnfollowed } from '@civildiy/profile/events'
 
 const src = '/test'
@@ -34,3 +42,22 @@ export const follow = (followerId: string, followeeId: string) =>
   createEvent(UserFollowed, { source: src, data: { followerId, followeeId, followedAt: at() } })
 export const unfollow = (followerId: string, followeeId: string) =>
   createEvent(UserUnfollowed, { source: src, data: { followerId, followeeId, unfollowedAt: at() } })
+/** A comment's events; `postAuthorId` and `authorId` are made up (the feed does not use them). */
+export const comment = (postId: string, commentId = randomUUID()) => {
+  const ref = { commentId, postId, postAuthorId: randomUUID(), authorId: randomUUID() }
+  return {
+    commentId,
+    created: () =>
+      createEvent(CommentCreated, {
+        source: src,
+        data: { ...ref, version: 1, body: 'nice', createdAt: at() },
+      }),
+    updated: (version: number) =>
+      createEvent(CommentUpdated, {
+        source: src,
+        data: { ...ref, version, body: 'nicer', updatedAt: at() },
+      }),
+    deleted: (version: number) =>
+      createEvent(CommentDeleted, { source: src, data: { ...ref, version, deletedAt: at() } }),
+  }
+}

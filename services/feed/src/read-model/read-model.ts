@@ -21,7 +21,7 @@ import {
   type Resource,
   startEventing,
 } from '@civildiy/kit'
-import { PostsTopic } from '@civildiy/posts/events'
+import { CommentsTopic, PostsTopic } from '@civildiy/posts/events'
 import { FollowsTopic } from '@civildiy/profile/events'
 import type { FeedKeys } from '../feed/keys.ts'
 import { READ_MODEL_FORMAT } from '../feed/keys.ts'
@@ -175,7 +175,7 @@ function consume(o: ReadModelOptions, groupId: string): Eventing {
     startAfter: o.startAfter,
     consumer: {
       groupId,
-      topics: [PostsTopic, FollowsTopic],
+      topics: [PostsTopic, CommentsTopic, FollowsTopic],
       deadLetterTopic: 'civildiy.feed.dlq',
       concurrency: o.concurrency,
       orderingKey: o.projector.orderingKey,

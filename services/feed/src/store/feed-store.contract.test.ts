@@ -304,6 +304,41 @@ for (const [name, make] of adapters) {
       expect(await store.latest(`${pre}home:author`, 5)).toEqual([])
     })
 
+    test('applyComment counts live comments into the stored post; a deleted comment never comes back', async () => {
+      const pre = fresh()
+      const c = (commentId: string, deleted = false) => ({
+        post: `${pre}post:p`,
+        live: `${pre}comments:p`,
+        gone: `${pre}comments-gone:p`,
+        commentId,
+        deleted,
+      })
+      // No post yet: the sets move, the post is not written.
+      expect(await store.applyComment(c('c1'))).toBe(false)
+      expect(await store.getPost(`${pre}post:p`)).toBeNull()
+      await store.setPost(`${pre}post:p`, post('p', 1, { commentCount: 99 }), `${pre}comments:p`)
+      expect((await store.getPost(`${pre}post:p`))?.commentCount).toBe(1)
+      expect(await store.applyComment(c('c2'))).toBe(true)
+      expect(await store.applyComment(c('c2'))).toBe(false)
+      expect(await store.applyComment(c('c3', true))).toBe(false)
+      expect(await store.applyComment(c('c3'))).toBe(false)
+      expect(await store.applyComment(c('c1', true))).toBe(true)
+      const stored = await store.getPost(`${pre}post:p`)
+      expect(stored).toEqual(post('p', 1, { commentCount: 1 }))
+      // The page serves the stored JSON: the count is part of it, once.
+      const [json] = await store.getMany([`${pre}post:p`])
+      expect(JSON.parse(json!)).toEqual(stored)
+      expect(json!.match(/commentCount/g)).toHaveLength(1)
+      // A body that looks like the count is left alone.
+      const tricky = post('p', 1, { body: 'a "commentCount":7} here' })
+      await store.setPost(`${pre}post:p`, tricky, `${pre}comments:p`)
+      expect(await store.applyComment(c('c4'))).toBe(true)
+      expect(await store.getPost(`${pre}post:p`)).toEqual({ ...tricky, commentCount: 2 })
+      // Without a comments key a post is stored as given (tombstones).
+      await store.setPost(`${pre}gone:p`, post('p', 2, { deleted: true }))
+      expect(await store.getPost(`${pre}gone:p`)).toEqual(post('p', 2, { deleted: true }))
+    })
+
     test('mergeInto unites two sorted sets, keeping the higher score, trimmed to the cap', async () => {
       const pre = fresh()
       await store.add([`${pre}home`], 10, 'a', 100)

@@ -23,7 +23,21 @@ export interface FeedPost {
   updatedAt: string
   version: number
   likeCount: number
+  /** Live comments on the post; set by the store from the post's comment set (see comment-count-script.ts). */
+  commentCount?: number
   deleted?: boolean
+}
+
+/** One comment's state change, for {@link FeedStore.applyComment}. */
+export interface CommentChange {
+  /** The post's key. */
+  post: string
+  /** The set of the post's live comment ids. */
+  live: string
+  /** The set of the post's deleted comment ids (a deleted comment never comes back). */
+  gone: string
+  commentId: string
+  deleted: boolean
 }
 
 /** A sorted-set member with its score. */
@@ -47,7 +61,18 @@ export interface FeedStore {
   getMeta(key: string): Promise<string | null>
   setMeta(key: string, value: string): Promise<void>
   getPost(key: string): Promise<FeedPost | null>
-  setPost(key: string, post: FeedPost): Promise<void>
+  /**
+   * Stores a post. With `commentsKey`, its `commentCount` is the size of that set,
+   * read in the same atomic step as the write (a concurrent comment is never lost).
+   */
+  setPost(key: string, post: FeedPost, commentsKey?: string): Promise<void>
+  /**
+   * Adds a comment id to the post's live set (unless it is in the deleted set) or
+   * moves it to the deleted set, then sets the stored post's `commentCount`, all in
+   * one atomic step. Resolves whether the stored post changed (false when the post
+   * is not stored yet: its post.created will take the count).
+   */
+  applyComment(change: CommentChange): Promise<boolean>
   deletePost(key: string): Promise<void>
   /** Adds `member` with `score` to every set in `keys`, each trimmed to its newest `cap` members. */
   add(keys: string[], score: number, member: string, cap: number): Promise<void>

@@ -43,6 +43,14 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
   const remove = (keys: string[], member: string) => {
     for (const key of keys) zsets.get(key)?.delete(member)
   }
+  const setOf = (key: string) => {
+    let s = sets.get(key)
+    if (!s) {
+      s = new Set()
+      sets.set(key, s)
+    }
+    return s
+  }
   const followerKeys = (setKey: string, prefix: string, extra: string[]) => [
     ...extra,
     ...[...(sets.get(setKey) ?? [])].map((id) => `${prefix}${id}`),
@@ -64,8 +72,23 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
       const post = posts.get(key)
       return post ? { ...post } : null
     },
-    async setPost(key, post) {
-      posts.set(key, { ...post })
+    async setPost(key, post, commentsKey) {
+      const { commentCount, ...rest } = post
+      const count = commentsKey === undefined ? commentCount : (sets.get(commentsKey)?.size ?? 0)
+      posts.set(key, count === undefined ? rest : { ...rest, commentCount: count })
+    },
+    async applyComment(c) {
+      const live = setOf(c.live)
+      const gone = setOf(c.gone)
+      if (c.deleted) {
+        gone.add(c.commentId)
+        live.delete(c.commentId)
+      } else if (!gone.has(c.commentId)) live.add(c.commentId)
+      const post = posts.get(c.post)
+      if (!post || post.commentCount === live.size) return false
+      const { commentCount: _old, ...rest } = post
+      posts.set(c.post, { ...rest, commentCount: live.size })
+      return true
     },
     async deletePost(key) {
       posts.delete(key)
@@ -118,11 +141,7 @@ export function createMemoryStore(now: () => number = Date.now): FeedStore {
       }
     },
     async setAdd(key, member) {
-      let s = sets.get(key)
-      if (!s) {
-        s = new Set()
-        sets.set(key, s)
-      }
+      const s = setOf(key)
       if (s.has(member)) return false
       s.add(member)
       return true

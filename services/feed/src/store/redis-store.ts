@@ -6,12 +6,15 @@
  */
 import { createHash } from 'node:crypto'
 import { RedisClient } from 'bun'
+import { COMMENT_SCRIPT, COUNTED_POST_SCRIPT, uncountedJson } from './comment-count-script.ts'
 import { FANOUT_SCRIPT } from './fanout-script.ts'
 import type { FeedPost, FeedStore } from './feed-store.ts'
 import { changeEntries } from './stream-reply.ts'
 
 const sha1 = (script: string) => createHash('sha1').update(script).digest('hex')
 const FANOUT_SHA = sha1(FANOUT_SCRIPT)
+const COMMENT_SHA = sha1(COMMENT_SCRIPT)
+const COUNTED_POST_SHA = sha1(COUNTED_POST_SCRIPT)
 
 /** Pairs from ZRANGE ... WITHSCORES, whichever shape the protocol version gives (RESP3 pairs or RESP2 flat). */
 function pairs(reply: unknown): { member: string; score: number }[] {
@@ -58,9 +61,25 @@ export function createRedisStore(url: string): FeedStore {
       const json = (await send('GET', [key])) as string | null
       return json ? (JSON.parse(json) as FeedPost) : null
     },
-    async setPost(key, post) {
-      await send('SET', [key, JSON.stringify(post)])
+    async setPost(key, post, commentsKey) {
+      if (commentsKey === undefined) await send('SET', [key, JSON.stringify(post)])
+      else
+        await evalScript(
+          COUNTED_POST_SHA,
+          COUNTED_POST_SCRIPT,
+          [key, commentsKey],
+          [uncountedJson(post)],
+        )
     },
+    applyComment: async (c) =>
+      Number(
+        await evalScript(
+          COMMENT_SHA,
+          COMMENT_SCRIPT,
+          [c.post, c.live, c.gone],
+          [c.commentId, c.deleted ? '1' : '0'],
+        ),
+      ) === 1,
     async deletePost(key) {
       await send('DEL', [key])
     },

@@ -6,12 +6,15 @@
  */
 import { createHash } from 'node:crypto'
 import { Redis } from '@upstash/redis'
+import { COMMENT_SCRIPT, COUNTED_POST_SCRIPT, uncountedJson } from './comment-count-script.ts'
 import { FANOUT_SCRIPT } from './fanout-script.ts'
 import type { FeedPost, FeedStore } from './feed-store.ts'
 import { changeEntries } from './stream-reply.ts'
 
 const sha1 = (script: string) => createHash('sha1').update(script).digest('hex')
 const FANOUT_SHA = sha1(FANOUT_SCRIPT)
+const COMMENT_SHA = sha1(COMMENT_SCRIPT)
+const COUNTED_POST_SHA = sha1(COUNTED_POST_SCRIPT)
 
 /** @example const store = createUpstashStore({ url: 'https://…upstash.io', token }) */
 export function createUpstashStore(o: { url: string; token: string }): FeedStore {
@@ -43,9 +46,25 @@ export function createUpstashStore(o: { url: string; token: string }): FeedStore
       const json = await redis.get<string>(key)
       return json ? (JSON.parse(json) as FeedPost) : null
     },
-    async setPost(key, post) {
-      await redis.set(key, JSON.stringify(post))
+    async setPost(key, post, commentsKey) {
+      if (commentsKey === undefined) await redis.set(key, JSON.stringify(post))
+      else
+        await evalScript(
+          COUNTED_POST_SHA,
+          COUNTED_POST_SCRIPT,
+          [key, commentsKey],
+          [uncountedJson(post)],
+        )
     },
+    applyComment: async (c) =>
+      Number(
+        await evalScript(
+          COMMENT_SHA,
+          COMMENT_SCRIPT,
+          [c.post, c.live, c.gone],
+          [c.commentId, c.deleted ? '1' : '0'],
+        ),
+      ) === 1,
     async deletePost(key) {
       await redis.del(key)
     },
