@@ -12,6 +12,7 @@ import {
   createMetrics,
   currentClientAddress,
   ForbiddenError,
+  isWebSocketUpgrade,
   type JwtVerifier,
   nameServerSpan,
   problemResponse,
@@ -25,6 +26,7 @@ import { forward } from './proxy/forward.ts'
 import { parseRequestTarget, type RequestTarget } from './proxy/request-target.ts'
 import type { RetryBudget } from './proxy/retry-budget.ts'
 import type { UpstreamTls } from './proxy/upstream-tls.ts'
+import { proxyWebSocket, webSocketToken } from './proxy/websocket-proxy.ts'
 import { type RateLimiter, rateLimitHeaders } from './rate-limit/rate-limiter.ts'
 import type { Route, RouteTable } from './routes/route-table.ts'
 import type { Balancer } from './upstream/balancer.ts'
@@ -114,6 +116,7 @@ export function createGateway(d: GatewayDeps) {
           retry: r.retryPolicy,
           rateLimit: r.rateLimitPolicy ?? null,
           maxBodyBytes: r.maxBodyBytes,
+          websocket: r.websocket,
           panic: d.balancer.inPanic(r.service),
           instances: d.directory.instances(r.service).map((i) => ({
             id: i.id,
@@ -160,8 +163,12 @@ export function createGateway(d: GatewayDeps) {
     let limitHeaders: Record<string, string> | undefined
     let response: Response
     try {
+      // A WebSocket's token may come in the query (browsers cannot set its headers).
+      const socket =
+        route.websocket && isWebSocketUpgrade(request) ? webSocketToken(target.pathAndQuery) : null
+      let token: string | undefined
       if (route.auth !== 'none') {
-        const token = bearerToken(request)
+        token = bearerToken(request) ?? socket?.token
         const needed =
           route.auth === 'required' || (route.auth === 'writes' && !READS.has(request.method))
         if (token) userId = (await d.verify(token)).userId
@@ -182,19 +189,23 @@ export function createGateway(d: GatewayDeps) {
           )
         }
       }
-      const result = await forward(
-        request,
-        route,
-        target.pathAndQuery,
-        {
-          clientAddress,
-          proto: request.url.startsWith('https:') ? 'https' : 'http',
-          host: request.headers.get('host') ?? '',
-          requestId,
-          userId,
-        },
-        forwardDeps,
-      )
+      const forwardedFor = {
+        clientAddress,
+        proto: request.url.startsWith('https:') ? 'https' : 'http',
+        host: request.headers.get('host') ?? '',
+        requestId,
+        userId,
+      }
+      const result = socket
+        ? await proxyWebSocket(
+            request,
+            route,
+            socket.pathAndQuery,
+            forwardedFor,
+            token,
+            forwardDeps,
+          )
+        : await forward(request, route, target.pathAndQuery, forwardedFor, forwardDeps)
       response = result.response
       measure.proxied(
         request.method,

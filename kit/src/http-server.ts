@@ -11,6 +11,9 @@
  *   passes the limit (the app's body reader turns that into its answer).
  * - Forced stop: Bun can close open connections; Deno's `shutdown()` only waits
  *   for them, so a forced stop on Deno stops waiting and lets the process exit.
+ * - WebSockets: `acceptWebSocket` (websocket.ts) upgrades with Bun's
+ *   `server.upgrade` (the fetch then answers nothing) or `Deno.upgradeWebSocket`
+ *   (the fetch answers its 101).
  * - TLS: both serve HTTPS from the settings' files. Client certificates (mutual
  *   TLS) and reloading a changed certificate without a restart are Bun's only.
  */
@@ -18,6 +21,13 @@ import { readFileSync, statSync } from 'node:fs'
 import { AppError, problemResponse } from './errors.ts'
 import { requestIdOf } from './http.ts'
 import type { TlsSettings } from './tls-config.ts'
+import {
+  allowUpgrade,
+  isWebSocketUpgrade,
+  type LiveSocket,
+  MAX_WEBSOCKET_FRAME_BYTES,
+  type WebSocketSession,
+} from './websocket.ts'
 
 /** Which runtime runs this process. */
 export type RuntimeName = 'bun' | 'deno' | 'node'
@@ -76,7 +86,27 @@ function serveWithBun(o: HttpServerOptions): HttpServer {
       maxRequestBodySize: o.maxRequestBodyBytes,
       // Never Bun's HTML error page (file paths, source lines), whatever NODE_ENV says.
       development: false,
-      fetch: (request, server) => o.fetch(request, server.requestIP(request)?.address),
+      fetch: (request, server) => {
+        const address = server.requestIP(request)?.address
+        if (!isWebSocketUpgrade(request)) return o.fetch(request, address)
+        let upgraded = false
+        allowUpgrade(request, (req, session) => {
+          if (!server.upgrade(req, { data: session })) throw new Error('WebSocket upgrade failed')
+          upgraded = true
+          return new Response(null, { status: 200 })
+        })
+        // After Bun's upgrade the connection is the socket's: no HTTP answer.
+        return Promise.resolve(o.fetch(request, address)).then((res) =>
+          upgraded ? undefined : res,
+        )
+      },
+      websocket: {
+        maxPayloadLength: MAX_WEBSOCKET_FRAME_BYTES,
+        open: (ws) => ws.data.open(liveSocket(ws)),
+        message: (ws, message) =>
+          ws.data.message?.(typeof message === 'string' ? message : message.toString('utf8')),
+        close: (ws, code, reason) => ws.data.close?.(code, reason),
+      } satisfies Bun.WebSocketHandler<WebSocketSession>,
       error: o.error,
       ...(o.tls ? { tls: bunTls(o.tls), reusePort: true } : {}),
     })
@@ -103,6 +133,14 @@ function serveWithBun(o: HttpServerOptions): HttpServer {
       stopWatching()
       return server.stop(force)
     },
+  }
+}
+
+/** Bun's socket as a LiveSocket: sends and closes are ignored once it is closed. */
+function liveSocket(ws: Bun.ServerWebSocket<WebSocketSession>): LiveSocket {
+  return {
+    send: (text) => void ws.send(text),
+    close: (code, reason) => ws.close(code, reason),
   }
 }
 
@@ -166,6 +204,27 @@ interface DenoServe {
       info: { remoteAddr: { hostname?: string } },
     ) => Response | Promise<Response>,
   ): { addr: { port: number }; shutdown(): Promise<void> }
+  upgradeWebSocket(request: Request): { socket: WebSocket; response: Response }
+}
+
+/** Deno's upgrade: its 101 answer, the socket's events handed to the session. */
+function denoUpgrade(deno: DenoServe, request: Request, session: WebSocketSession): Response {
+  const { socket, response } = deno.upgradeWebSocket(request)
+  const live: LiveSocket = {
+    send: (text) => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(text)
+    },
+    close: (code, reason) => socket.close(code, reason),
+  }
+  socket.onopen = () => session.open(live)
+  socket.onmessage = (e) => {
+    const text = typeof e.data === 'string' ? e.data : new TextDecoder().decode(e.data)
+    // Deno has no frame limit of its own: the same one as Bun's, with its close code.
+    if (text.length > MAX_WEBSOCKET_FRAME_BYTES) socket.close(1009, 'message too big')
+    else session.message?.(text)
+  }
+  socket.onclose = (e) => session.close?.(e.code, e.reason)
+  return response
 }
 
 function serveWithDeno(o: HttpServerOptions): HttpServer {
@@ -180,7 +239,10 @@ function serveWithDeno(o: HttpServerOptions): HttpServer {
     { hostname: o.hostname, port: o.port, onListen: () => {}, onError: o.error, ...tls },
     (request, info) => {
       const limited = limitBody(request, o.maxRequestBodyBytes)
-      return limited instanceof Response ? limited : o.fetch(limited, info.remoteAddr.hostname)
+      if (limited instanceof Response) return limited
+      if (isWebSocketUpgrade(limited))
+        allowUpgrade(limited, (req, session) => denoUpgrade(deno, req, session))
+      return o.fetch(limited, info.remoteAddr.hostname)
     },
   )
   return {

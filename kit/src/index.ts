@@ -165,3 +165,10 @@ export {
   tlsFetchInit,
   tlsSettings,
 } from './tls-config.ts'
+export {
+  acceptWebSocket,
+  isWebSocketUpgrade,
+  type LiveSocket,
+  MAX_WEBSOCKET_FRAME_BYTES,
+  type WebSocketSession,
+} from './websocket.ts'

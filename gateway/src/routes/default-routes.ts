@@ -35,5 +35,13 @@ export default defineRoutes({
     { prefix: '/feed/users', service: 'feed', auth: 'optional' },
     { prefix: '/feed', service: 'feed', auth: 'required' },
     { prefix: '/search', service: 'search', auth: 'optional', rateLimit: 'search' },
+    {
+      prefix: '/notifications/live',
+      service: 'notifications',
+      auth: 'required',
+      timeoutMs: 0,
+      websocket: true,
+    },
+    { prefix: '/notifications', service: 'notifications', auth: 'required', rateLimit: 'writes' },
   ],
 })

@@ -51,6 +51,11 @@ export const RouteSpec = t.Object({
   rateLimit: t.Optional(t.String()),
   /** Largest request body in bytes (413 above it). */
   maxBodyBytes: t.Integer({ minimum: 0, default: 1024 * 1024 }),
+  /**
+   * Upgrade requests (`Upgrade: websocket`) are proxied as WebSockets (see
+   * proxy/websocket-proxy.ts); the token may then come as `access_token` in the query.
+   */
+  websocket: t.Boolean({ default: false }),
 })
 export type RouteSpec = Static<typeof RouteSpec>
 
