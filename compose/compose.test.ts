@@ -15,6 +15,10 @@ import { GatewayConfig, GatewayProductionNeeds } from '../gateway/src/config.ts'
 import { AuthConfig, AuthProductionNeeds } from '../services/auth/src/config.ts'
 import { UsersTopic } from '../services/auth/src/events.ts'
 import { FeedConfig, FeedProductionNeeds } from '../services/feed/src/config.ts'
+import {
+  NotificationsConfig,
+  NotificationsProductionNeeds,
+} from '../services/notifications/src/config.ts'
 import { PostsConfig, PostsProductionNeeds } from '../services/posts/src/config.ts'
 import { CommentsTopic, PostsTopic } from '../services/posts/src/events.ts'
 import { ProfileConfig, ProfileProductionNeeds } from '../services/profile/src/config.ts'
@@ -56,6 +60,7 @@ const ours = {
   posts: PostsConfig,
   feed: FeedConfig,
   search: SearchConfig,
+  notifications: NotificationsConfig,
   gateway: GatewayConfig,
 } as const
 const stateful = ['kafka', 'mongo', 'postgres', 'redis', 'consul']
@@ -69,6 +74,7 @@ const productionNeeds = {
   posts: PostsProductionNeeds,
   feed: FeedProductionNeeds,
   search: SearchProductionNeeds,
+  notifications: NotificationsProductionNeeds,
   gateway: GatewayProductionNeeds,
 }
 /** A compose variable reference: `${VAR}`, `${VAR:-default}` or `${VAR:?message}`. */
@@ -147,7 +153,7 @@ describe('compose.yaml', () => {
     expect(String(env('mongo').MONGO_INITDB_ROOT_PASSWORD)).toStartWith('${MONGO_ROOT_PASSWORD:?')
     // PostgreSQL: a role per service owning its database; nobody else may connect.
     const init = await Bun.file(join(import.meta.dir, 'postgres-init.sh')).text()
-    for (const name of ['auth', 'profile', 'search']) {
+    for (const name of ['auth', 'profile', 'search', 'notifications']) {
       expect(init).toContain(`CREATE ROLE ${name} LOGIN PASSWORD :'${name}_password';`)
       expect(init).toContain(`CREATE DATABASE ${name} OWNER ${name};`)
       expect(init).toContain(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC;`)
@@ -291,7 +297,7 @@ describe('compose.yaml', () => {
     expect(
       Bun.spawnSync(['bash', '-n', join(import.meta.dir, 'kafka', 'kafka-start.sh')]).exitCode,
     ).toBe(0)
-    expect(start).toContain('for user in auth profile posts feed search; do')
+    expect(start).toContain('for user in auth profile posts feed search notifications; do')
     const grants = [...start.matchAll(/^allow (\w+) (.*)$/gm)].map((m) => ({
       user: m[1]!,
       args: m[2]!,
@@ -310,7 +316,7 @@ describe('compose.yaml', () => {
         for (const other of Object.keys(topics).filter((o) => o !== name))
           expect(writes(other).some((a) => a.includes(`--topic ${topic} `))).toBe(false)
       }
-    for (const name of ['auth', 'profile', 'posts', 'feed', 'search']) {
+    for (const name of ['auth', 'profile', 'posts', 'feed', 'search', 'notifications']) {
       const env = compose.services[name]!.environment!
       const variable = `${name.toUpperCase()}_KAFKA_PASSWORD`
       expect({
@@ -331,7 +337,7 @@ describe('compose.yaml', () => {
   })
 
   test('services speak HTTPS with client certificates required, and every mounted certificate is made by make-dev-certs.sh', () => {
-    for (const name of ['auth', 'profile', 'posts', 'feed', 'search']) {
+    for (const name of ['auth', 'profile', 'posts', 'feed', 'search', 'notifications']) {
       const env = compose.services[name]!.environment!
       expect({
         name,

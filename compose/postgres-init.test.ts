@@ -28,6 +28,7 @@ const passwords = {
   auth: "auth's 'quoted' password",
   profile: 'profile password',
   search: 'search password',
+  notifications: 'notifications password',
 }
 const asPostgres = (cmd: string[], env: Record<string, string> = {}) =>
   Bun.spawnSync(['runuser', '-u', 'postgres', '--', ...cmd], {
@@ -71,6 +72,7 @@ beforeAll(async () => {
     AUTH_DB_PASSWORD: passwords.auth,
     PROFILE_DB_PASSWORD: passwords.profile,
     SEARCH_DB_PASSWORD: passwords.search,
+    NOTIFICATIONS_DB_PASSWORD: passwords.notifications,
   })
   if (run.exitCode !== 0) throw new Error(`postgres-init.sh failed: ${run.stderr.toString()}`)
 }, 60_000)
@@ -95,7 +97,7 @@ const connect = (user: keyof typeof passwords, db: string) =>
 test.skipIf(Boolean(skip))(
   'each role owns its database and cannot connect to the other',
   async () => {
-    for (const name of ['auth', 'profile', 'search'] as const) {
+    for (const name of ['auth', 'profile', 'search', 'notifications'] as const) {
       const sql = connect(name, name)
       try {
         const [row] =

@@ -11,6 +11,7 @@ import { commentsOptions } from './comments.options.ts'
 import { feedReadOptions } from './feed-read.options.ts'
 import type { Env, Options } from './lib/profiles.ts'
 import { mixedOptions } from './mixed.options.ts'
+import { notificationsOptions } from './notifications.options.ts'
 import { propagationOptions } from './propagation.options.ts'
 import { searchOptions } from './search.options.ts'
 
@@ -21,6 +22,7 @@ const scripts: Record<string, (env: Env) => Options> = {
   'feed-read': feedReadOptions,
   search: searchOptions,
   comments: commentsOptions,
+  notifications: notificationsOptions,
 }
 const builtIn = new Set([
   'http_req_duration',

@@ -25,6 +25,7 @@ ensure profile "$PROFILE_CONSUL_TOKEN"
 ensure posts "$POSTS_CONSUL_TOKEN"
 ensure feed "$FEED_CONSUL_TOKEN"
 ensure search "$SEARCH_CONSUL_TOKEN"
+ensure notifications "$NOTIFICATIONS_CONSUL_TOKEN"
 ensure gateway "$GATEWAY_CONSUL_TOKEN"
 # Prometheus only reads the catalog (consul_sd_configs); its own service name is never registered.
 ensure prometheus "$PROMETHEUS_CONSUL_TOKEN"

@@ -17,7 +17,7 @@ until "$bin/kafka-broker-api-versions.sh" "${local[@]}" >/dev/null 2>&1; do
   sleep 1
 done
 
-for user in auth profile posts feed search; do
+for user in auth profile posts feed search notifications; do
   variable="${user^^}_KAFKA_PASSWORD"
   password="${!variable:?$variable is not set}"
   "$bin/kafka-configs.sh" "${local[@]}" --alter --entity-type users --entity-name "$user" \
@@ -48,6 +48,10 @@ allow feed --topic civildiy.feed.dlq "${own_topic[@]}"
 allow search --topic civildiy.posts "${read_topic[@]}"
 allow search --resource-pattern-type prefixed --group search- --operation Read --operation Describe
 allow search --topic civildiy.search.dlq "${own_topic[@]}"
+# Notifications: follows, posts (likes) and comments, one fixed group, its dead letters.
+allow notifications --topic civildiy.follows --topic civildiy.posts --topic civildiy.comments "${read_topic[@]}"
+allow notifications --group notifications --operation Read --operation Describe
+allow notifications --topic civildiy.notifications.dlq "${own_topic[@]}"
 
 touch /tmp/civildiy-kafka-ready
 echo "civildiy: Kafka users and ACLs in place"

@@ -16,6 +16,7 @@ import defaultRoutes from '../../gateway/src/routes/default-routes.ts'
 import { compileRoutes } from '../../gateway/src/routes/route-table.ts'
 import { createApp as authApp } from '../auth/src/app.ts'
 import { createApp as feedApp } from '../feed/src/app.ts'
+import { createApp as notificationsApp } from '../notifications/src/app.ts'
 import { createApp as postsApp } from '../posts/src/app.ts'
 import { createApp as profileApp } from '../profile/src/app.ts'
 import { createApp as searchApp } from '../search/src/app.ts'
@@ -32,6 +33,12 @@ const apps = {
   posts: postsApp({ ...env('posts'), posts: stub, comments: stub, verify: stub }),
   feed: feedApp({ ...env('feed'), store: stub, keys: stub, verify: stub } as never),
   search: searchApp({ ...env('search'), search: stub }),
+  notifications: notificationsApp({
+    ...env('notifications'),
+    notifications: stub,
+    live: stub,
+    verify: stub,
+  }),
 }
 const METHODS = ['get', 'put', 'post', 'patch', 'delete']
 

@@ -17,12 +17,15 @@ let port: number
 const answers: { attack: string; status: number; type: string | null }[] = []
 
 beforeAll(async () => {
-  running = await startStack(['auth', 'profile', 'posts', 'feed', 'search', 'gateway'], {
-    // Many logins from one address are part of the test; the per-address limit has its own.
-    RATE_LIMIT_CREDENTIALS_PER_MIN: '100000',
-    RATE_LIMIT_WRITES_PER_MIN: '100000',
-    LIVE_STREAMS_PER_USER: '5',
-  })
+  running = await startStack(
+    ['auth', 'profile', 'posts', 'feed', 'search', 'notifications', 'gateway'],
+    {
+      // Many logins from one address are part of the test; the per-address limit has its own.
+      RATE_LIMIT_CREDENTIALS_PER_MIN: '100000',
+      RATE_LIMIT_WRITES_PER_MIN: '100000',
+      LIVE_STREAMS_PER_USER: '5',
+    },
+  )
   gateway = await gatewayOf(running)
   port = Number(new URL(gateway).port)
 }, 60_000)

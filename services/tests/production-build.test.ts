@@ -7,7 +7,7 @@
 import { expect, test } from 'bun:test'
 import { mainOf } from './stack-helpers.ts'
 
-test.each(['auth', 'profile', 'posts', 'feed', 'search', 'gateway'])(
+test.each(['auth', 'profile', 'posts', 'feed', 'search', 'notifications', 'gateway'])(
   '%s bundles no devstack code',
   async (name) => {
     const build = await Bun.build({ entrypoints: [mainOf(name)], target: 'bun' })

@@ -29,7 +29,7 @@ let running: RunningStack
 let prometheus: Subprocess
 let promUrl: string
 let dir: string
-const services = ['auth', 'profile', 'posts', 'feed', 'search', 'gateway']
+const services = ['auth', 'profile', 'posts', 'feed', 'search', 'notifications', 'gateway']
 
 beforeAll(async () => {
   if (!binary) return

@@ -96,7 +96,7 @@ export async function startStack(
   // A PGlite server is one session: one each for the Postgres services.
   const pg = Object.fromEntries(
     await Promise.all(
-      ['auth', 'profile', 'search']
+      ['auth', 'profile', 'search', 'notifications']
         .filter((s) => services.includes(s))
         .map(async (s) => [s, await startPglite({ port: 0 })] as const),
     ),

@@ -11,7 +11,15 @@ import { type RunningStack, startStack, until } from './stack-helpers.ts'
 let running: RunningStack
 
 beforeAll(async () => {
-  running = await startStack(['auth', 'profile', 'posts', 'feed', 'search', 'gateway'])
+  running = await startStack([
+    'auth',
+    'profile',
+    'posts',
+    'feed',
+    'search',
+    'notifications',
+    'gateway',
+  ])
 }, 60_000)
 
 afterAll(async () => {

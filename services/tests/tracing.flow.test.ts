@@ -14,7 +14,7 @@ let running: RunningStack
 let receiver: OtlpReceiver
 let redis: TestRedis | null
 let gateway: string
-const services = ['auth', 'profile', 'posts', 'feed', 'search', 'gateway']
+const services = ['auth', 'profile', 'posts', 'feed', 'search', 'notifications', 'gateway']
 
 beforeAll(async () => {
   receiver = startOtlpReceiver()

@@ -20,7 +20,7 @@ const USAGE = `Usage: harness check [options]
   --consul URL                the Consul HTTP API (default: from .data/stack.json)
   --consul-token TOKEN        a Consul ACL token (default: CONSUL_HTTP_TOKEN)
 ${TLS_USAGE}
-  --services LIST             expected services (default auth,profile,posts,feed,search,gateway)
+  --services LIST             expected services (default auth,profile,posts,feed,search,notifications,gateway)
   --posts N                   posts to time (default 20)
   --rate N                    posts per second (default 10)
   --feed-reads N              home-feed reads to time (default 200)
@@ -86,7 +86,7 @@ export function renderCheck(r: CheckReport): string {
     )
   }
   if (r.search) out.push(searchTable(r.search))
-  if (r.comments) out.push(commentTable(r.comments))
+  if (r.comments) out.push(commentTable(r.comments, r.notifications))
   out.push(r.ok ? 'check passed' : 'check FAILED')
   return out.join('\n\n')
 }
@@ -97,9 +97,10 @@ export function searchTable(s: SearchPropagation): string {
 }
 
 /** The comment propagation table, shared with replay's report. */
-export function commentTable(c: Arrivals): string {
-  return arrivalsTable('comment propagation (201 → counted in the feed), ms', 'counted', [
-    ['comment count', c],
+export function commentTable(counted: Arrivals, pushed?: Arrivals): string {
+  return arrivalsTable('comment propagation (201 → seen), ms', 'seen', [
+    ['comment count in the feed', counted],
+    ...(pushed ? ([['notification over WebSocket', pushed]] as [string, Arrivals][]) : []),
   ])
 }
 

@@ -8,7 +8,9 @@
  *     follower's home feed;
  *  4. feed reads through the gateway: home-feed page latency;
  *  5. search: new posts, each with a word of its own, found through the gateway;
- *  6. comments: comments on a new post, counted in a follower's home feed.
+ *  6. comments: comments on a new post, counted in a follower's home feed and
+ *     pushed to the author's live notifications socket (a WebSocket through the
+ *     gateway), which, closed and resumed from its last seq, misses nothing.
  */
 
 import { ApiError, type Session, stackClient } from '../client/stack-client.ts'
@@ -16,11 +18,20 @@ import { type Summary, summarize } from '../report/stats.ts'
 import type { Arrivals } from './arrivals.ts'
 import { measureCommentPropagation } from './comment-propagation.ts'
 import { checkDiscovery, type DiscoveryReport } from './discovery.ts'
+import { checkNotificationResume } from './notification-resume.ts'
 import type { ProbeTls } from './probes.ts'
 import { measurePropagation, type PropagationResult } from './propagation.ts'
 import { measureSearchPropagation, type SearchPropagation } from './search-propagation.ts'
 
-export const expectedServices = ['auth', 'profile', 'posts', 'feed', 'search', 'gateway'] as const
+export const expectedServices = [
+  'auth',
+  'profile',
+  'posts',
+  'feed',
+  'search',
+  'notifications',
+  'gateway',
+] as const
 
 export interface CheckOptions {
   gateway: string
@@ -62,6 +73,8 @@ export interface CheckReport {
   search?: SearchPropagation
   /** Ms from each comment's 201 until the post's count in the feed included it. */
   comments?: Arrivals
+  /** Ms from each comment's 201 until the post's author's live socket pushed it. */
+  notifications?: Arrivals
   /** The thresholds it was held to, ms. */
   targets: { propagationP99Ms: number; feedP99Ms: number }
 }
@@ -207,20 +220,34 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
       return r.lost.map((id) => `post ${id} was not found by search within ${o.timeoutMs} ms`)
     })
 
-    await step('comments reach their post in the feed', async () => {
+    await step('comments reach the feed and their post’s author, live', async () => {
       const post = await api.createPost(author!, 'harness check: comment on me')
       const r = await measureCommentPropagation(api, {
         commenter: follower!,
         reader: follower!,
+        postAuthor: author!,
         postId: post.id,
         bodies: ['harness check: first', 'harness check: second', 'harness check: third'],
         ratePerSec: o.ratePerSec,
         timeoutMs: o.timeoutMs,
       })
-      report.comments = r
-      return r.lost.map(
-        (id) => `comment ${id} was not counted on its post in the feed within ${o.timeoutMs} ms`,
-      )
+      report.comments = r.counted
+      report.notifications = r.pushed ?? undefined
+      return [
+        ...r.counted.lost.map(
+          (id) => `comment ${id} was not counted on its post in the feed within ${o.timeoutMs} ms`,
+        ),
+        ...(r.pushed?.lost ?? []).map(
+          (id) =>
+            `the notification of comment ${id} was not pushed over the live socket within ${o.timeoutMs} ms`,
+        ),
+        ...(await checkNotificationResume(api, {
+          author: author!,
+          commenter: follower!,
+          postId: post.id,
+          timeoutMs: o.timeoutMs,
+        })),
+      ]
     })
   }
   return report

@@ -9,6 +9,7 @@
 
 import type { AuthApp } from '@civildiy/auth/client'
 import type { FeedApp } from '@civildiy/feed/client'
+import type { NotificationsApp } from '@civildiy/notifications/client'
 import type { PostsApp } from '@civildiy/posts/client'
 import type { ProfileApp } from '@civildiy/profile/client'
 import type { SearchApp } from '@civildiy/search/client'
@@ -62,6 +63,8 @@ export interface StackClient {
   global(limit?: number): Promise<FeedItem[]>
   /** One page of the home feed (`null` session: the global feed), with the next cursor. */
   page(session: Session | null, limit: number, cursor?: string | null): Promise<FeedPage>
+  /** The seq of the user's newest notification (0 before the first). */
+  latestNotification(session: Session): Promise<number>
   /** Post ids matching `q` in the search service, best first. */
   search(q: string, limit?: number): Promise<string[]>
   /** A raw request through the gateway. */
@@ -153,6 +156,7 @@ export function stackClient(
   const posts = treaty<PostsApp>(root, config)
   const feed = treaty<FeedApp>(root, config)
   const search = treaty<SearchApp>(root, config)
+  const notifications = treaty<NotificationsApp>(root, config)
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
   const client: StackClient = {
     base: root,
@@ -215,6 +219,16 @@ export function stackClient(
       return session
         ? expectStatus('home feed', await feed.feed.get({ query, headers: bearer(session.token) }))
         : expectStatus('global feed', await feed.feed.global.get({ query }))
+    },
+    async latestNotification(session) {
+      const page = expectStatus(
+        'notifications',
+        await notifications.notifications.get({
+          query: { limit: 1 },
+          headers: bearer(session.token),
+        }),
+      )
+      return page.items[0]?.seq ?? 0
     },
     async search(q, limit = 20) {
       const page = expectStatus('search', await search.search.get({ query: { q, limit } }))

@@ -18,7 +18,7 @@ const USAGE = `Usage: harness doctor [options]
 ${TLS_USAGE}
   --kafka LIST        Kafka bootstrap servers host:port,... (default: from .data/stack.json)
   --mongo URL --postgres URL --redis URL   other servers to reach
-  --services LIST     expected services (default auth,profile,posts,feed,search,gateway)
+  --services LIST     expected services (default auth,profile,posts,feed,search,notifications,gateway)
   --timeout-ms MS     per probe (default 2000)
   --json              print the report as JSON`
 

@@ -51,7 +51,7 @@ export function renderReplay(r: ReplayReport): string {
     ),
   ]
   if (r.search) lines.push(searchTable(r.search))
-  if (r.comments) lines.push(commentTable(r.comments))
+  if (r.comments) lines.push(commentTable(r.comments, r.notifications ?? undefined))
   if (r.signUpBackoff.gatewayGaveUp > 0)
     lines.push(
       `sign-ups: the gateway gave up on the auth service ${r.signUpBackoff.gatewayGaveUp} time(s) (retried); sign-ups in flight went down to ${r.signUpBackoff.lowestConcurrency} (--concurrency lowers the start)`,

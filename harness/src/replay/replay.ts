@@ -54,6 +54,8 @@ export interface ReplayReport {
   search: SearchPropagation
   /** 20 comments of real texts on one post, timed from 201 until its count in the feed included them. */
   comments: Arrivals
+  /** The same comments, timed from 201 until the post author's live socket pushed them. */
+  notifications: Arrivals | null
   feedRead: Summary | null
   /** Each timed home-feed read, ms. */
   feedReadSamples: number[]
@@ -252,8 +254,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
       `${search.lost.length} posts were never found by search: ${search.lost.slice(0, 10).join(', ')}`,
     )
   const commented = await api.createPost(searchAuthor, texts[0]!.slice(0, 4_000))
-  const comments = await measureCommentPropagation(api, {
-    commenter: watcherSessions[0] ?? searchAuthor,
+  const commenter = watcherSessions.find((s) => s !== searchAuthor)
+  const commentRun = await measureCommentPropagation(api, {
+    commenter: commenter ?? searchAuthor,
+    // Notifications need someone else's comments.
+    postAuthor: commenter ? searchAuthor : undefined,
     // The author's own home feed holds the post whoever follows whom.
     reader: searchAuthor,
     postId: commented.id,
@@ -261,9 +266,15 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     ratePerSec: o.ratePerSec,
     timeoutMs: o.timeoutMs,
   })
+  const comments = commentRun.counted
+  const notifications = commentRun.pushed
   if (comments.lost.length)
     failures.push(
       `${comments.lost.length} comments were never counted in the feed: ${comments.lost.slice(0, 10).join(', ')}`,
+    )
+  if (notifications?.lost.length)
+    failures.push(
+      `${notifications.lost.length} comment notifications were never pushed: ${notifications.lost.slice(0, 10).join(', ')}`,
     )
   return {
     ok: failures.length === 0,
@@ -277,6 +288,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     propagation,
     search,
     comments,
+    notifications,
     feedRead: reads.length ? summarize(reads) : null,
     feedReadSamples: reads.map((x) => Math.round(x * 1000) / 1000),
     targets: o.targets,

@@ -20,6 +20,7 @@ export const HarnessConfig = t.Object({
   POSTS_PORT: OptionalPort('the posts service port (default 3003)'),
   FEED_PORT: OptionalPort('the feed service port (default 3004)'),
   SEARCH_PORT: OptionalPort('the search service port (default 3006)'),
+  NOTIFICATIONS_PORT: OptionalPort('the notifications service port (default 3007)'),
   FEED_READ_PORT: OptionalPort(
     'the feed read API port, with RUNTIME=deno and REDIS_URL (default 3005)',
   ),

@@ -23,6 +23,7 @@ export interface Deployable {
     | 'FEED_PORT'
     | 'FEED_READ_PORT'
     | 'SEARCH_PORT'
+    | 'NOTIFICATIONS_PORT'
     | 'GATEWAY_PORT'
   /** Its entry point, from the repository root. */
   main: string
@@ -39,6 +40,12 @@ export const deployables: readonly Deployable[] = [
   { name: 'posts', port: 3003, portVar: 'POSTS_PORT', main: 'services/posts/src/main.ts' },
   { name: 'feed', port: 3004, portVar: 'FEED_PORT', main: 'services/feed/src/main.ts' },
   { name: 'search', port: 3006, portVar: 'SEARCH_PORT', main: 'services/search/src/main.ts' },
+  {
+    name: 'notifications',
+    port: 3007,
+    portVar: 'NOTIFICATIONS_PORT',
+    main: 'services/notifications/src/main.ts',
+  },
   {
     name: 'gateway',
     port: 8080,

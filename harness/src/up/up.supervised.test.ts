@@ -37,6 +37,8 @@ test('every child killed in turn comes back, and the stack then passes harness c
       'pg-auth',
       'pg-profile',
       'pg-search',
+      'pg-notifications',
+      'notifications',
       'posts',
       'profile',
       'search',

@@ -94,7 +94,7 @@ async function planServers(
     console.log('harness | preparing the embedded PostgreSQL template (once, about 5 s)')
     await prepareTemplates()
   }
-  for (const service of ['auth', 'profile', 'search']) {
+  for (const service of ['auth', 'profile', 'search', 'notifications']) {
     if (config.DATABASE_URL) {
       postgres[service] = config.DATABASE_URL
       continue
@@ -168,6 +168,7 @@ async function planServices(
     posts: { MONGO_URL: servers.mongo },
     feed: { REDIS_URL: config.REDIS_URL },
     search: { DATABASE_URL: servers.postgres.search },
+    notifications: { DATABASE_URL: servers.postgres.notifications },
     'feed-read': {
       REDIS_URL: '',
       UPSTASH_REDIS_REST_URL: servers.upstash,
@@ -453,13 +454,20 @@ async function announce(
       consul: servers.consul,
       kafka: servers.kafka,
       mongo: servers.mongo,
-      postgres: config.DATABASE_URL ?? 'embedded PGlite per service (pg-auth, pg-profile)',
+      postgres:
+        config.DATABASE_URL ??
+        'embedded PGlite per service (pg-auth, pg-profile, pg-search, pg-notifications)',
       redis: config.REDIS_URL ?? 'in-process read model in the feed service',
     },
     stores: storeLocations({
       dataDir: resolve(root, config.DATA_DIR),
-      // The stores of record; search's index, like the feed's model, is rebuilt from the topics.
-      postgres: { auth: servers.postgres.auth!, profile: servers.postgres.profile! },
+      // The stores of record (notifications hold their users' read state); search's
+      // index, like the feed's model, is rebuilt from the topics.
+      postgres: {
+        auth: servers.postgres.auth!,
+        profile: servers.postgres.profile!,
+        notifications: servers.postgres.notifications!,
+      },
       mongo: servers.mongo,
       mongoDb: config.MONGO_DB,
       redis: config.REDIS_URL,

@@ -1,5 +1,11 @@
 /** The notifications service's environment, on top of the kit's base. */
-import { BaseConfig, type LoadConfigOptions, Port, PostgresConfig } from '@civildiy/kit'
+import {
+  AccessTokenConfig,
+  BaseConfig,
+  type LoadConfigOptions,
+  Port,
+  PostgresConfig,
+} from '@civildiy/kit'
 import { type Static, Type as t } from '@sinclair/typebox'
 
 export const NotificationsConfig = t.Composite([
@@ -7,6 +13,7 @@ export const NotificationsConfig = t.Composite([
   t.Object({
     PORT: Port(3007),
     ...PostgresConfig,
+    ...AccessTokenConfig,
     LIVE_SOCKETS_PER_USER: t.Integer({
       minimum: 1,
       default: 5,
@@ -29,5 +36,5 @@ export type NotificationsConfig = Static<typeof NotificationsConfig>
 
 /** What NODE_ENV=production requires on top of the schema. */
 export const NotificationsProductionNeeds: LoadConfigOptions = {
-  requiredInProduction: ['KAFKA_BROKERS'],
+  requiredInProduction: ['KAFKA_BROKERS', 'AUTH_JWKS_URL'],
 }

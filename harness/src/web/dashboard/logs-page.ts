@@ -18,6 +18,7 @@ const PROCESSES = [
   'posts',
   'feed',
   'search',
+  'notifications',
   'kafka',
   'mongo',
   'consul',

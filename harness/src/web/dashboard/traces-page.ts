@@ -10,7 +10,7 @@ import { html } from './html.ts'
 import { laneColor } from './lanes.ts'
 import { onLive } from './live.ts'
 
-const SERVICES = ['gateway', 'auth', 'profile', 'posts', 'feed', 'search']
+const SERVICES = ['gateway', 'auth', 'profile', 'posts', 'feed', 'search', 'notifications']
 
 type Filters = { service?: string; route?: string; status?: string; minMs?: string }
 
