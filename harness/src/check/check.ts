@@ -223,7 +223,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     await step('comments reach the feed and their post’s author, live', async () => {
       const post = await api.createPost(author!, 'harness check: comment on me')
       const r = await measureCommentPropagation(api, {
-        commenter: follower!,
+        commenters: [follower!],
         reader: follower!,
         postAuthor: author!,
         postId: post.id,

@@ -7,8 +7,7 @@
  * never counted, or never pushed, within the timeout is lost and reported by id.
  */
 import type { Session, StackClient } from '../client/stack-client.ts'
-import { summarize } from '../report/stats.ts'
-import { type Arrivals, timeUntil } from './arrivals.ts'
+import { type Arrivals, timeUntil, toArrivals } from './arrivals.ts'
 import { openLiveNotifications } from './live-notifications.ts'
 
 export interface CommentPropagation {
@@ -24,14 +23,15 @@ export interface CommentPropagation {
  * post shows at least i.
  * @throws ApiError when a comment is refused (the write side failed, not the
  *   readers); an Error when the live socket does not open.
- * @example await measureCommentPropagation(api, { commenter, reader, postAuthor, postId, bodies: ['nice'], ratePerSec: 5, timeoutMs: 15_000 })
+ * @example await measureCommentPropagation(api, { commenters: [commenter], reader, postAuthor, postId, bodies: ['nice'], ratePerSec: 5, timeoutMs: 15_000 })
  */
 export async function measureCommentPropagation(
   api: StackClient,
   o: {
-    commenter: Session
+    /** Comment i is written by commenters[i % length]. */
+    commenters: readonly Session[]
     reader: Session
-    /** The post's author, notified of each comment (must not be the commenter). */
+    /** The post's author, notified of each comment (must not be a commenter). */
     postAuthor?: Session
     postId: string
     bodies: readonly string[]
@@ -52,7 +52,7 @@ export async function measureCommentPropagation(
   const pushes: Promise<{ id: string; ms: number | null }>[] = []
   try {
     for (const [i, body] of o.bodies.entries()) {
-      const { id } = await api.comment(o.commenter, o.postId, body)
+      const { id } = await api.comment(o.commenters[i % o.commenters.length]!, o.postId, body)
       const t0 = performance.now()
       counts.push(timeUntil(() => counted(i + 1), o.timeoutMs).then((ms) => ({ id, ms })))
       if (live)
@@ -62,19 +62,10 @@ export async function measureCommentPropagation(
       await Bun.sleep(1_000 / o.ratePerSec)
     }
     return {
-      counted: arrivals(await Promise.all(counts)),
-      pushed: live ? arrivals(await Promise.all(pushes)) : null,
+      counted: toArrivals(await Promise.all(counts)),
+      pushed: live ? toArrivals(await Promise.all(pushes)) : null,
     }
   } finally {
     await live?.close()
-  }
-}
-
-function arrivals(results: { id: string; ms: number | null }[]): Arrivals {
-  const ms = results.flatMap((r) => (r.ms === null ? [] : [Math.max(0, r.ms)]))
-  return {
-    sent: results.length,
-    found: ms.length ? summarize(ms) : null,
-    lost: results.filter((r) => r.ms === null).map((r) => r.id),
   }
 }

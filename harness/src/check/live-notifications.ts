@@ -1,12 +1,15 @@
 /**
  * A user's live notifications socket through the gateway (`/notifications/live`,
  * a WebSocket), for the check and the replay: it records when each notification
- * arrived, and resolves waits for a given comment's notification.
+ * arrived, and resolves waits for a given comment's (or any matching) notification.
  */
 
 /** One notification frame as the socket received it. */
 export interface Pushed {
   seq: number
+  kind: 'follow' | 'like' | 'comment'
+  actorId: string
+  postId: string | null
   commentId: string | null
   /** `performance.now()` when it arrived. */
   at: number
@@ -16,6 +19,8 @@ export interface LiveNotifications {
   received: Pushed[]
   /** The `at` of the notification about `commentId`, or null if none came within `timeoutMs`. */
   waitFor(commentId: string, timeoutMs: number): Promise<number | null>
+  /** The `at` of the first notification `matches` accepts, or null if none came within `timeoutMs`. */
+  waitUntil(matches: (p: Pushed) => boolean, timeoutMs: number): Promise<number | null>
   close(): Promise<void>
 }
 
@@ -38,7 +43,7 @@ export async function openLiveNotifications(
   ws.onmessage = (e) => {
     const frame = JSON.parse(String(e.data)) as {
       type: string
-      notification?: { seq: number; commentId: string | null }
+      notification?: Omit<Pushed, 'at'>
     }
     if (frame.type === 'notification' && frame.notification)
       received.push({ ...frame.notification, at: performance.now() })
@@ -50,17 +55,19 @@ export async function openLiveNotifications(
     ws.onopen = () => resolve()
     ws.onerror = () => reject(new Error(`the live notifications socket at ${url} did not open`))
   })
+  const waitUntil = async (matches: (p: Pushed) => boolean, timeoutMs: number) => {
+    const deadline = performance.now() + timeoutMs
+    for (;;) {
+      const hit = received.find(matches)
+      if (hit) return hit.at
+      if (performance.now() > deadline) return null
+      await Bun.sleep(10)
+    }
+  }
   return {
     received,
-    async waitFor(commentId, timeoutMs) {
-      const deadline = performance.now() + timeoutMs
-      for (;;) {
-        const hit = received.find((p) => p.commentId === commentId)
-        if (hit) return hit.at
-        if (performance.now() > deadline) return null
-        await Bun.sleep(10)
-      }
-    },
+    waitFor: (commentId, timeoutMs) => waitUntil((p) => p.commentId === commentId, timeoutMs),
+    waitUntil,
     async close() {
       ws.close(1000)
       await closed

@@ -59,6 +59,8 @@ export interface StackClient {
   createPost(session: Session, body: string): Promise<{ id: string; createdAt: string }>
   /** Comments on a post; the comment's id. */
   comment(session: Session, postId: string, body: string): Promise<{ id: string }>
+  /** Likes a post (idempotent). */
+  like(session: Session, postId: string): Promise<void>
   home(session: Session, limit?: number): Promise<FeedItem[]>
   global(limit?: number): Promise<FeedItem[]>
   /** One page of the home feed (`null` session: the global feed), with the next cursor. */
@@ -207,6 +209,12 @@ export function stackClient(
         .posts({ id: postId })
         .comments.post({ body }, { headers: bearer(session.token) })
       return { id: expectStatus('comment', answer, [201]).id }
+    },
+    async like(session, postId) {
+      const answer = await posts
+        .posts({ id: postId })
+        .like.put(undefined, { headers: bearer(session.token) })
+      expectStatus('like', answer, [200])
     },
     async home(session, limit = 50) {
       return (await client.page(session, limit)).items

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { arrivalsTable } from '../check/arrivals.ts'
 import { commentTable, searchTable } from '../check/check-command.ts'
 import { parseCommandFlags, positiveNumber } from '../command-args.ts'
 import { writeReports } from '../report/report-files.ts'
@@ -52,6 +53,12 @@ export function renderReplay(r: ReplayReport): string {
   ]
   if (r.search) lines.push(searchTable(r.search))
   if (r.comments) lines.push(commentTable(r.comments, r.notifications ?? undefined))
+  if (r.likes)
+    lines.push(
+      arrivalsTable('like propagation (200 → pushed), ms', 'pushed', [
+        ['notification over WebSocket', r.likes],
+      ]),
+    )
   if (r.signUpBackoff.gatewayGaveUp > 0)
     lines.push(
       `sign-ups: the gateway gave up on the auth service ${r.signUpBackoff.gatewayGaveUp} time(s) (retried); sign-ups in flight went down to ${r.signUpBackoff.lowestConcurrency} (--concurrency lowers the start)`,

@@ -1,10 +1,18 @@
 /** The replay report as an HTML page: setup, propagation over time, throughput and feed reads, each against its target. */
+
+import { arrivalsSection } from '../check/arrivals.ts'
 import type { HtmlReportInput } from '../report/html-report.ts'
 import { feedReadFigures, propagationFigures } from '../report/latency-figures.ts'
 import type { ReplayReport } from './replay.ts'
 
 /** @example await htmlReport(replayPage(report)) */
 export function replayPage(r: ReplayReport): HtmlReportInput {
+  const reads = arrivalsSection([
+    ['search: 201 → found', r.search],
+    ['comment: 201 → counted in the feed', r.comments],
+    ['comment: 201 → pushed on the live socket', r.notifications],
+    ['like: 200 → pushed on the live socket', r.likes],
+  ])
   return {
     title: 'harness replay',
     summary: `${r.startedAt}: ${r.users} users and ${r.follows} follows of ${r.graph} through ${r.gateway}: ${r.ok ? 'nothing lost' : 'FAILED'}`,
@@ -35,6 +43,7 @@ export function replayPage(r: ReplayReport): HtmlReportInput {
         heading: 'Home feed reads through the gateway',
         figures: feedReadFigures(r.feedReadSamples, r.targets.feedP99Ms),
       },
+      ...(reads ? [reads] : []),
     ],
   }
 }

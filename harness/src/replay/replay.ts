@@ -7,7 +7,6 @@
  */
 
 import type { Arrivals } from '../check/arrivals.ts'
-import { measureCommentPropagation } from '../check/comment-propagation.ts'
 import {
   measurePropagation,
   type PlannedPost,
@@ -18,6 +17,7 @@ import { ApiError, type Session, type StackClient, stackClient } from '../client
 import { type Summary, summarize } from '../report/stats.ts'
 import { adaptiveLimit } from './adaptive-limit.ts'
 import { densestSubgraph, type GraphName, loadDataset } from './dataset.ts'
+import { measureReactions } from './reactions.ts'
 import { seededRandom } from './seeded-random.ts'
 
 export { seededRandom }
@@ -56,6 +56,8 @@ export interface ReplayReport {
   comments: Arrivals
   /** The same comments, timed from 201 until the post author's live socket pushed them. */
   notifications: Arrivals | null
+  /** Likes of that post by its author's followers, 200 → pushed on the author's live socket. */
+  likes: Arrivals | null
   feedRead: Summary | null
   /** Each timed home-feed read, ms. */
   feedReadSamples: number[]
@@ -242,7 +244,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     await api.home(watcherSessions[i % watcherSessions.length]!, 20)
     reads.push(performance.now() - t)
   }
-  const searchAuthor = sessions.get(authors[0] ?? nodes[0]!)!
+  const authorNode = authors[0] ?? nodes[0]!
+  const searchAuthor = sessions.get(authorNode)!
   const search = await measureSearchPropagation(
     api,
     searchAuthor,
@@ -253,29 +256,15 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     failures.push(
       `${search.lost.length} posts were never found by search: ${search.lost.slice(0, 10).join(', ')}`,
     )
-  const commented = await api.createPost(searchAuthor, texts[0]!.slice(0, 4_000))
-  const commenter = watcherSessions.find((s) => s !== searchAuthor)
-  const commentRun = await measureCommentPropagation(api, {
-    commenter: commenter ?? searchAuthor,
-    // Notifications need someone else's comments.
-    postAuthor: commenter ? searchAuthor : undefined,
-    // The author's own home feed holds the post whoever follows whom.
-    reader: searchAuthor,
-    postId: commented.id,
-    bodies: Array.from({ length: 20 }, (_, i) => texts[(i + 1) % texts.length]!.slice(0, 2_000)),
+  const reactions = await measureReactions(api, {
+    author: searchAuthor,
+    followers: (followersOf.get(authorNode) ?? []).map((n) => sessions.get(n)!),
+    texts,
+    count: 20,
     ratePerSec: o.ratePerSec,
     timeoutMs: o.timeoutMs,
   })
-  const comments = commentRun.counted
-  const notifications = commentRun.pushed
-  if (comments.lost.length)
-    failures.push(
-      `${comments.lost.length} comments were never counted in the feed: ${comments.lost.slice(0, 10).join(', ')}`,
-    )
-  if (notifications?.lost.length)
-    failures.push(
-      `${notifications.lost.length} comment notifications were never pushed: ${notifications.lost.slice(0, 10).join(', ')}`,
-    )
+  failures.push(...reactions.failures)
   return {
     ok: failures.length === 0,
     gateway: o.gateway,
@@ -287,8 +276,9 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     signUpBackoff: { gatewayGaveUp: gaveUp, lowestConcurrency: signUpGate.lowest },
     propagation,
     search,
-    comments,
-    notifications,
+    comments: reactions.comments,
+    notifications: reactions.notifications,
+    likes: reactions.likes,
     feedRead: reads.length ? summarize(reads) : null,
     feedReadSamples: reads.map((x) => Math.round(x * 1000) / 1000),
     targets: o.targets,
