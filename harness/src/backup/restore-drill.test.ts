@@ -78,6 +78,7 @@ test('back up, destroy every store, restore: every user, follow and post is back
   ).toEqual({
     auth: realPg ? 'pg_dump' : 'data-dir',
     profile: realPg ? 'auth' : 'data-dir',
+    notifications: realPg ? 'auth' : 'data-dir',
     posts: 'data-dir',
     feed: 'rebuilt',
   })
