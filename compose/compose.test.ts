@@ -13,14 +13,14 @@ import { makeDevCerts, NO_OPENSSL_REASON } from '@civildiy/kit/testing'
 import { parse, stringify } from 'yaml'
 import { GatewayConfig, GatewayProductionNeeds } from '../gateway/src/config.ts'
 import { AuthConfig, AuthProductionNeeds } from '../services/auth/src/config.ts'
-import { UsersTopic } from '../services/auth/src/events.ts'
+import { AuthAuditTopic, UsersTopic } from '../services/auth/src/events.ts'
 import { FeedConfig, FeedProductionNeeds } from '../services/feed/src/config.ts'
 import {
   NotificationsConfig,
   NotificationsProductionNeeds,
 } from '../services/notifications/src/config.ts'
 import { PostsConfig, PostsProductionNeeds } from '../services/posts/src/config.ts'
-import { CommentsTopic, PostsTopic } from '../services/posts/src/events.ts'
+import { CommentsTopic, PostsAuditTopic, PostsTopic } from '../services/posts/src/events.ts'
 import { ProfileConfig, ProfileProductionNeeds } from '../services/profile/src/config.ts'
 import { FollowsTopic } from '../services/profile/src/events.ts'
 import { SearchConfig, SearchProductionNeeds } from '../services/search/src/config.ts'
@@ -305,9 +305,9 @@ describe('compose.yaml', () => {
     const writes = (user: string) =>
       grants.filter((g) => g.user === user && g.args.includes('own_topic')).map((g) => g.args)
     const topics = {
-      auth: [UsersTopic],
+      auth: [UsersTopic, AuthAuditTopic],
       profile: [FollowsTopic],
-      posts: [PostsTopic, CommentsTopic],
+      posts: [PostsTopic, CommentsTopic, PostsAuditTopic],
     }
     for (const [name, owned] of Object.entries(topics))
       for (const topic of owned) {
@@ -414,13 +414,16 @@ describe('compose.yaml', () => {
     expect(tokens.size).toBe(Object.keys(ours).length)
   })
 
+  /** Secrets that switch a feature on: empty means off, so compose starts without them. */
+  const OPTIONAL_SECRETS = ['GATEWAY_ADMIN_TOKEN', 'AUTH_ADMIN_BOOTSTRAP_TOKEN']
   test('.env.example holds no usable secret, and compose refuses to start without them', () => {
     const secrets = [...envExample.matchAll(/^(\w*(?:PASSWORD|TOKEN)\w*)=(.*)$/gm)]
     expect(secrets.length).toBeGreaterThanOrEqual(9)
     for (const [, name, value] of secrets) {
       expect({ name, value }).toEqual({ name, value: '' })
-      // Required secrets use ${VAR:?message}; the optional admin token defaults to empty.
-      if (name !== 'GATEWAY_ADMIN_TOKEN') expect(text).toContain(`\${${name}:?`)
+      // Required secrets use ${VAR:?message}; the optional admin tokens default to empty.
+      if (!OPTIONAL_SECRETS.includes(name!)) expect(text).toContain(`\${${name}:?`)
+      else expect(text).toContain(`\${${name}:-}`)
     }
   })
 

@@ -33,10 +33,14 @@ allow() {
 own_topic=(--operation Write --operation Describe --operation Create)
 read_topic=(--operation Read --operation Describe)
 # Publishers: each its own topic (the outbox relay).
-allow auth --topic civildiy.users "${own_topic[@]}"
+allow auth --topic civildiy.users --topic civildiy.auth.audit "${own_topic[@]}"
 allow profile --topic civildiy.follows "${own_topic[@]}"
-allow posts --topic civildiy.posts --topic civildiy.comments "${own_topic[@]}"
+allow posts --topic civildiy.posts --topic civildiy.comments --topic civildiy.posts.audit "${own_topic[@]}"
 # Consumers: what they read, their consumer group, and their dead-letter topic.
+# Auth keeps the audit trail: every service's audit topic, one fixed group.
+allow auth --topic civildiy.auth.audit --topic civildiy.posts.audit "${read_topic[@]}"
+allow auth --group auth-audit --operation Read --operation Describe
+allow auth --topic civildiy.auth.audit.dlq "${own_topic[@]}"
 allow profile --topic civildiy.users "${read_topic[@]}"
 allow profile --group profile --operation Read --operation Describe
 allow profile --topic profile.dlq "${own_topic[@]}"

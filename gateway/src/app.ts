@@ -19,6 +19,7 @@ import {
   requestIdOf,
   UnauthorizedError,
 } from '@civildiy/kit'
+import type { DenyList } from './deny-list/deny-list.ts'
 import type { InstanceDirectory } from './discovery/instance-directory.ts'
 import { gatewayMetrics } from './gateway-metrics.ts'
 import { gatewayApiDocs } from './openapi/gateway-api-docs.ts'
@@ -40,6 +41,8 @@ export interface GatewayDeps extends AppEnvironment {
   limiter: RateLimiter
   /** Bearer token for `/gateway/routes` from non-loopback clients. */
   adminToken?: string
+  /** Users whose tokens are refused although valid (suspended): see deny-list/deny-list.ts. */
+  denied?: DenyList
   /** TLS options for upstreams registered as HTTPS (see proxy/upstream-tls.ts). */
   upstreamTls?: () => UpstreamTls
   clock?: () => number
@@ -173,6 +176,9 @@ export function createGateway(d: GatewayDeps) {
           route.auth === 'required' || (route.auth === 'writes' && !READS.has(request.method))
         if (token) userId = (await d.verify(token)).userId
         else if (needed) throw new UnauthorizedError()
+        if (userId && d.denied?.has(userId))
+          // RFC 6750 §3.1: a revoked token is an invalid_token like any other.
+          throw new UnauthorizedError('This account is suspended', 'invalid_token')
       }
       const clientAddress = currentClientAddress() ?? '0.0.0.0'
       const policy = route.rateLimitPolicy

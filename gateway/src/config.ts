@@ -55,6 +55,12 @@ export const GatewayConfig = t.Composite([
       default: 64 * 1024 * 1024,
       description: 'the largest body any route may accept, bytes (routes set their own below it)',
     }),
+    DENY_LIST_POLL_MS: t.Integer({
+      minimum: 0,
+      default: 1_000,
+      description:
+        "how often the auth service's list of suspended users is fetched, ms: their tokens are refused within this (0: off)",
+    }),
     ...AccessTokenConfig,
   }),
 ])

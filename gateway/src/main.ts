@@ -6,7 +6,8 @@
 import { defineService } from '@civildiy/kit'
 import { createGateway } from './app.ts'
 import { GatewayConfig, GatewayProductionNeeds } from './config.ts'
-import { jwksFromDirectory, openDirectory } from './discovery/open-directory.ts'
+import { openDenyList } from './deny-list/deny-list.ts'
+import { authFromDirectory, jwksFromDirectory, openDirectory } from './discovery/open-directory.ts'
 import { countHealthEvents } from './gateway-metrics.ts'
 import { createRetryBudget } from './proxy/retry-budget.ts'
 import { upstreamTls } from './proxy/upstream-tls.ts'
@@ -36,6 +37,13 @@ await defineService({
     const onEvent = countHealthEvents(ctx.metrics, (e) =>
       ctx.logger.warn(e, `upstream ${e.event.replaceAll('_', ' ')}`),
     )
+    const denied = openDenyList(
+      c,
+      authFromDirectory(directory, c.AUTH_SERVICE_NAME),
+      tls,
+      ctx.logger,
+    )
+    if (denied) ctx.use({ name: 'deny list', close: async () => denied.close() })
     return createGateway({
       ...ctx.app,
       table,
@@ -45,6 +53,7 @@ await defineService({
       verify: ctx.verifier(jwksFromDirectory(directory, c.AUTH_SERVICE_NAME)),
       limiter: openRateLimiter(c, ctx.logger),
       adminToken: c.GATEWAY_ADMIN_TOKEN,
+      denied,
       upstreamTls: tls.current,
     })
   },

@@ -38,6 +38,8 @@ export const StackInfo = t.Object({
   services: t.Record(t.String(), t.String()),
   /** Connection URLs of the servers (embedded or real). */
   servers: t.Record(t.String(), t.String()),
+  /** The auth service's AUTH_ADMIN_BOOTSTRAP_TOKEN (development), for `harness check`'s moderation step. */
+  adminBootstrapToken: t.Optional(t.String()),
   /** Where each service keeps its data, for `harness backup` and `restore`. */
   stores: t.Optional(t.Record(t.String(), StoreLocation)),
 })

@@ -3,6 +3,7 @@
  */
 
 export { type Span, SpanStatusCode } from '@opentelemetry/api'
+export { AuditRecorded, AuditRecordedData, auditEvent } from './audit.ts'
 export {
   AccessTokenConfig,
   BaseConfig,
@@ -102,7 +103,11 @@ export {
   createJwtVerifier,
   type JwtVerifier,
   type JwtVerifierOptions,
+  ROLES,
+  type Role,
   requireAuth,
+  requireRole,
+  rolesOf,
 } from './jwt.ts'
 export { createLogger, type Logger, type LoggerOptions } from './logger.ts'
 export { apiDocs, routeFacts, UNDOCUMENTED } from './openapi/api-docs.ts'

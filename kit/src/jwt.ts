@@ -20,13 +20,25 @@ import {
 } from 'jose'
 import { ConfigError } from './config.ts'
 import { consulClient, discoverService } from './consul.ts'
-import { UnauthorizedError } from './errors.ts'
+import { ForbiddenError, UnauthorizedError } from './errors.ts'
 import { clientTlsFiles, readClientTls, tlsFetchInit } from './tls-config.ts'
+
+/** The roles an access token can carry in its `roles` claim; every account is a `user`. */
+export const ROLES = ['user', 'moderator', 'admin'] as const
+export type Role = (typeof ROLES)[number]
 
 /** Who a verified token belongs to. */
 export interface AuthContext {
   userId: string
+  /** From the `roles` claim (unknown names dropped); always includes `user`. */
+  roles: readonly Role[]
   claims: JWTPayload
+}
+
+/** The roles of a verified payload: its `roles` claim's known names, and `user`. */
+export function rolesOf(claims: JWTPayload): Role[] {
+  const claimed = Array.isArray(claims.roles) ? claims.roles : []
+  return ROLES.filter((r) => r === 'user' || claimed.includes(r))
 }
 
 export interface JwtVerifierOptions {
@@ -124,7 +136,7 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
           'iat',
           'check_failed',
         )
-      return { userId: payload.sub!, claims: payload }
+      return { userId: payload.sub!, roles: rolesOf(payload), claims: payload }
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired)
         throw new UnauthorizedError('The access token has expired', 'invalid_token')
@@ -175,6 +187,29 @@ export function requireAuth(verify: JwtVerifier) {
   }
   tokenRequiredHooks.add(resolveAuth)
   return new Elysia({ name: '@civildiy/kit/require-auth' }).resolve({ as: 'scoped' }, resolveAuth)
+}
+
+/**
+ * Elysia plugin: like requireAuth, and the token must carry one of `roles`; a valid
+ * token without one is 403 problem+json (`forbidden`), no token or a bad one 401.
+ * Roles come from the token, so a role granted or taken away takes effect at the
+ * holder's next token refresh.
+ * @example app.use(requireRole(verify, 'moderator', 'admin')).post('/posts/:id/moderation', ...)
+ */
+export function requireRole(verify: JwtVerifier, ...roles: [Role, ...Role[]]) {
+  const resolveRole = async ({ request }: { request: Request }) => {
+    const token = bearerToken(request)
+    if (!token) throw new UnauthorizedError()
+    const auth = await verify(token)
+    if (!auth.roles.some((r) => roles.includes(r)))
+      throw new ForbiddenError(`This needs the ${roles.join(' or ')} role`)
+    return { auth }
+  }
+  tokenRequiredHooks.add(resolveRole)
+  return new Elysia({ name: '@civildiy/kit/require-role', seed: roles.join(',') }).resolve(
+    { as: 'scoped' },
+    resolveRole,
+  )
 }
 
 /**

@@ -24,11 +24,20 @@ export function openDirectory(
   return watchInstances(consul, [...new Set([...services, c.AUTH_SERVICE_NAME])], logger)
 }
 
-/** The JWKS URL of a passing auth instance the directory knows: no Consul call per key fetch. */
-export function jwksFromDirectory(directory: InstanceDirectory, authService: string) {
+/**
+ * The base URL of a passing auth instance the directory knows: no Consul call per use.
+ * @throws Error when none is passing.
+ */
+export function authFromDirectory(directory: InstanceDirectory, authService: string) {
   return async () => {
     const auth = directory.instances(authService)[0]
     if (!auth) throw new Error(`no passing instance of ${authService}`)
-    return `${auth.url}/.well-known/jwks.json`
+    return auth.url
   }
+}
+
+/** The JWKS URL of a passing auth instance the directory knows. */
+export function jwksFromDirectory(directory: InstanceDirectory, authService: string) {
+  const auth = authFromDirectory(directory, authService)
+  return async () => `${await auth()}/.well-known/jwks.json`
 }

@@ -27,6 +27,8 @@ ${TLS_USAGE}
   --timeout-ms MS             how long a post may take to appear (default 15000)
   --propagation-p99-ms MS     fail above this propagation p99 (default 1000)
   --feed-p99-ms MS            fail above this feed read p99 (default 250)
+  --admin-bootstrap-token T   the stack's AUTH_ADMIN_BOOTSTRAP_TOKEN, for the moderation step
+                              (default: that variable, or .data/stack.json; none: the step is skipped)
   --json                      print the report as JSON on stdout
   --report FILE               JSON report (default .data/check-report.json)
   --html FILE                 HTML report with charts (default: the JSON report's name, .html)`
@@ -87,6 +89,15 @@ export function renderCheck(r: CheckReport): string {
   }
   if (r.search) out.push(searchTable(r.search))
   if (r.comments) out.push(commentTable(r.comments, r.notifications))
+  if (r.moderation)
+    out.push(
+      arrivalsTable('moderation, ms', 'seen', [
+        ['hide 200 → gone from the global feed', r.moderation.hidden],
+        ['hide 200 → in the audit trail', r.moderation.audited],
+        ['suspension 200 → token refused at the gateway', r.moderation.denied],
+      ]),
+    )
+  for (const s of r.skipped ?? []) out.push(`skipped: ${s}`)
   out.push(r.ok ? 'check passed' : 'check FAILED')
   return out.join('\n\n')
 }
@@ -120,6 +131,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       'timeout-ms': { type: 'string' },
       'propagation-p99-ms': { type: 'string' },
       'feed-p99-ms': { type: 'string' },
+      'admin-bootstrap-token': { type: 'string' },
       json: { type: 'boolean' },
       report: { type: 'string' },
       html: { type: 'string' },
@@ -150,6 +162,10 @@ export async function checkCommand(argv: string[]): Promise<number> {
       timeoutMs: positiveNumber(values, 'timeout-ms', 15_000),
       propagationP99Ms: positiveNumber(values, 'propagation-p99-ms', 1_000),
       feedP99Ms: positiveNumber(values, 'feed-p99-ms', 250),
+      adminBootstrapToken:
+        (values['admin-bootstrap-token'] as string | undefined) ??
+        process.env.AUTH_ADMIN_BOOTSTRAP_TOKEN ??
+        stack?.adminBootstrapToken,
     }
   } catch (err) {
     console.error(`harness check: ${(err as Error).message}`)

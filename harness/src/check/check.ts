@@ -10,7 +10,10 @@
  *  5. search: new posts, each with a word of its own, found through the gateway;
  *  6. comments: comments on a new post, counted in a follower's home feed and
  *     pushed to the author's live notifications socket (a WebSocket through the
- *     gateway), which, closed and resumed from its last seq, misses nothing.
+ *     gateway), which, closed and resumed from its last seq, misses nothing;
+ *  7. moderation (with the admin bootstrap token): a moderator hides a post, which
+ *     leaves the feed and reaches the audit trail; a suspended user's token is
+ *     refused by the gateway.
  */
 
 import { ApiError, type Session, stackClient } from '../client/stack-client.ts'
@@ -18,6 +21,7 @@ import { type Summary, summarize } from '../report/stats.ts'
 import type { Arrivals } from './arrivals.ts'
 import { measureCommentPropagation } from './comment-propagation.ts'
 import { checkDiscovery, type DiscoveryReport } from './discovery.ts'
+import { checkModeration, type ModerationTimes } from './moderation.ts'
 import { checkNotificationResume } from './notification-resume.ts'
 import type { ProbeTls } from './probes.ts'
 import { measurePropagation, type PropagationResult } from './propagation.ts'
@@ -48,6 +52,8 @@ export interface CheckOptions {
   /** Failure thresholds, ms. */
   propagationP99Ms: number
   feedP99Ms: number
+  /** AUTH_ADMIN_BOOTSTRAP_TOKEN of the stack: without it the moderation step is skipped. */
+  adminBootstrapToken?: string
   onStep?: (step: string, detail?: string) => void
 }
 
@@ -75,6 +81,10 @@ export interface CheckReport {
   comments?: Arrivals
   /** Ms from each comment's 201 until the post's author's live socket pushed it. */
   notifications?: Arrivals
+  /** Hide → gone from the feed and in the audit trail; suspension → refused at the gateway. */
+  moderation?: ModerationTimes
+  /** Steps not run, and why. */
+  skipped?: string[]
   /** The thresholds it was held to, ms. */
   targets: { propagationP99Ms: number; feedP99Ms: number }
 }
@@ -250,5 +260,21 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
       ]
     })
   }
+  if (authOk && o.adminBootstrapToken) {
+    const bootstrapToken = o.adminBootstrapToken
+    await step('a moderator hides a post; a suspended user is refused', async () => {
+      const r = await checkModeration(api, {
+        bootstrapToken,
+        author: author!,
+        password,
+        timeoutMs: o.timeoutMs,
+      })
+      report.moderation = r.times
+      return r.failures
+    })
+  } else if (authOk)
+    report.skipped = [
+      'moderation: no admin bootstrap token (--admin-bootstrap-token, or AUTH_ADMIN_BOOTSTRAP_TOKEN)',
+    ]
   return report
 }

@@ -30,6 +30,8 @@ export interface Session {
   userId: string
   email: string
   token: string
+  /** From the login; `adminClient().refresh` trades it for a token with the current roles. */
+  refreshToken?: string
 }
 
 export interface FeedItem {
@@ -77,7 +79,7 @@ export interface StackClient {
  * `fetch` that waits out 429s and shed 503s (Retry-After plus jitter), at most
  * `maxWaitMs` in all per call; any other answer is returned as it is.
  */
-function waitingFetch(maxWaitMs: number): typeof fetch {
+export function waitingFetch(maxWaitMs: number): typeof fetch {
   const waiting = async (input: string | URL | Request, init?: RequestInit) => {
     let waited = 0
     for (;;) {
@@ -128,7 +130,7 @@ interface TreatyAnswer<T> {
 }
 
 /** The data of an answer with one of the `ok` statuses; else an ApiError naming the call. */
-function expectStatus<T>(call: string, answer: TreatyAnswer<T>, ok = [200]): T {
+export function expectStatus<T>(call: string, answer: TreatyAnswer<T>, ok = [200]): T {
   if (!ok.includes(answer.status))
     throw new ApiError(call, answer.status, JSON.stringify(answer.error?.value ?? answer.data))
   return answer.data as T
@@ -168,7 +170,7 @@ export function stackClient(
     async login(email, password) {
       const tokens = expectStatus('login', await auth.auth.login.post({ email, password }))
       const me = await client.me(tokens.accessToken)
-      return { userId: me.id, email, token: tokens.accessToken }
+      return { userId: me.id, email, token: tokens.accessToken, refreshToken: tokens.refreshToken }
     },
     async signUp(email, password) {
       let tried = false

@@ -8,6 +8,7 @@
  * from then on restarts any child that exits with capped exponential backoff
  * (see supervisor.ts). Ctrl-C stops the services (they deregister), then the servers.
  */
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -134,6 +135,8 @@ interface Servers {
   traces?: string
   /** The Upstash REST bridge in front of REDIS_URL, for the feed read API on Deno. */
   upstash?: string
+  /** Auth's AUTH_ADMIN_BOOTSTRAP_TOKEN: the environment's, else a new one each start. */
+  adminBootstrapToken?: string
 }
 
 /** Adds the five deployables with the environment that points them at the servers. */
@@ -163,7 +166,10 @@ async function planServices(
       : {}),
   }
   const perService: Record<string, Record<string, string | undefined>> = {
-    auth: { DATABASE_URL: servers.postgres.auth },
+    auth: {
+      DATABASE_URL: servers.postgres.auth,
+      AUTH_ADMIN_BOOTSTRAP_TOKEN: servers.adminBootstrapToken,
+    },
     profile: { DATABASE_URL: servers.postgres.profile },
     posts: { MONGO_URL: servers.mongo },
     feed: { REDIS_URL: config.REDIS_URL },
@@ -302,6 +308,8 @@ export async function up(env: Record<string, string | undefined> = process.env):
     traces,
   })
   servers.traces = env.OTEL_EXPORTER_OTLP_ENDPOINT ? undefined : harness.url
+  servers.adminBootstrapToken =
+    env.AUTH_ADMIN_BOOTSTRAP_TOKEN ?? randomBytes(24).toString('base64url')
   await planServices(sup, config, env, servers)
   const names = sup.status()
   const serverNames = names.filter((s) => s.kind === 'server').map((s) => s.name)
@@ -450,6 +458,7 @@ async function announce(
     dashboard: files.dashboard,
     ...(servers.traces ? { traces: servers.traces } : {}),
     services: Object.fromEntries(services.map((s) => [s.name, s.url])),
+    ...(servers.adminBootstrapToken ? { adminBootstrapToken: servers.adminBootstrapToken } : {}),
     servers: {
       consul: servers.consul,
       kafka: servers.kafka,

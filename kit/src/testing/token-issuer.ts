@@ -18,7 +18,7 @@ export interface TestIssuer {
   /** A valid access token for `userId` (15 min), with optional overrides. */
   tokenFor(
     userId: string,
-    o?: { expiresInSec?: number; issuer?: string; audience?: string },
+    o?: { expiresInSec?: number; issuer?: string; audience?: string; roles?: string[] },
   ): Promise<string>
   privateKey: CryptoKey
   kid: string
@@ -41,7 +41,7 @@ export async function createTestIssuer(
     privateKey,
     verify: createJwtVerifier({ jwks, issuer, audience }),
     tokenFor: (userId, o = {}) =>
-      new SignJWT({})
+      new SignJWT(o.roles ? { roles: o.roles } : {})
         .setProtectedHeader({ alg: 'EdDSA', kid, typ: ACCESS_TOKEN_TYPE })
         .setSubject(userId)
         .setIssuer(o.issuer ?? issuer)

@@ -4,6 +4,11 @@
  */
 import { type AppEnvironment, baseApp, createJwtVerifier } from '@civildiy/kit'
 import type { Sql } from 'postgres'
+import { adminRoutes, deniedUsersRoute } from './admin/routes.ts'
+import { createAdminService } from './admin/service.ts'
+import { auditRoutes } from './audit/routes.ts'
+import { createAuditService } from './audit/service.ts'
+import { AUTH_SOURCE } from './events.ts'
 import type { LoginThrottle } from './login-throttle/login-throttle.ts'
 import { createMemoryThrottle } from './login-throttle/memory-throttle.ts'
 import { createTokenService, type TokenSettings } from './tokens/service.ts'
@@ -23,19 +28,28 @@ export interface AuthDeps extends AppEnvironment {
   hasher?: PasswordHasher
   /** Default: in process, 5 failures per account per 15 minutes. */
   throttle?: LoginThrottle
+  /** AUTH_ADMIN_BOOTSTRAP_TOKEN: lets a signed-in user become the first admin. Unset: bootstrap disabled. */
+  adminBootstrapToken?: string
 }
 
 export function createApp(d: AuthDeps) {
   const clock = d.clock ?? (() => new Date())
+  const committed = d.committed ?? (() => {})
   const users = createUserService({
     sql: d.sql,
-    source: '/civildiy/auth',
-    committed: d.committed ?? (() => {}),
+    source: AUTH_SOURCE,
+    committed,
     clock,
     hasher: d.hasher ?? createPasswordHasher(),
     throttle: d.throttle ?? createMemoryThrottle(),
   })
-  const tokens = createTokenService(d.sql, d.key, d.tokens, clock)
+  const tokens = createTokenService(d.sql, d.key, d.tokens, clock, committed)
+  const admin = createAdminService({
+    sql: d.sql,
+    clock,
+    committed,
+    bootstrapToken: d.adminBootstrapToken,
+  })
   const verify = createJwtVerifier({
     jwks: d.key.jwks,
     issuer: d.tokens.issuer,
@@ -49,5 +63,9 @@ export function createApp(d: AuthDeps) {
     checks: d.checks,
     lifecycle: d.lifecycle,
     metrics: d.metrics,
-  }).use(authRoutes({ users, tokens, verify, jwks: d.key.jwks }))
+  })
+    .use(authRoutes({ users, tokens, verify, jwks: d.key.jwks }))
+    .use(adminRoutes({ admin, verify }))
+    .use(auditRoutes({ audit: createAuditService(d.sql), verify }))
+    .use(deniedUsersRoute({ admin }))
 }

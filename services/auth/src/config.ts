@@ -55,6 +55,13 @@ export const AuthConfig = t.Composite([
         description: 'logins waiting for a hash slot before 503 (unset: 2 x concurrency)',
       }),
     ),
+    AUTH_ADMIN_BOOTSTRAP_TOKEN: t.Optional(
+      t.String({
+        minLength: 32,
+        description:
+          'a secret of 32+ characters with which a signed-in user becomes an admin (POST /auth/admin/bootstrap); unset: disabled',
+      }),
+    ),
     REFRESH_TOKEN_TTL_SEC: t.Integer({
       minimum: 60,
       default: 30 * 24 * 3600,

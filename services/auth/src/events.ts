@@ -6,8 +6,17 @@
 import { defineEvent } from '@civildiy/kit'
 import { Type as t } from '@sinclair/typebox'
 
+/** CloudEvents `source` of everything the auth service publishes. */
+export const AUTH_SOURCE = '/civildiy/auth'
+
 /** Topic of user.registered, keyed by user id. */
 export const UsersTopic = 'civildiy.users'
+
+/**
+ * Topic of the auth service's audit events (the kit's `audit.recorded`: logins,
+ * refresh-token reuse, role changes, suspensions), keyed by subject.
+ */
+export const AuthAuditTopic = 'civildiy.auth.audit'
 
 /** A user account was created (auth). */
 export const UserRegistered = defineEvent(

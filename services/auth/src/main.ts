@@ -1,6 +1,12 @@
-/** The auth service: users in Postgres, tokens, and `user.registered` through its outbox. */
+/**
+ * The auth service: users in Postgres, tokens, roles and suspensions,
+ * `user.registered` and audit events through its outbox, and the audit trail
+ * (every service's audit topic) consumed into Postgres.
+ */
 import { defineService } from '@civildiy/kit'
 import { createApp } from './app.ts'
+import { auditConsumer } from './audit/consumer.ts'
+import { createAuditService } from './audit/service.ts'
 import { AuthConfig, AuthProductionNeeds } from './config.ts'
 import { openLoginThrottle } from './login-throttle/open-throttle.ts'
 import { migrations } from './migrations.ts'
@@ -14,7 +20,7 @@ await defineService({
   async build(ctx) {
     const c = ctx.config
     const sql = await ctx.postgres(migrations)
-    const events = ctx.events({ sql })
+    const events = ctx.events({ sql, consumer: auditConsumer(createAuditService(sql)) })
     const throttle = openLoginThrottle(c)
     ctx.use({ name: 'login throttle', close: () => throttle.close() })
     const key = await loadSigningKey({
@@ -40,6 +46,7 @@ await defineService({
       }),
       throttle,
       committed: events.relay.kick,
+      adminBootstrapToken: c.AUTH_ADMIN_BOOTSTRAP_TOKEN,
     })
   },
 })

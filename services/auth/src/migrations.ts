@@ -31,4 +31,46 @@ export const migrations: Migration[] = [
       create index refresh_tokens_family on refresh_tokens (family_id);
     `,
   },
+  {
+    id: 'auth-0003-roles-and-suspension',
+    sql: `
+      alter table users add column roles text[] not null default '{}';
+      alter table users add column suspended_at timestamptz;
+      alter table users add column suspension_reason text;
+      create index users_suspended on users (suspended_at) where suspended_at is not null;
+    `,
+  },
+  {
+    // Append-only: no API alters an entry, and the table itself refuses UPDATE,
+    // DELETE and TRUNCATE. event_id is unique: a redelivered event adds nothing.
+    id: 'auth-0004-audit-entries',
+    sql: `
+      create table audit_entries (
+        seq bigserial primary key,
+        event_id text not null unique,
+        source text not null,
+        action text not null,
+        actor_id uuid,
+        subject text not null,
+        reason text,
+        request_id text not null,
+        trace_id text not null,
+        details jsonb not null,
+        at timestamptz not null,
+        recorded_at timestamptz not null default now()
+      );
+      create index audit_entries_actor on audit_entries (actor_id, seq);
+      create index audit_entries_subject on audit_entries (subject, seq);
+      create index audit_entries_action on audit_entries (action, seq);
+      create function audit_entries_refuse_change() returns trigger language plpgsql as $$
+      begin
+        raise exception 'audit entries are append-only' using errcode = '42501';
+      end
+      $$;
+      create trigger audit_entries_no_update_or_delete before update or delete on audit_entries
+        for each row execute function audit_entries_refuse_change();
+      create trigger audit_entries_no_truncate before truncate on audit_entries
+        for each statement execute function audit_entries_refuse_change();
+    `,
+  },
 ]

@@ -21,7 +21,7 @@ import { type Collection, MongoClient } from 'mongodb'
 import { createApp } from './app.ts'
 import type { CommentDoc } from './comments/model.ts'
 import { ensureCommentIndexes } from './comments/service.ts'
-import { PostsTopic } from './events.ts'
+import { PostsAuditTopic, PostsTopic } from './events.ts'
 import { startDocumentOutboxRelay } from './outbox-relay.ts'
 import { commentOutbox, postOutbox } from './outbox-sources.ts'
 import type { PostDoc } from './posts/model.ts'
@@ -61,10 +61,11 @@ afterAll(async () => {
 async function call(
   method: string,
   path: string,
-  o: { body?: unknown; as?: string; headers?: Record<string, string> } = {},
+  o: { body?: unknown; as?: string; roles?: string[]; headers?: Record<string, string> } = {},
 ) {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers }
-  if (o.as) headers.authorization = `Bearer ${await issuer.tokenFor(o.as)}`
+  if (o.as)
+    headers.authorization = `Bearer ${await issuer.tokenFor(o.as, o.roles ? { roles: o.roles } : {})}`
   const res = await app.handle(
     new Request(`http://localhost${path}`, {
       method,
@@ -277,6 +278,122 @@ describe('comments', () => {
   })
 })
 
+describe('moderation', () => {
+  const roles: [string, string[] | null, number][] = [
+    ['anonymous', null, 401],
+    ['user', ['user'], 403],
+    ['moderator', ['user', 'moderator'], 200],
+    ['admin', ['user', 'admin'], 200],
+  ]
+  const moderate = (path: string, roles: string[] | null, body: unknown) =>
+    call('POST', path, roles ? { as: randomUUID(), roles, body } : { body })
+
+  test('role × route: moderators and admins hide or remove any post or comment; users 403, no token 401', async () => {
+    for (const [who, r, expected] of roles) {
+      const author = randomUUID()
+      const post = (await write(author, `moderate me as ${who}`)).body
+      const comment = (
+        await call('POST', `/posts/${post.id}/comments`, { as: author, body: { body: 'c' } })
+      ).body
+      const reason = { action: 'hide', reason: `tested as ${who}` }
+      const onPost = await moderate(`/posts/${post.id}/moderation`, r, reason)
+      const onComment = await moderate(
+        `/posts/${post.id}/comments/${comment.id}/moderation`,
+        r,
+        reason,
+      )
+      expect([who, onPost.status, onComment.status]).toEqual([who, expected, expected])
+      if (expected === 200)
+        expect(onPost.body).toMatchObject({
+          subject: `post:${post.id}`,
+          action: 'hide',
+          reason: `tested as ${who}`,
+        })
+    }
+  })
+
+  test('hidden is kept for appeal and gone from every read; removed is erased; both go out as deletes with an audit event', async () => {
+    const author = randomUUID()
+    const moderator = ['user', 'moderator']
+    const hidden = (await write(author, 'kept but hidden')).body
+    const removed = (await write(author, 'erased')).body
+    const comment = (
+      await call('POST', `/posts/${removed.id}/comments`, { as: author, body: { body: 'c' } })
+    ).body
+    expect(
+      (
+        await moderate(`/posts/${removed.id}/comments/${comment.id}/moderation`, moderator, {
+          action: 'remove',
+          reason: 'spam link',
+        })
+      ).status,
+    ).toBe(200)
+    expect(
+      (
+        await moderate(`/posts/${hidden.id}/moderation`, moderator, {
+          action: 'hide',
+          reason: 'off topic',
+        })
+      ).status,
+    ).toBe(200)
+    expect(
+      (
+        await moderate(`/posts/${removed.id}/moderation`, moderator, {
+          action: 'remove',
+          reason: 'spam',
+        })
+      ).status,
+    ).toBe(200)
+
+    expect((await call('GET', `/posts/${hidden.id}`)).status).toBe(404)
+    expect((await call('GET', `/posts?author=${author}`)).body.items).toEqual([])
+    expect((await call('PUT', `/posts/${hidden.id}/like`, { as: randomUUID() })).status).toBe(404)
+    const kept = await posts.findOne({ _id: hidden.id })
+    expect(kept!.body).toBe('kept but hidden')
+    expect(kept!.moderation).toMatchObject({ action: 'hide', reason: 'off topic' })
+    expect(kept!.outbox.map((e) => [e.type, e.topic ?? null])).toEqual([
+      ['post.created', null],
+      ['post.deleted', null],
+      ['audit.recorded', 'civildiy.posts.audit'],
+    ])
+    const audit = kept!.outbox.at(-1)!.data as { action: string; reason: string; subject: string }
+    expect(audit).toMatchObject({
+      action: 'post.hidden',
+      reason: 'off topic',
+      subject: `post:${hidden.id}`,
+    })
+    expect((await posts.findOne({ _id: removed.id }))!.body).toBe('')
+    const c = await comments.findOne({ _id: comment.id })
+    expect([c!.body, c!.outbox.map((e) => e.type).at(-1)]).toEqual(['', 'audit.recorded'])
+    // A second moderation of what is gone is a 404, never a second event.
+    expect(
+      (
+        await moderate(`/posts/${hidden.id}/moderation`, moderator, {
+          action: 'remove',
+          reason: 'again',
+        })
+      ).status,
+    ).toBe(404)
+  })
+
+  test('bad moderation input is a 4xx problem', async () => {
+    const post = (await write(randomUUID(), 'p')).body
+    const m = ['user', 'moderator']
+    for (const [path, body, status] of [
+      [`/posts/${post.id}/moderation`, { action: 'ban', reason: 'nope' }, 422],
+      [`/posts/${post.id}/moderation`, { action: 'hide', reason: 'x' }, 422],
+      [`/posts/${post.id}/moderation`, { action: 'hide' }, 422],
+      [`/posts/${randomUUID()}/moderation`, { action: 'hide', reason: 'gone' }, 404],
+      ['/posts/not-a-uuid/moderation', { action: 'hide', reason: 'bad id' }, 400],
+    ] as const) {
+      const res = await moderate(path, [...m], body)
+      expect(`${path} ${JSON.stringify(body)} ${res.status}`).toBe(
+        `${path} ${JSON.stringify(body)} ${status}`,
+      )
+    }
+  })
+})
+
 describe('post outbox relay', () => {
   let broker: KafkaBroker
   let publisher: EventPublisher
@@ -307,13 +424,19 @@ describe('post outbox relay', () => {
       logger: silentLogger('posts'),
       production: true,
     })
-    const send = async (method: string, path: string, user: string, body?: unknown) =>
+    const send = async (
+      method: string,
+      path: string,
+      user: string,
+      body?: unknown,
+      roles?: string[],
+    ) =>
       relayApp.handle(
         new Request(`http://localhost${path}`, {
           method,
           headers: {
             'content-type': 'application/json',
-            authorization: `Bearer ${await issuer.tokenFor(user)}`,
+            authorization: `Bearer ${await issuer.tokenFor(user, roles ? { roles } : {})}`,
           },
           body: body ? JSON.stringify(body) : undefined,
         }),
@@ -406,6 +529,53 @@ describe('post outbox relay', () => {
     expect((await readTopic(broker.brokers, 'posts-with-comments', 1))[0]!.key).toBe(author)
     // The deleted comment's document goes once its last event is out.
     expect(await relayComments.countDocuments({ _id: c.id })).toBe(0)
+    await db.dropDatabase()
+  }, 30_000)
+
+  test('a moderation goes out as post.deleted on the post topic and its audit event on the audit topic', async () => {
+    const { db, relayPosts, send } = await relayFixture('relay-moderation')
+    const author = randomUUID()
+    const moderator = randomUUID()
+    const post = (await (await send('POST', '/posts', author, { body: 'spam' })).json()) as {
+      id: string
+    }
+    const res = await requestContext.run({ requestId: 'moderation-request' }, () =>
+      send(
+        'POST',
+        `/posts/${post.id}/moderation`,
+        moderator,
+        { action: 'remove', reason: 'spam' },
+        ['user', 'moderator'],
+      ),
+    )
+    expect(res.status).toBe(200)
+    const relay = startDocumentOutboxRelay({
+      sources: [postOutbox(relayPosts, 'posts-moderated')],
+      publisher: () => publisher,
+      logger: silentLogger(),
+      pollIntervalMs: 50,
+    })
+    try {
+      await drained(relay)
+    } finally {
+      await relay.stop()
+    }
+    const onPosts = (await readTopic(broker.brokers, 'posts-moderated', 2)).map(
+      (m) => parseEvent(m.value).type,
+    )
+    expect(onPosts).toEqual(['post.created', 'post.deleted'])
+    const [audit] = await readTopic(broker.brokers, PostsAuditTopic, 1)
+    const event = parseEvent(audit!.value)
+    expect(event.data).toMatchObject({
+      action: 'post.removed',
+      actorId: moderator,
+      subject: `post:${post.id}`,
+      reason: 'spam',
+      requestId: 'moderation-request',
+      details: { authorId: author },
+    })
+    expect(audit!.headers['x-request-id']).toBe('moderation-request')
+    expect(await relayPosts.countDocuments({ _id: post.id })).toBe(0)
     await db.dropDatabase()
   }, 30_000)
 

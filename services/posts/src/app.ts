@@ -4,6 +4,7 @@ import type { Collection } from 'mongodb'
 import type { CommentDoc } from './comments/model.ts'
 import { commentRoutes } from './comments/routes.ts'
 import { createCommentService } from './comments/service.ts'
+import { moderationRoutes } from './moderation/routes.ts'
 import type { PostDoc } from './posts/model.ts'
 import { postRoutes } from './posts/routes.ts'
 import { createPostService } from './posts/service.ts'
@@ -34,4 +35,5 @@ export function createApp(d: PostsDeps) {
   })
     .use(postRoutes({ posts, verify: d.verify }))
     .use(commentRoutes({ comments, verify: d.verify }))
+    .use(moderationRoutes({ posts, comments, verify: d.verify }))
 }

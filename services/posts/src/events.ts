@@ -9,6 +9,9 @@ import { Type as t } from '@sinclair/typebox'
 /** Topic of post.created / updated / deleted / liked / unliked, keyed by author id so one author's events stay ordered. */
 export const PostsTopic = 'civildiy.posts'
 
+/** Topic of the posts service's audit events (the kit's `audit.recorded`: moderation), keyed by subject. */
+export const PostsAuditTopic = 'civildiy.posts.audit'
+
 const PostRef = {
   postId: t.String({ format: 'uuid' }),
   authorId: t.String({ format: 'uuid' }),

@@ -3,7 +3,8 @@
  * removes them once Kafka accepted them; a deleted document is removed when its
  * last event is out. Events of one document go out in the order they were written;
  * a crash after publishing and before the pull publishes again, so consumers
- * de-duplicate by event id. While Kafka is down, events wait on their documents.
+ * de-duplicate by event id. An entry naming its own topic (an audit event) goes
+ * there instead of the source's topic. While Kafka is down, events wait on their documents.
  */
 import { type EventPublisher, type Logger, type OutboxRelay, startRelayLoop } from '@civildiy/kit'
 import type { AnyBulkWriteOperation, Collection, Filter } from 'mongodb'
@@ -79,8 +80,8 @@ async function drainSource(
     if (docs.length === 0) return
     await current.publish(
       docs.flatMap((d) =>
-        d.outbox.map(({ context, ...event }) => ({
-          topic: o.topic,
+        d.outbox.map(({ context, topic, ...event }) => ({
+          topic: topic ?? o.topic,
           key: o.key(d),
           event,
           // Each event's own request, never the one that happened to wake the relay.

@@ -14,5 +14,7 @@ export const User = t.Object({
   id: t.String({ format: 'uuid' }),
   email: t.String(),
   createdAt: t.String({ format: 'date-time' }),
+  /** `user`, and `moderator` or `admin` where granted; access tokens carry them as the `roles` claim. */
+  roles: t.Array(t.String()),
 })
 export type User = typeof User.static

@@ -39,7 +39,7 @@ export function authRoutes(d: AuthRouteDeps) {
           '/login',
           async ({ body }) => {
             const user = await d.users.authenticate(body)
-            return d.tokens.issue(user.id)
+            return d.tokens.issue(user)
           },
           {
             body: Credentials,

@@ -1,8 +1,10 @@
 /**
  * Accounts: registration (argon2id hash; `user.registered` written to the outbox in
- * the same transaction), login (throttled per account), and lookup. Emails are
+ * the same transaction), login (throttled per account; refused for a suspended
+ * account; every success and failure an audit entry), and lookup. Emails are
  * unique case-insensitively.
  */
+import { createHash } from 'node:crypto'
 import {
   AppError,
   ConflictError,
@@ -12,6 +14,7 @@ import {
   UnauthorizedError,
 } from '@civildiy/kit'
 import type { Sql } from 'postgres'
+import { type AuditWrite, enqueueAudit } from '../audit/record.ts'
 import { UserRegistered, UsersTopic } from '../events.ts'
 import { accountKey, type LoginThrottle } from '../login-throttle/login-throttle.ts'
 import type { Credentials, User } from './model.ts'
@@ -22,6 +25,7 @@ export interface UserService {
   register(c: Credentials): Promise<User>
   /**
    * @throws UnauthorizedError (401), the same for an unknown email and a wrong password;
+   *   AppError 403 `account_suspended` for a suspended account (only with the right password);
    *   AppError 429 `too_many_failed_logins` with Retry-After while the account is throttled;
    *   AppError 503 `overloaded` when the password hasher's queue is full.
    */
@@ -46,13 +50,26 @@ interface UserRow {
   email: string
   password_hash: string
   created_at: Date
+  roles: string[]
+  suspended_at: Date | null
 }
 
-const view = (r: Pick<UserRow, 'id' | 'email' | 'created_at'>): User => ({
+const view = (r: Pick<UserRow, 'id' | 'email' | 'created_at' | 'roles'>): User => ({
   id: r.id,
   email: r.email,
   createdAt: r.created_at.toISOString(),
+  roles: ['user', ...r.roles],
 })
+
+/** An audit subject for an email without storing the address: `email:` and 16 hex of its SHA-256. */
+export function emailSubject(email: string): string {
+  return `email:${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 16)}`
+}
+
+/** 403 for a suspended account. */
+export function suspended(): AppError {
+  return new AppError(403, 'account_suspended', 'This account is suspended')
+}
 
 function throttled(blockedForMs: number): AppError {
   const seconds = Math.max(1, Math.ceil(blockedForMs / 1000))
@@ -71,6 +88,10 @@ export function createUserService(d: UserServiceDeps): UserService {
     decoyHash ??= d.hasher.hash('decoy password that matches nothing')
     return decoyHash
   }
+  const audit = async (entry: AuditWrite) => {
+    await d.sql.begin((tx) => enqueueAudit(tx, entry))
+    d.committed()
+  }
   return {
     async register({ email, password }) {
       const id = Bun.randomUUIDv7()
@@ -80,7 +101,7 @@ export function createUserService(d: UserServiceDeps): UserService {
         const user = await d.sql.begin(async (tx) => {
           const [row] = await tx<
             UserRow[]
-          >`insert into users (id, email, password_hash, created_at) values (${id}, ${email}, ${passwordHash}, ${now}) returning id, email, created_at`
+          >`insert into users (id, email, password_hash, created_at) values (${id}, ${email}, ${passwordHash}, ${now}) returning id, email, created_at, roles`
           const event = createEvent(UserRegistered, {
             source: d.source,
             subject: id,
@@ -103,17 +124,34 @@ export function createUserService(d: UserServiceDeps): UserService {
       if (blockedForMs > 0) throw throttled(blockedForMs)
       const [row] = await d.sql<
         UserRow[]
-      >`select id, email, password_hash, created_at from users where lower(email) = lower(${email})`
+      >`select id, email, password_hash, created_at, roles, suspended_at from users where lower(email) = lower(${email})`
       const ok = await d.hasher.verify(password, row?.password_hash ?? (await decoy()))
-      if (!row || !ok) {
+      const outcome = !row || !ok ? 'failed' : row.suspended_at ? 'refused' : 'succeeded'
+      await audit({
+        action: `login.${outcome}`,
+        actorId: outcome === 'failed' ? null : row!.id,
+        subject: row ? `user:${row.id}` : emailSubject(email),
+        reason:
+          outcome === 'failed'
+            ? row
+              ? 'wrong password'
+              : 'unknown email'
+            : outcome === 'refused'
+              ? 'suspended'
+              : null,
+      })
+      if (outcome === 'failed') {
         await d.throttle.failed(account)
         throw new UnauthorizedError('Invalid email or password')
       }
       await d.throttle.succeeded(account)
-      return view(row)
+      if (outcome === 'refused') throw suspended()
+      return view(row!)
     },
     async byId(id) {
-      const [row] = await d.sql<UserRow[]>`select id, email, created_at from users where id = ${id}`
+      const [row] = await d.sql<
+        UserRow[]
+      >`select id, email, created_at, roles from users where id = ${id}`
       if (!row) throw new NotFoundError('user')
       return view(row)
     },

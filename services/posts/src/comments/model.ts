@@ -1,7 +1,7 @@
 /** Shapes of the comment endpoints and the stored document. */
 import { JsonInteger } from '@civildiy/kit'
 import { t } from 'elysia'
-import type { OutboxEntry } from '../posts/model.ts'
+import type { ModerationRecord, OutboxEntry } from '../posts/model.ts'
 
 /** Body limits, checked after trimming. */
 export const COMMENT_MIN = 1
@@ -55,6 +55,9 @@ export interface CommentDoc {
   updatedAt: Date
   version: number
   deletedAt?: Date
+  /** Hidden by a moderator: kept, but gone from every read like a deleted comment. */
+  hiddenAt?: Date
+  moderation?: ModerationRecord
   outbox: OutboxEntry[]
   outboxPending?: true
 }

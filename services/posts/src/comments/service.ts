@@ -5,6 +5,7 @@
  * the event describing the change (the same outbox-on-document pattern as posts).
  */
 import {
+  auditEvent,
   BadRequestError,
   type CloudEvent,
   ConflictError,
@@ -15,7 +16,7 @@ import {
 } from '@civildiy/kit'
 import type { Collection, Filter } from 'mongodb'
 import { CommentCreated, CommentDeleted, CommentUpdated } from '../events.ts'
-import { outboxEntry, type PostDoc } from '../posts/model.ts'
+import { type ModerationRecord, outboxEntries, outboxEntry, type PostDoc } from '../posts/model.ts'
 import {
   COMMENT_MAX,
   COMMENT_MIN,
@@ -33,6 +34,18 @@ export interface CommentService {
   update(postId: string, commentId: string, userId: string, body: string): Promise<Comment>
   /** @throws NotFoundError, ForbiddenError. */
   remove(postId: string, commentId: string, userId: string): Promise<void>
+  /**
+   * A moderator hides (kept, gone from every read) or removes (body erased) a
+   * comment; it leaves its post's count on its comment.deleted, with an audit event.
+   * @throws NotFoundError.
+   */
+  moderate(
+    postId: string,
+    commentId: string,
+    moderatorId: string,
+    action: 'hide' | 'remove',
+    reason: string,
+  ): Promise<ModerationRecord>
 }
 
 const view = (d: CommentDoc): Comment => ({
@@ -74,7 +87,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   }
 }
 
-const live = { deletedAt: { $exists: false } } as const
+const live = { deletedAt: { $exists: false }, hiddenAt: { $exists: false } } as const
 const HIDDEN = { outbox: 0, outboxPending: 0 } as const
 
 /** Indexes created at start: a post's comments in order, the relay's queue. */
@@ -103,17 +116,18 @@ export function createCommentService(d: {
   const mutate = async (
     postId: string,
     commentId: string,
-    userId: string,
+    userId: string | { moderatorId: string },
     change: (
       doc: CommentDoc,
       version: number,
       now: Date,
-    ) => { set: Partial<CommentDoc>; event: CloudEvent } | null,
+    ) => { set: Partial<CommentDoc>; event: CloudEvent; audit?: CloudEvent } | null,
   ): Promise<CommentDoc> => {
     for (let attempt = 0; attempt < 5; attempt++) {
       const doc = await d.comments.findOne({ _id: commentId, postId, ...live })
       if (!doc) throw new NotFoundError('comment')
-      if (doc.authorId !== userId) throw new ForbiddenError('Only its author can change a comment')
+      if (typeof userId === 'string' && doc.authorId !== userId)
+        throw new ForbiddenError('Only its author can change a comment')
       const now = d.clock()
       const result = change(doc, doc.version + 1, now)
       if (!result) return doc
@@ -121,7 +135,7 @@ export function createCommentService(d: {
         { _id: commentId, version: doc.version, ...live },
         {
           $set: { ...result.set, version: doc.version + 1, outboxPending: true },
-          $push: { outbox: outboxEntry(result.event) },
+          $push: { outbox: { $each: outboxEntries(result) } },
         },
         { returnDocument: 'after' },
       )
@@ -214,6 +228,29 @@ export function createCommentService(d: {
           data: { ...ref(doc, version), deletedAt: now.toISOString() },
         }),
       }))
+    },
+    async moderate(postId, commentId, moderatorId, action, reason) {
+      const doc = await mutate(postId, commentId, { moderatorId }, (doc, version, now) => ({
+        set: {
+          ...(action === 'hide' ? { hiddenAt: now } : { deletedAt: now, body: '' }),
+          moderation: { action, reason, moderatorId, at: now },
+          updatedAt: now,
+        },
+        event: createEvent(CommentDeleted, {
+          source: d.source,
+          subject: commentId,
+          data: { ...ref(doc, version), deletedAt: now.toISOString() },
+        }),
+        audit: auditEvent(d.source, {
+          action: action === 'hide' ? 'comment.hidden' : 'comment.removed',
+          actorId: moderatorId,
+          subject: `comment:${commentId}`,
+          reason,
+          details: { postId, authorId: doc.authorId },
+          at: now,
+        }),
+      }))
+      return doc.moderation!
     },
   }
 }

@@ -1,6 +1,7 @@
 /** Shapes of the post endpoints and the stored document. */
 import { type CloudEvent, currentRequestId, JsonInteger, traceHeaders } from '@civildiy/kit'
 import { t } from 'elysia'
+import { PostsAuditTopic } from '../events.ts'
 
 /** Body limits, checked after trimming. */
 export const BODY_MIN = 1
@@ -58,6 +59,9 @@ export interface PostDoc {
   /** `<authorId>:<Idempotency-Key>`, unique. */
   idempotencyKey?: string
   deletedAt?: Date
+  /** Hidden by a moderator: kept, but gone from every read like a deleted post. */
+  hiddenAt?: Date
+  moderation?: ModerationRecord
   outbox: OutboxEntry[]
   outboxPending?: true
 }
@@ -69,19 +73,40 @@ export interface EventContext {
   traceparent?: string
 }
 
-/** An outbox entry: the event as it will be published, and its own request's context. */
-export type OutboxEntry = CloudEvent & { context?: EventContext }
+/**
+ * An outbox entry: the event as it will be published, its own request's context,
+ * and its topic when not the document's (audit events go to the audit topic).
+ */
+export type OutboxEntry = CloudEvent & { context?: EventContext; topic?: string }
+
+/** What a moderator did to a post or comment, kept on a hidden one. */
+export interface ModerationRecord {
+  action: 'hide' | 'remove'
+  reason: string
+  moderatorId: string
+  at: Date
+}
 
 /**
  * The outbox entry for `event`, carrying the current request's id, so the relay
- * publishes each event with the request that wrote it, whatever batch it goes in.
+ * publishes each event with the request that wrote it, whatever batch it goes in;
+ * `topic` when it goes elsewhere than the document's topic.
  */
-export function outboxEntry(event: CloudEvent): OutboxEntry {
+export function outboxEntry(event: CloudEvent, topic?: string): OutboxEntry {
   const requestId = currentRequestId()
   const { traceparent } = traceHeaders()
-  if (!requestId && !traceparent) return event
+  const entry: OutboxEntry = topic ? { ...event, topic } : event
+  if (!requestId && !traceparent) return entry
   return {
-    ...event,
+    ...entry,
     context: { ...(requestId ? { requestId } : {}), ...(traceparent ? { traceparent } : {}) },
   }
+}
+
+/** A change's outbox entries: its event, then its audit event (to the audit topic) if any. */
+export function outboxEntries(change: { event: CloudEvent; audit?: CloudEvent }) {
+  return [
+    outboxEntry(change.event),
+    ...(change.audit ? [outboxEntry(change.audit, PostsAuditTopic)] : []),
+  ]
 }

@@ -6,6 +6,7 @@
  * event describing it, so a change and its event are never separated.
  */
 import {
+  auditEvent,
   BadRequestError,
   type CloudEvent,
   ConflictError,
@@ -17,7 +18,16 @@ import {
 } from '@civildiy/kit'
 import { type Collection, type Filter, MongoServerError } from 'mongodb'
 import { PostCreated, PostDeleted, PostLiked, PostUnliked, PostUpdated } from '../events.ts'
-import { BODY_MAX, BODY_MIN, outboxEntry, type Post, type PostDoc, type PostPage } from './model.ts'
+import {
+  BODY_MAX,
+  BODY_MIN,
+  type ModerationRecord,
+  outboxEntries,
+  outboxEntry,
+  type Post,
+  type PostDoc,
+  type PostPage,
+} from './model.ts'
 
 export interface PostService {
   /**
@@ -39,6 +49,17 @@ export interface PostService {
   remove(id: string, userId: string): Promise<void>
   /** Idempotent: liking twice changes nothing the second time. @throws NotFoundError. */
   like(id: string, userId: string, liked: boolean): Promise<Post>
+  /**
+   * A moderator hides (kept for appeal, gone from every read) or removes (body
+   * erased) a post; read models drop it on its post.deleted, and an audit event
+   * goes out with it. @throws NotFoundError.
+   */
+  moderate(
+    id: string,
+    moderatorId: string,
+    action: 'hide' | 'remove',
+    reason: string,
+  ): Promise<ModerationRecord>
 }
 
 export interface PostServiceDeps {
@@ -89,7 +110,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   }
 }
 
-const live: Filter<PostDoc> = { deletedAt: { $exists: false } }
+const live: Filter<PostDoc> = { deletedAt: { $exists: false }, hiddenAt: { $exists: false } }
 const HIDDEN = { likedBy: 0, outbox: 0, idempotencyKey: 0, outboxPending: 0 } as const
 
 /** Indexes created at start: the author timeline, Idempotency-Key uniqueness, the relay's queue. */
@@ -121,7 +142,7 @@ export function createPostService(d: PostServiceDeps): PostService {
       doc: PostDoc,
       next: number,
       now: Date,
-    ) => { set: Partial<PostDoc>; event: CloudEvent } | null,
+    ) => { set: Partial<PostDoc>; event: CloudEvent; audit?: CloudEvent } | null,
   ): Promise<PostDoc> => {
     for (let attempt = 0; attempt < 5; attempt++) {
       const doc = await load(id)
@@ -132,7 +153,7 @@ export function createPostService(d: PostServiceDeps): PostService {
         { _id: id, version: doc.version, ...live },
         {
           $set: { ...result.set, version: doc.version + 1, outboxPending: true },
-          $push: { outbox: outboxEntry(result.event) },
+          $push: { outbox: { $each: outboxEntries(result) } },
         },
         { returnDocument: 'after' },
       )
@@ -243,6 +264,29 @@ export function createPostService(d: PostServiceDeps): PostService {
           }),
         }
       })
+    },
+    async moderate(id, moderatorId, action, reason) {
+      const doc = await mutate(id, (doc, version, now) => ({
+        set: {
+          ...(action === 'hide' ? { hiddenAt: now } : { deletedAt: now, body: '' }),
+          moderation: { action, reason, moderatorId, at: now },
+          updatedAt: now,
+        },
+        event: createEvent(PostDeleted, {
+          source: d.source,
+          subject: id,
+          data: { postId: id, authorId: doc.authorId, version, deletedAt: now.toISOString() },
+        }),
+        audit: auditEvent(d.source, {
+          action: action === 'hide' ? 'post.hidden' : 'post.removed',
+          actorId: moderatorId,
+          subject: `post:${id}`,
+          reason,
+          details: { authorId: doc.authorId },
+          at: now,
+        }),
+      }))
+      return doc.moderation!
     },
     async like(id, userId, liked) {
       // One atomic pipeline update computes the new likeCount and version on the
