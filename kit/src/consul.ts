@@ -171,12 +171,14 @@ export class NoInstanceError extends Error {
 export async function discoverService(consul: Consul, name: string): Promise<string> {
   const entries = (await consul.health.service({ service: name, passing: true })) as {
     Node: { Address: string }
-    Service: { Address: string; Port: number }
+    Service: { Address: string; Port: number; Meta?: Record<string, string> }
   }[]
   if (entries.length === 0) throw new NoInstanceError(`no passing instance of ${name} in Consul`)
   const pick = entries[Math.floor(Math.random() * entries.length)]!
   const address = pick.Service.Address || pick.Node.Address
-  return `http://${address.includes(':') ? `[${address}]` : address}:${pick.Service.Port}`
+  // The scheme the instance registered it speaks (meta.scheme), as the gateway reads it.
+  const scheme = pick.Service.Meta?.scheme === 'https' ? 'https' : 'http'
+  return `${scheme}://${address.includes(':') ? `[${address}]` : address}:${pick.Service.Port}`
 }
 
 /** A Go duration (`2s`, `500ms`, `1m`) in ms. @throws on another form. */

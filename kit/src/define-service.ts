@@ -14,6 +14,8 @@ import type { Static, TObject } from '@sinclair/typebox'
 import type { AnyElysia } from 'elysia'
 import type { Sql } from 'postgres'
 import { type BaseConfig, ConfigError, type LoadConfigOptions, loadConfig } from './config.ts'
+import { consulClient, discoverService } from './consul.ts'
+import { ERASURE_AUDIENCE, ERASURE_TOKEN_TYPE } from './erasure.ts'
 import { type Eventing, type EventingOptions, startEventing } from './events/eventing.ts'
 import { type KafkaSecurity, kafkaSecurity } from './events/kafka-security.ts'
 import type { HealthCheck } from './health.ts'
@@ -32,7 +34,7 @@ import {
 } from './service.ts'
 import { createMetrics, type Metrics } from './telemetry/metrics.ts'
 import { startTracing } from './telemetry/tracing.ts'
-import { tlsSettings } from './tls-config.ts'
+import { clientTlsFiles, readClientTls, tlsFetchInit, tlsSettings } from './tls-config.ts'
 
 /** What a service's `build` gets: its config, logger, and ways to declare what it uses. */
 export interface ServiceContext<C> {
@@ -58,6 +60,15 @@ export interface ServiceContext<C> {
   events(o: Omit<EventingOptions, 'service' | 'brokers' | 'security' | 'logger'>): Eventing
   /** The access-token verifier for AccessTokenConfig settings. */
   verifier(discover?: () => Promise<string>): JwtVerifier
+  /** The verifier of the auth service's erasure tokens (account deletion), same keys. */
+  erasureVerifier(): JwtVerifier
+  /**
+   * The base URL of a passing instance of another service, through Consul (`https://`
+   * when it registered as HTTPS). @throws when CONSUL_HTTP_ADDR is unset or none is passing.
+   */
+  discover(service: string): Promise<string>
+  /** `fetch` options for calling another service: the private CA and this service's client certificate, read on each call. */
+  upstreamInit(): RequestInit
   /** Something to close on shutdown (after the server drained), and its readiness check if any. */
   use(resource: Resource, check?: HealthCheck): void
   /** A readiness check computed on each probe (e.g. one whose target changes). */
@@ -150,6 +161,7 @@ async function run<S extends TObject>(
   const tracing = await startTracing(def.name, config)
   const settings = config as unknown as Record<string, string | undefined>
   const listening = Promise.withResolvers<void>()
+  let consul: ReturnType<typeof consulClient> | undefined
   const ctx: ServiceContext<Static<S>> = {
     name: def.name,
     config,
@@ -189,6 +201,27 @@ async function run<S extends TObject>(
       return events
     },
     verifier: (discover) => accessTokenVerifier(settings as never, { discover }),
+    erasureVerifier: () =>
+      accessTokenVerifier(settings as never, {
+        type: ERASURE_TOKEN_TYPE,
+        audience: ERASURE_AUDIENCE,
+      }),
+    async discover(service) {
+      if (!settings.CONSUL_HTTP_ADDR)
+        throw new ConfigError([
+          {
+            variable: 'CONSUL_HTTP_ADDR',
+            expected: `the Consul agent, to find ${service}`,
+            got: undefined,
+          },
+        ])
+      consul ??= consulClient(settings.CONSUL_HTTP_ADDR, settings.CONSUL_HTTP_TOKEN)
+      return discoverService(consul, service)
+    },
+    upstreamInit() {
+      const pem = readClientTls(clientTlsFiles(settings))
+      return pem ? (tlsFetchInit(pem) as RequestInit) : {}
+    },
     use(resource, check) {
       resources.push(resource)
       if (check) checks.push(() => [check])

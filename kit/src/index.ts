@@ -37,6 +37,12 @@ export {
 } from './define-service.ts'
 export { denoExecutable, denoPermissions, denoRunCommand } from './deno-command.ts'
 export {
+  ERASURE_AUDIENCE,
+  ERASURE_TOKEN_TYPE,
+  ErasureReport,
+  erasureRoute,
+} from './erasure.ts'
+export {
   AppError,
   BadRequestError,
   ConflictError,

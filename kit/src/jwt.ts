@@ -51,6 +51,8 @@ export interface JwtVerifierOptions {
   audience: string
   /** Seconds of clock skew allowed on exp/nbf. Default 5. */
   clockToleranceSec?: number
+  /** The `typ` header tokens must carry. Default `at+jwt` (access tokens); erasure tokens use ERASURE_TOKEN_TYPE. */
+  type?: string
   /** The current time (tests move it). Default: the system clock. */
   clock?: () => Date
   /**
@@ -126,7 +128,7 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
         clockTolerance: tolerance,
         currentDate: o.clock?.(),
         requiredClaims: ['sub', 'exp', 'iat'],
-        typ: ACCESS_TOKEN_TYPE,
+        typ: o.type ?? ACCESS_TOKEN_TYPE,
       })
       // jose checks iat only against a maximum age; a token "issued" later than now is forged or from a skewed clock.
       if (payload.iat! > now() + tolerance)
@@ -230,7 +232,7 @@ export function accessTokenVerifier(
     CONSUL_HTTP_ADDR?: string
     CONSUL_HTTP_TOKEN?: string
   } & Parameters<typeof clientTlsFiles>[0],
-  o: { discover?: () => Promise<string> } = {},
+  o: { discover?: () => Promise<string>; type?: string; audience?: string } = {},
 ): JwtVerifier {
   const { AUTH_JWKS_URL: url, CONSUL_HTTP_ADDR: consulAddress } = config
   if (!url && !o.discover && !consulAddress) {
@@ -252,7 +254,8 @@ export function accessTokenVerifier(
       (async () =>
         `${await discoverService(consul!, config.AUTH_SERVICE_NAME)}/.well-known/jwks.json`),
     issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
+    audience: o.audience ?? config.JWT_AUDIENCE,
+    type: o.type,
     fetchTls: () => readClientTls(tlsFiles),
   })
 }

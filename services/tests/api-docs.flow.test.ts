@@ -86,6 +86,8 @@ test('a request built from each operation’s example gets a documented 2xx thro
     [(o) => o.path === '/auth/register', 0],
     [(o) => o.path === '/auth/login', 1],
     [(o) => o.path === '/auth/admin/bootstrap', 1.5],
+    // Within its grace period a deletion changes nothing; it is cancelled with the deletes.
+    [(o) => o.path === '/auth/me' && o.method === 'delete', 2.5],
     [(o) => o.path === '/auth/logout', 10],
     [(o) => o.path === '/posts/{id}' && o.method === 'delete', 9],
     [(o) => o.method === 'delete', 8],
@@ -102,6 +104,7 @@ test('a request built from each operation’s example gets a documented 2xx thro
     userId?: string
     postId?: string
     commentId?: string
+    deletionId?: string
   } = {}
   const results: string[] = []
   const throwaway = async () => {
@@ -125,7 +128,9 @@ test('a request built from each operation’s example gets a documented 2xx thro
         ? state.postId
         : path.startsWith('/profiles') || path.startsWith('/auth/users')
           ? other.id
-          : state.userId
+          : path.startsWith('/auth/deletions')
+            ? state.deletionId
+            : state.userId
     // Required query parameters from their documented examples (e.g. /search?q=).
     const query = ((op.parameters ?? []) as Json[])
       .filter((p) => p.in === 'query' && p.required)
@@ -150,6 +155,7 @@ test('a request built from each operation’s example gets a documented 2xx thro
       Object.assign(state, { token: refreshed.accessToken, refreshToken: refreshed.refreshToken })
     }
     if (path === '/posts' && method === 'post') state.postId = answer.id
+    if (path === '/auth/me' && method === 'delete') state.deletionId = answer.id
     if (path === '/posts/{id}/comments' && method === 'post') state.commentId = answer.id
     const documented = Object.keys(op.responses).includes(String(res.status))
     results.push(

@@ -97,6 +97,10 @@ export function renderCheck(r: CheckReport): string {
         ['suspension 200 → token refused at the gateway', r.moderation.denied],
       ]),
     )
+  if (r.accountDeletionMs !== undefined)
+    out.push(
+      `account deletion: the saga completed ${fmt(r.accountDeletionMs)} ms after the request`,
+    )
   for (const s of r.skipped ?? []) out.push(`skipped: ${s}`)
   out.push(r.ok ? 'check passed' : 'check FAILED')
   return out.join('\n\n')

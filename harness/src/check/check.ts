@@ -13,11 +13,14 @@
  *     gateway), which, closed and resumed from its last seq, misses nothing;
  *  7. moderation (with the admin bootstrap token): a moderator hides a post, which
  *     leaves the feed and reaches the audit trail; a suspended user's token is
- *     refused by the gateway.
+ *     refused by the gateway;
+ *  8. account deletion: a user who followed, posted and commented deletes their
+ *     account; the saga completes and nothing of them is served.
  */
 
 import { ApiError, type Session, stackClient } from '../client/stack-client.ts'
 import { type Summary, summarize } from '../report/stats.ts'
+import { checkAccountDeletion } from './account-deletion.ts'
 import type { Arrivals } from './arrivals.ts'
 import { measureCommentPropagation } from './comment-propagation.ts'
 import { checkDiscovery, type DiscoveryReport } from './discovery.ts'
@@ -83,6 +86,8 @@ export interface CheckReport {
   notifications?: Arrivals
   /** Hide → gone from the feed and in the audit trail; suspension → refused at the gateway. */
   moderation?: ModerationTimes
+  /** Ms from an account deletion's 202 until its saga completed. */
+  accountDeletionMs?: number
   /** Steps not run, and why. */
   skipped?: string[]
   /** The thresholds it was held to, ms. */
@@ -276,5 +281,15 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     report.skipped = [
       'moderation: no admin bootstrap token (--admin-bootstrap-token, or AUTH_ADMIN_BOOTSTRAP_TOKEN)',
     ]
+  if (authOk)
+    await step('an account deletion completes', async () => {
+      const r = await checkAccountDeletion(api, {
+        other: author!,
+        password,
+        timeoutMs: o.timeoutMs * 2,
+      })
+      if (r.completedMs !== null) report.accountDeletionMs = r.completedMs
+      return r.failures
+    })
   return report
 }

@@ -1,8 +1,9 @@
 /**
- * The privileged part of the stack's API, through the gateway on Eden Treaty
- * clients: becoming the first admin with the bootstrap token, refreshing a
- * session (roles reach tokens at refresh), granting roles, suspending,
- * moderating and reading the audit trail. Non-success answers are ApiErrors.
+ * The privileged and account-level part of the stack's API, through the gateway
+ * on Eden Treaty clients: becoming the first admin with the bootstrap token,
+ * refreshing a session (roles reach tokens at refresh), granting roles,
+ * suspending, moderating, reading the audit trail, and deleting an account and
+ * following its saga. Non-success answers are ApiErrors.
  */
 import type { AuthApp } from '@civildiy/auth/client'
 import type { PostsApp } from '@civildiy/posts/client'
@@ -19,7 +20,18 @@ export interface AuditEntry {
   traceId: string
 }
 
+/** An account deletion's progress, as `GET /auth/deletions/:id` shows it. */
+export interface DeletionStatus {
+  id: string
+  state: 'scheduled' | 'erasing' | 'completed' | 'cancelled'
+  steps: { name: string; state: 'pending' | 'done'; attempts: number; lastError: string | null }[]
+}
+
 export interface AdminClient {
+  /** Asks for the deletion of `session`'s account, without a grace period. */
+  deleteAccount(session: Session, password: string): Promise<DeletionStatus>
+  /** A deletion's progress, by id (no token: the account stops working during erasure). */
+  deletion(id: string): Promise<DeletionStatus>
   /** A new session for the same user, its token carrying the user's current roles. */
   refresh(session: Session): Promise<Session>
   /** Makes `session`'s user an admin (then refresh). */
@@ -44,6 +56,13 @@ export function adminClient(base: string): AdminClient {
   const posts = treaty<PostsApp>(base, config)
   const headers = (s: Session) => ({ headers: { authorization: `Bearer ${s.token}` } })
   return {
+    async deleteAccount(session, password) {
+      const answer = await auth.auth.me.delete({ password, immediately: true }, headers(session))
+      return expectStatus('delete account', answer, [202])
+    },
+    async deletion(id) {
+      return expectStatus('account deletion', await auth.auth.deletions({ id }).get())
+    },
     async refresh(session) {
       if (!session.refreshToken) throw new Error(`${session.email} has no refresh token`)
       const tokens = expectStatus(

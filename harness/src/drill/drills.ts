@@ -9,6 +9,7 @@ import { RedisClient } from 'bun'
 import type { Session, StackClient } from '../client/stack-client.ts'
 import type { StackInfo } from '../stack-file.ts'
 import type { ControlClient } from '../up/control.ts'
+import { deletionWithParticipantDown } from './deletion-drill.ts'
 import { checkIntegrity } from './integrity.ts'
 import { type LoadSample, type MethodCounts, type RunningLoad, startLoad } from './load.ts'
 
@@ -207,6 +208,11 @@ export const drills: Drill[] = [
   },
   { name: 'read-model-loss', description: 'the Redis read model flushed', run: readModelLoss },
   { name: 'auth-overload', description: 'a login flood beside a steady client', run: authOverload },
+  {
+    name: 'deletion-participant-down',
+    description: 'an account deletion while the posts service is stopped',
+    run: deletionWithParticipantDown,
+  },
 ]
 
 async function instanceLoss(ctx: DrillContext): Promise<DrillResult> {

@@ -8,6 +8,8 @@ import { adminRoutes, deniedUsersRoute } from './admin/routes.ts'
 import { createAdminService } from './admin/service.ts'
 import { auditRoutes } from './audit/routes.ts'
 import { createAuditService } from './audit/service.ts'
+import { deletionRoutes } from './deletion/routes.ts'
+import { createDeletionService } from './deletion/service.ts'
 import { AUTH_SOURCE } from './events.ts'
 import type { LoginThrottle } from './login-throttle/login-throttle.ts'
 import { createMemoryThrottle } from './login-throttle/memory-throttle.ts'
@@ -30,20 +32,31 @@ export interface AuthDeps extends AppEnvironment {
   throttle?: LoginThrottle
   /** AUTH_ADMIN_BOOTSTRAP_TOKEN: lets a signed-in user become the first admin. Unset: bootstrap disabled. */
   adminBootstrapToken?: string
+  /** Account deletion: the grace period and the participants (saga steps). Default: 1 day; profile, posts, notifications, feed. */
+  deletion?: { graceSec: number; participants: readonly string[]; requested?: () => void }
 }
 
 export function createApp(d: AuthDeps) {
   const clock = d.clock ?? (() => new Date())
   const committed = d.committed ?? (() => {})
+  const hasher = d.hasher ?? createPasswordHasher()
   const users = createUserService({
     sql: d.sql,
     source: AUTH_SOURCE,
     committed,
     clock,
-    hasher: d.hasher ?? createPasswordHasher(),
+    hasher,
     throttle: d.throttle ?? createMemoryThrottle(),
   })
   const tokens = createTokenService(d.sql, d.key, d.tokens, clock, committed)
+  const deletions = createDeletionService({
+    sql: d.sql,
+    hasher,
+    clock,
+    committed,
+    graceSec: d.deletion?.graceSec ?? 86_400,
+    participants: d.deletion?.participants ?? ['profile', 'posts', 'notifications', 'feed'],
+  })
   const admin = createAdminService({
     sql: d.sql,
     clock,
@@ -67,5 +80,6 @@ export function createApp(d: AuthDeps) {
     .use(authRoutes({ users, tokens, verify, jwks: d.key.jwks }))
     .use(adminRoutes({ admin, verify }))
     .use(auditRoutes({ audit: createAuditService(d.sql), verify }))
-    .use(deniedUsersRoute({ admin }))
+    .use(deletionRoutes({ deletions, verify, requested: d.deletion?.requested }))
+    .use(deniedUsersRoute({ admin, deletions, accessTtlSec: d.tokens.accessTtlSec }))
 }

@@ -62,6 +62,22 @@ export const AuthConfig = t.Composite([
           'a secret of 32+ characters with which a signed-in user becomes an admin (POST /auth/admin/bootstrap); unset: disabled',
       }),
     ),
+    AUTH_DELETION_GRACE_SEC: t.Integer({
+      minimum: 0,
+      default: 86_400,
+      description:
+        'seconds an account deletion waits (cancellable) before erasure starts, unless asked immediately',
+    }),
+    DELETION_PARTICIPANTS: t.String({
+      default: 'profile,posts,notifications,feed',
+      pattern: '^[a-z0-9-]+(,[a-z0-9-]+)*$',
+      description: 'the services (Consul names) that erase a deleted account, comma-separated',
+    }),
+    DELETION_SAGA_POLL_MS: t.Integer({
+      minimum: 50,
+      default: 1_000,
+      description: 'how often due account deletions are advanced, ms',
+    }),
     REFRESH_TOKEN_TTL_SEC: t.Integer({
       minimum: 60,
       default: 30 * 24 * 3600,

@@ -9,7 +9,7 @@ import { Type as t } from '@sinclair/typebox'
 /** CloudEvents `source` of everything the auth service publishes. */
 export const AUTH_SOURCE = '/civildiy/auth'
 
-/** Topic of user.registered, keyed by user id. */
+/** Topic of user.registered and user.deleted, keyed by user id. */
 export const UsersTopic = 'civildiy.users'
 
 /**
@@ -26,5 +26,18 @@ export const UserRegistered = defineEvent(
     userId: t.String({ format: 'uuid' }),
     email: t.String(),
     registeredAt: t.String({ format: 'date-time' }),
+  }),
+)
+
+/**
+ * An account was deleted (auth): the last step of the deletion saga, after every
+ * participant erased the user's data. The email may register again from now on.
+ */
+export const UserDeleted = defineEvent(
+  'user.deleted',
+  1,
+  t.Object({
+    userId: t.String({ format: 'uuid' }),
+    deletedAt: t.String({ format: 'date-time' }),
   }),
 )

@@ -73,4 +73,26 @@ export const migrations: Migration[] = [
         for each statement execute function audit_entries_refuse_change();
     `,
   },
+  {
+    // The account-deletion saga's state, one row per request (see deletion/saga.ts).
+    // user_id has no foreign key: the user row goes at the saga's last step.
+    id: 'auth-0005-account-deletions',
+    sql: `
+      create table account_deletions (
+        id uuid primary key,
+        user_id uuid not null,
+        state text not null,
+        requested_at timestamptz not null,
+        grace_until timestamptz not null,
+        steps jsonb not null,
+        next_attempt_at timestamptz not null,
+        completed_at timestamptz,
+        cancelled_at timestamptz
+      );
+      create unique index account_deletions_open on account_deletions (user_id)
+        where state in ('scheduled', 'erasing');
+      create index account_deletions_due on account_deletions (next_attempt_at)
+        where state in ('scheduled', 'erasing');
+    `,
+  },
 ]

@@ -1,5 +1,5 @@
 /** Builds the feed service's app from its dependencies (no I/O here). */
-import { type AppEnvironment, baseApp, type JwtVerifier } from '@civildiy/kit'
+import { type AppEnvironment, baseApp, erasureRoute, type JwtVerifier } from '@civildiy/kit'
 import type { FeedKeys } from './feed/keys.ts'
 import type { LiveFeedOptions } from './feed/live.ts'
 import type { BodySource } from './feed/page.ts'
@@ -14,10 +14,12 @@ export interface FeedDeps extends AppEnvironment {
   live?: LiveFeedOptions
   /** Where page reads take post bodies from (the body cache); the store itself by default. */
   bodies?: BodySource
+  /** With the auth service's erasure-token verifier, the account-deletion saga's erasure route is served. */
+  erasure?: { verify: JwtVerifier; erase: (userId: string) => Promise<Record<string, number>> }
 }
 
 export function createApp(d: FeedDeps) {
-  return baseApp({
+  const app = baseApp({
     name: 'feed',
     logger: d.logger,
     production: d.production,
@@ -32,4 +34,5 @@ export function createApp(d: FeedDeps) {
       live: d.live,
     }),
   )
+  return d.erasure ? app.use(erasureRoute(d.erasure.verify, d.erasure.erase)) : app
 }

@@ -7,6 +7,7 @@ import { defineService, tracingEnabled } from '@civildiy/kit'
 import { createApp } from './app.ts'
 import { FeedConfig, FeedProductionNeeds } from './config.ts'
 import { openBodyCache } from './feed/body-cache.ts'
+import { createFeedEraser } from './feed/erasure.ts'
 import { feedKeys } from './feed/keys.ts'
 import { createProjector, defaultFeedSettings } from './feed/projector.ts'
 import { openReadModel } from './read-model/read-model.ts'
@@ -46,6 +47,10 @@ await defineService({
     ctx.check(readModel.checks)
     const live = { maxStreamsPerUser: c.LIVE_STREAMS_PER_USER }
     const bodies = openBodyCache(store, keys, c.FEED_BODY_CACHE_ENTRIES, ctx.metrics)
-    return createApp({ ...ctx.app, store, keys, verify: ctx.verifier(), live, bodies })
+    const erasure = {
+      verify: ctx.erasureVerifier(),
+      erase: createFeedEraser(store, keys, settings),
+    }
+    return createApp({ ...ctx.app, store, keys, verify: ctx.verifier(), live, bodies, erasure })
   },
 })

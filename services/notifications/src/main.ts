@@ -7,6 +7,7 @@ import { CommentsTopic, PostsTopic } from '@civildiy/posts/events'
 import { FollowsTopic } from '@civildiy/profile/events'
 import { createApp } from './app.ts'
 import { NotificationsConfig, NotificationsProductionNeeds } from './config.ts'
+import { eraseUser } from './erasure.ts'
 import { createLiveHub } from './live/live-hub.ts'
 import { migrations } from './migrations.ts'
 import { createNotificationService } from './notifications/service.ts'
@@ -39,6 +40,12 @@ await defineService({
         handlers: createNotificationProjector(sql, live.wake).handlers,
       },
     })
-    return createApp({ ...ctx.app, notifications, live, verify: ctx.verifier() })
+    return createApp({
+      ...ctx.app,
+      notifications,
+      live,
+      verify: ctx.verifier(),
+      erasure: { verify: ctx.erasureVerifier(), erase: (userId) => eraseUser(sql, userId) },
+    })
   },
 })

@@ -7,6 +7,7 @@ import { createApp } from './app.ts'
 import type { CommentDoc } from './comments/model.ts'
 import { ensureCommentIndexes } from './comments/service.ts'
 import { PostsConfig, PostsProductionNeeds } from './config.ts'
+import type { ErasedUser } from './erasure.ts'
 import { connectMongo } from './mongo.ts'
 import { startDocumentOutboxRelay } from './outbox-relay.ts'
 import { commentOutbox, postOutbox } from './outbox-sources.ts'
@@ -40,6 +41,8 @@ await defineService({
       posts,
       comments,
       verify: ctx.verifier(),
+      erased: mongo.db.collection<ErasedUser>('erased_users'),
+      verifyErasure: ctx.erasureVerifier(),
       committed: events.relay.kick,
     })
   },

@@ -1,6 +1,7 @@
 /** Builds the profile service's app from its dependencies (no I/O here). */
-import { type AppEnvironment, baseApp, type JwtVerifier } from '@civildiy/kit'
+import { type AppEnvironment, baseApp, erasureRoute, type JwtVerifier } from '@civildiy/kit'
 import type { Sql } from 'postgres'
+import { eraseUser } from './erasure.ts'
 import { createFollowService } from './follows/service.ts'
 import { profileRoutes } from './profiles/routes.ts'
 import type { ProfileService } from './profiles/service.ts'
@@ -10,6 +11,8 @@ export interface ProfileDeps extends AppEnvironment {
   /** The profiles (whose `onUserRegistered` the event consumer calls too). */
   profiles: ProfileService
   verify: JwtVerifier
+  /** Verifies the auth service's erasure tokens (account deletion); without it there is no erasure route. */
+  verifyErasure?: JwtVerifier
   clock?: () => Date
   committed?: () => void
 }
@@ -18,13 +21,14 @@ export interface ProfileDeps extends AppEnvironment {
  * @example const app = createApp({ ...env, sql, profiles: createProfileService(sql, clock), verify })
  */
 export function createApp(d: ProfileDeps) {
-  const follows = createFollowService({
+  const shared = {
     sql: d.sql,
     source: '/civildiy/profile',
     committed: d.committed ?? (() => {}),
     clock: d.clock ?? (() => new Date()),
-  })
-  return baseApp({
+  }
+  const follows = createFollowService(shared)
+  const app = baseApp({
     name: 'profile',
     logger: d.logger,
     production: d.production,
@@ -32,4 +36,7 @@ export function createApp(d: ProfileDeps) {
     lifecycle: d.lifecycle,
     metrics: d.metrics,
   }).use(profileRoutes({ profiles: d.profiles, follows, verify: d.verify }))
+  return d.verifyErasure
+    ? app.use(erasureRoute(d.verifyErasure, (userId) => eraseUser(shared, userId)))
+    : app
 }

@@ -27,6 +27,7 @@ await defineService({
       sql,
       profiles,
       verify: ctx.verifier(),
+      verifyErasure: ctx.erasureVerifier(),
       committed: events.relay.kick,
     })
   },

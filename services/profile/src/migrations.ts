@@ -29,4 +29,15 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    // Users erased by the account-deletion saga: a late or replayed user.registered
+    // must not bring their profile back.
+    id: 'profile-0002-erased-users',
+    sql: `
+      create table erased_users (
+        user_id uuid primary key,
+        erased_at timestamptz not null default now()
+      );
+    `,
+  },
 ]

@@ -5,6 +5,7 @@
  */
 import { type JwtVerifier, requireAuth, requireRole } from '@civildiy/kit'
 import { Elysia, t } from 'elysia'
+import type { DeletionService } from '../deletion/service.ts'
 import {
   BootstrapBody,
   DeniedUsers,
@@ -75,19 +76,31 @@ export function adminRoutes(d: { admin: AdminService; verify: JwtVerifier }) {
   return new Elysia({ name: 'admin' }).use(bootstrap).use(admin)
 }
 
-/** `GET /internal/denied-users`: what the gateway polls for its deny list. */
-export function deniedUsersRoute(d: { admin: AdminService }) {
+/**
+ * `GET /internal/denied-users`: what the gateway polls for its deny list: suspended
+ * users, and users whose account is being (or was, within an access token's
+ * lifetime) erased.
+ */
+export function deniedUsersRoute(d: {
+  admin: AdminService
+  deletions: DeletionService
+  accessTtlSec: number
+}) {
   return new Elysia({ name: 'denied-users' }).get(
     '/internal/denied-users',
     async ({ set }) => {
       set.headers['cache-control'] = 'no-store'
-      return { users: await d.admin.deniedUsers() }
+      const [suspended, deleted] = await Promise.all([
+        d.admin.deniedUsers(),
+        d.deletions.deniedUsers(d.accessTtlSec),
+      ])
+      return { users: [...new Set([...suspended, ...deleted])] }
     },
     {
       response: { 200: DeniedUsers },
       detail: {
         summary:
-          'Users whose access tokens the gateway refuses (suspended). Internal: not routed by the gateway',
+          'Users whose access tokens the gateway refuses (suspended, or being deleted). Internal: not routed by the gateway',
         tags: ['internal'],
       },
     },

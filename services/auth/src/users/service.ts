@@ -52,6 +52,8 @@ interface UserRow {
   created_at: Date
   roles: string[]
   suspended_at: Date | null
+  /** An account deletion of this user is erasing: the account is as good as gone. */
+  erasing?: boolean
 }
 
 const view = (r: Pick<UserRow, 'id' | 'email' | 'created_at' | 'roles'>): User => ({
@@ -122,30 +124,28 @@ export function createUserService(d: UserServiceDeps): UserService {
       const account = accountKey(email)
       const blockedForMs = await d.throttle.blockedForMs(account)
       if (blockedForMs > 0) throw throttled(blockedForMs)
-      const [row] = await d.sql<
-        UserRow[]
-      >`select id, email, password_hash, created_at, roles, suspended_at from users where lower(email) = lower(${email})`
+      const [row] = await d.sql<UserRow[]>`
+        select id, email, password_hash, created_at, roles, suspended_at,
+          exists (select 1 from account_deletions a where a.user_id = users.id and a.state = 'erasing') as erasing
+        from users where lower(email) = lower(${email})`
       const ok = await d.hasher.verify(password, row?.password_hash ?? (await decoy()))
-      const outcome = !row || !ok ? 'failed' : row.suspended_at ? 'refused' : 'succeeded'
+      const refusal =
+        !row || !ok ? null : row.erasing ? 'being deleted' : row.suspended_at ? 'suspended' : null
+      const outcome = !row || !ok ? 'failed' : refusal ? 'refused' : 'succeeded'
       await audit({
         action: `login.${outcome}`,
         actorId: outcome === 'failed' ? null : row!.id,
         subject: row ? `user:${row.id}` : emailSubject(email),
-        reason:
-          outcome === 'failed'
-            ? row
-              ? 'wrong password'
-              : 'unknown email'
-            : outcome === 'refused'
-              ? 'suspended'
-              : null,
+        reason: outcome === 'failed' ? (row ? 'wrong password' : 'unknown email') : refusal,
       })
       if (outcome === 'failed') {
         await d.throttle.failed(account)
         throw new UnauthorizedError('Invalid email or password')
       }
       await d.throttle.succeeded(account)
-      if (outcome === 'refused') throw suspended()
+      if (refusal === 'being deleted')
+        throw new AppError(403, 'account_deleted', 'This account is being deleted')
+      if (refusal) throw suspended()
       return view(row!)
     },
     async byId(id) {

@@ -38,11 +38,12 @@ export function createNotificationProjector(
   const add = async (n: NewNotification) => {
     if (n.userId === n.actorId) return
     const added = await sql.begin(async (tx) => {
-      if (n.commentId) {
-        const [gone] = await tx`
-          select 1 from notification_tombstones where subject = ${`comment:${n.commentId}`}`
-        if (gone) return false
-      }
+      // A withdrawn comment, or an erased recipient or actor (account deletion), stays out.
+      const subjects = [`user:${n.userId}`, `user:${n.actorId}`]
+      if (n.commentId) subjects.push(`comment:${n.commentId}`)
+      const [gone] = await tx`
+        select 1 from notification_tombstones where subject in ${tx(subjects)}`
+      if (gone) return false
       const [seen] = await tx`select 1 from notifications where event_id = ${n.eventId}`
       if (seen) return false
       // The counter row's lock is held to commit: seqs of a user commit in order.

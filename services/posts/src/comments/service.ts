@@ -103,6 +103,8 @@ export function createCommentService(d: {
   source: string
   committed: () => void
   clock: () => Date
+  /** @throws when the user may not write (an erased account). */
+  writable?: (userId: string) => Promise<void>
 }): CommentService {
   const livePost = async (postId: string) => {
     const post = await d.posts.findOne(
@@ -157,6 +159,7 @@ export function createCommentService(d: {
   return {
     async create(postId, authorId, raw) {
       const body = cleanBody(raw)
+      await d.writable?.(authorId)
       const post = await livePost(postId)
       const now = d.clock()
       const id = Bun.randomUUIDv7()

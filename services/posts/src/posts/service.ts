@@ -64,6 +64,8 @@ export interface PostService {
 
 export interface PostServiceDeps {
   posts: Collection<PostDoc>
+  /** @throws when the user may not write (an erased account); called before creating or liking. */
+  writable?: (userId: string) => Promise<void>
   source: string
   committed: () => void
   clock: () => Date
@@ -168,6 +170,7 @@ export function createPostService(d: PostServiceDeps): PostService {
   return {
     async create(authorId, raw, key) {
       const body = cleanBody(raw)
+      await d.writable?.(authorId)
       const now = d.clock()
       const id = Bun.randomUUIDv7()
       const event = createEvent(PostCreated, {
@@ -289,6 +292,7 @@ export function createPostService(d: PostServiceDeps): PostService {
       return doc.moderation!
     },
     async like(id, userId, liked) {
+      if (liked) await d.writable?.(userId)
       // One atomic pipeline update computes the new likeCount and version on the
       // server, so concurrent likes never conflict (no read-then-write race).
       const now = d.clock()

@@ -68,6 +68,8 @@ export function createProfileService(sql: Sql, clock: () => Date): ProfileServic
         const [fresh] =
           await tx`insert into processed_events (event_id) values (${event.id}) on conflict do nothing returning event_id`
         if (!fresh) return
+        const [erased] = await tx`select 1 from erased_users where user_id = ${data.userId}`
+        if (erased) return
         await tx`insert into profiles (user_id, display_name, created_at, updated_at) values (${data.userId}, ${displayName}, ${data.registeredAt}, ${data.registeredAt}) on conflict (user_id) do nothing`
       })
     },
