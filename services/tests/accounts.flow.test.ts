@@ -7,6 +7,7 @@
  * with every store free of the user (queried directly), the user's tokens
  * refused, each erasure published once, and the email free to register again.
  * A deletion cancelled within its grace period leaves the account untouched.
+ * And every privileged route, through the gateway, as each role: a table.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { consulClient, discoverService, parseEvent } from '@civildiy/kit'
@@ -15,6 +16,7 @@ import { MongoClient } from 'mongodb'
 import postgres from 'postgres'
 import { gatewayOf, type RunningStack, spawnService, startStack, until } from './stack-helpers.ts'
 
+const BOOTSTRAP = 'account flow bootstrap token, 32+ characters'
 let running: RunningStack
 let gateway: string
 const json = { 'content-type': 'application/json' }
@@ -22,7 +24,11 @@ const json = { 'content-type': 'application/json' }
 beforeAll(async () => {
   running = await startStack(
     ['auth', 'profile', 'posts', 'feed', 'search', 'notifications', 'gateway'],
-    { AUTH_DELETION_GRACE_SEC: '3600', DELETION_SAGA_POLL_MS: '100' },
+    {
+      AUTH_DELETION_GRACE_SEC: '3600',
+      DELETION_SAGA_POLL_MS: '100',
+      AUTH_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP,
+    },
   )
   gateway = await gatewayOf(running)
 }, 90_000)
@@ -257,4 +263,63 @@ test('cancelled within the grace period, the account is untouched; a second requ
   expect((await call('GET', `/posts/${post.id}`)).status).toBe(200)
   expect((await call('GET', `/profiles/${cy.id}`)).status).toBe(200)
   expect((await call('DELETE', '/auth/me/deletion', undefined, cy.token)).status).toBe(404)
+}, 60_000)
+
+test('role × privileged route through the gateway → status', async () => {
+  const refreshAs = async (credentials: { email: string; password: string }) => {
+    const { refreshToken } = await jsonOf<{ refreshToken: string }>(
+      call('POST', '/auth/login', credentials),
+    )
+    return (await jsonOf<{ accessToken: string }>(call('POST', '/auth/refresh', { refreshToken })))
+      .accessToken
+  }
+  const admin = await signUp('root')
+  expect(
+    (await call('POST', '/auth/admin/bootstrap', { token: BOOTSTRAP }, admin.token)).status,
+  ).toBe(200)
+  const adminToken = await refreshAs(admin.credentials)
+  const moderator = await signUp('mod')
+  expect(
+    (await call('PUT', `/auth/users/${moderator.id}/roles`, { roles: ['moderator'] }, adminToken))
+      .status,
+  ).toBe(200)
+  const moderatorToken = await refreshAs(moderator.credentials)
+  const user = await signUp('plain')
+  const target = await signUp('target')
+  // Not the target: suspending it puts its token on the deny list for a moment.
+  const author = await signUp('writer')
+  const routes = async (): Promise<[string, string, unknown][]> => {
+    const post = await jsonOf<{ id: string }>(
+      call('POST', '/posts', { body: 'moderate me' }, author.token),
+    )
+    const comment = await jsonOf<{ id: string }>(
+      call('POST', `/posts/${post.id}/comments`, { body: 'me too' }, author.token),
+    )
+    const reason = { action: 'hide', reason: 'role table' }
+    return [
+      ['PUT', `/auth/users/${target.id}/roles`, { roles: [] }],
+      ['PUT', `/auth/users/${target.id}/suspension`, { reason: 'role table' }],
+      ['DELETE', `/auth/users/${target.id}/suspension`, undefined],
+      ['GET', '/auth/audit', undefined],
+      ['POST', `/posts/${post.id}/moderation`, reason],
+      ['POST', `/posts/${post.id}/comments/${comment.id}/moderation`, reason],
+    ]
+  }
+  const table: Record<string, number[]> = {}
+  for (const [who, token] of [
+    ['anonymous', undefined],
+    ['user', user.token],
+    ['moderator', moderatorToken],
+    ['admin', adminToken],
+  ] as const) {
+    table[who] = []
+    for (const [method, path, body] of await routes())
+      table[who].push((await call(method, path, body, token)).status)
+  }
+  expect(table).toEqual({
+    anonymous: [401, 401, 401, 401, 401, 401],
+    user: [403, 403, 403, 403, 403, 403],
+    moderator: [403, 403, 403, 403, 200, 200],
+    admin: [200, 200, 204, 200, 200, 200],
+  })
 }, 60_000)
