@@ -28,6 +28,8 @@ beforeAll(async () => {
       AUTH_DELETION_GRACE_SEC: '3600',
       DELETION_SAGA_POLL_MS: '100',
       AUTH_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP,
+      // More sign-ups and logins from one address than the default 20 a minute.
+      RATE_LIMIT_CREDENTIALS_PER_MIN: '1000',
     },
   )
   gateway = await gatewayOf(running)
