@@ -95,19 +95,48 @@ export async function restoreBackup(
   const missing = Object.keys(stores).filter((s) => !manifest.stores[s])
   if (missing.length)
     throw new BackupError(`the backup in ${dir} has no ${missing.join(', ')} store`)
-  const ms: Record<string, number> = {}
   for (const [name, loc] of Object.entries(stores)) {
     const entry = manifest.stores[name]!
-    if (entry.sameAs) continue
-    if (entry.method !== backupMethod(loc))
+    if (!entry.sameAs && entry.method !== backupMethod(loc))
       throw new BackupError(
         `${name} was backed up with ${entry.method}, and this stack's ${loc.kind} needs ${backupMethod(loc)}: restore into a stack like the one backed up`,
       )
-    const t0 = performance.now()
-    await restoreStore(loc, join(dir, entry.file ?? name), control)
-    ms[name] = performance.now() - t0
   }
+  const ms: Record<string, number> = {}
+  await withOwnersStopped(stores, control, async () => {
+    for (const [name, loc] of Object.entries(stores)) {
+      const entry = manifest.stores[name]!
+      if (entry.sameAs) continue
+      const t0 = performance.now()
+      await restoreStore(loc, join(dir, entry.file ?? name), control)
+      ms[name] = performance.now() - t0
+    }
+  })
   return { manifest, ms }
+}
+
+/**
+ * Runs `work` with the services that own the stores of record stopped, and starts
+ * them again after, as a restore runbook does: a service never sees its database
+ * swapped under its connections (a pool can hold a connection to the old server
+ * that never answers), and starts on the restored data. The read model's owner
+ * (the feed) keeps running: it rebuilds from the topics.
+ */
+async function withOwnersStopped(
+  stores: Record<string, StoreLocation>,
+  control: ControlClient,
+  work: () => Promise<void>,
+) {
+  const running = new Set((await control.status()).map((p) => p.name))
+  const owners = Object.entries(stores)
+    .filter(([name, loc]) => loc.kind !== 'redis' && running.has(name))
+    .map(([name]) => name)
+  for (const name of owners) await control.act(name, 'stop')
+  try {
+    await work()
+  } finally {
+    for (const name of owners) await control.act(name, 'start')
+  }
 }
 
 export type { Fingerprint }
