@@ -51,7 +51,7 @@ export function createApp(d: AuthDeps) {
   const tokens = createTokenService(d.sql, d.key, d.tokens, clock, committed)
   const deletions = createDeletionService({
     sql: d.sql,
-    hasher,
+    confirmPassword: users.confirmPassword,
     clock,
     committed,
     graceSec: d.deletion?.graceSec ?? 86_400,

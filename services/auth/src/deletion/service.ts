@@ -6,15 +6,15 @@
  * then the saga (saga.ts) erases. While a deletion is open the account row stays,
  * so its email cannot register again until the saga completes.
  */
-import { AppError, ConflictError, NotFoundError, UnauthorizedError } from '@civildiy/kit'
+import { AppError, ConflictError, NotFoundError } from '@civildiy/kit'
 import type { Sql } from 'postgres'
 import { enqueueAudit } from '../audit/record.ts'
-import type { PasswordHasher } from '../users/password-hasher.ts'
 import type { Deletion, DeletionState, DeletionStep } from './model.ts'
 
 export interface DeletionService {
   /**
-   * @throws UnauthorizedError (401) for a wrong password; ConflictError (409) when a deletion is already open.
+   * @throws UnauthorizedError (401) for a wrong password, AppError 429 while the account's logins are throttled
+   *   (see UserService.confirmPassword); ConflictError (409) when a deletion is already open.
    */
   request(userId: string, password: string, immediately: boolean): Promise<Deletion>
   /**
@@ -62,10 +62,11 @@ const pending = (name: string): DeletionStep => ({
   erased: {},
 })
 
-/** @example const deletions = createDeletionService({ sql, hasher, clock, committed, graceSec: 86_400, participants: ['profile', 'posts'] }) */
+/** @example const deletions = createDeletionService({ sql, confirmPassword: users.confirmPassword, clock, committed, graceSec: 86_400, participants: ['profile', 'posts'] }) */
 export function createDeletionService(d: {
   sql: Sql
-  hasher: PasswordHasher
+  /** Throws unless `password` is the user's (throttled like logins). */
+  confirmPassword: (userId: string, password: string) => Promise<void>
   clock: () => Date
   committed: () => void
   graceSec: number
@@ -80,10 +81,7 @@ export function createDeletionService(d: {
   }
   return {
     async request(userId, password, immediately) {
-      const [user] = await d.sql<{ password_hash: string }[]>`
-        select password_hash from users where id = ${userId}`
-      if (!user || !(await d.hasher.verify(password, user.password_hash)))
-        throw new UnauthorizedError('The password is wrong')
+      await d.confirmPassword(userId, password)
       const now = d.clock()
       const grace = new Date(now.getTime() + (immediately ? 0 : d.graceSec * 1000))
       const steps = [...d.participants, 'account'].map(pending)

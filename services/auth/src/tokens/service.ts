@@ -83,21 +83,21 @@ export function createTokenService(
     issue: (user) => pair(user.id, user.roles, Bun.randomUUIDv7()),
     async refresh(refreshToken) {
       const now = clock()
-      // Claim the token atomically: of two concurrent uses, exactly one rotates it.
-      const [claimed] = await sql<{ user_id: string; family_id: string }[]>`
-        update refresh_tokens set rotated_at = ${now}
-        where token_hash = ${hash(refreshToken)} and rotated_at is null and revoked_at is null and expires_at > ${now}
-        returning user_id, family_id`
-      if (claimed) {
-        const [user] = await sql<{ roles: string[]; suspended_at: Date | null }[]>`
-          select roles, suspended_at from users where id = ${claimed.user_id}`
-        if (!user || user.suspended_at) {
-          await sql`update refresh_tokens set revoked_at = ${now} where family_id = ${claimed.family_id} and revoked_at is null`
-          if (user) throw suspended()
-          throw new UnauthorizedError('The account no longer exists', 'invalid_token')
-        }
-        return pair(claimed.user_id, user.roles, claimed.family_id)
+      // Claim the token atomically (of two concurrent uses, exactly one rotates it),
+      // reading the user's current roles and suspension in the same round trip.
+      const [claimed] = await sql<
+        { user_id: string; family_id: string; roles: string[]; suspended_at: Date | null }[]
+      >`
+        update refresh_tokens r set rotated_at = ${now}
+        from users u
+        where r.token_hash = ${hash(refreshToken)} and u.id = r.user_id
+          and r.rotated_at is null and r.revoked_at is null and r.expires_at > ${now}
+        returning r.user_id, r.family_id, u.roles, u.suspended_at`
+      if (claimed?.suspended_at) {
+        await sql`update refresh_tokens set revoked_at = ${now} where family_id = ${claimed.family_id} and revoked_at is null`
+        throw suspended()
       }
+      if (claimed) return pair(claimed.user_id, claimed.roles, claimed.family_id)
       const [known] = await sql<
         { family_id: string; user_id: string; rotated_at: Date | null; revoked_at: Date | null }[]
       >`

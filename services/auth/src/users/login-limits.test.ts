@@ -37,11 +37,14 @@ async function appWith(o: Partial<Parameters<typeof createApp>[0]>) {
     production: true,
     ...o,
   })
-  return async (path: string, body: unknown) => {
+  return async (path: string, body: unknown, o: { method?: string; token?: string } = {}) => {
     const res = await app.handle(
       new Request(`http://localhost${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        method: o.method ?? 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+        },
         body: JSON.stringify(body),
       }),
     )
@@ -74,6 +77,26 @@ describe('per-account login throttle', () => {
     expect((await call('/auth/login', lin)).status).toBe(200)
     now += 15 * 60_000
     expect((await call('/auth/login', ada)).status).toBe(200)
+  })
+
+  test('password guesses through an account deletion count against the same throttle as logins', async () => {
+    const call = await appWith({
+      throttle: createMemoryThrottle({ maxFailures: 5, windowMs: 15 * 60_000 }, () => now),
+      hasher: createPasswordHasher({ memoryKiB: 1024, timeCost: 1 }),
+    })
+    const eve = { email: 'eve@example.com', password: 'eve password 1234' }
+    expect((await call('/auth/register', eve)).status).toBe(201)
+    const { accessToken } = (await call('/auth/login', eve)).body as { accessToken: string }
+    const deleteWith = async (password: string) =>
+      (await call('/auth/me', { password }, { method: 'DELETE', token: accessToken })).status
+    const guesses = []
+    for (let i = 0; i < 5; i++) guesses.push(await deleteWith(`guess ${i} xxxx`))
+    expect(guesses).toEqual([401, 401, 401, 401, 401])
+    // Throttled now, the right password included, and logins with it.
+    expect(await deleteWith(eve.password)).toBe(429)
+    expect((await call('/auth/login', eve)).status).toBe(429)
+    now += 15 * 60_000
+    expect(await deleteWith(eve.password)).toBe(202)
   })
 
   test('a success resets the count', async () => {

@@ -32,6 +32,13 @@ export interface UserService {
   authenticate(c: Credentials): Promise<User>
   /** @throws NotFoundError (404). */
   byId(id: string): Promise<User>
+  /**
+   * Checks a signed-in user's password before a sensitive action (deleting the
+   * account), under the same per-account throttle as logins, so a stolen access
+   * token cannot be used to guess the password.
+   * @throws UnauthorizedError (401) for a wrong password; AppError 429 while the account is throttled.
+   */
+  confirmPassword(userId: string, password: string): Promise<void>
 }
 
 export interface UserServiceDeps {
@@ -147,6 +154,23 @@ export function createUserService(d: UserServiceDeps): UserService {
         throw new AppError(403, 'account_deleted', 'This account is being deleted')
       if (refusal) throw suspended()
       return view(row!)
+    },
+    async confirmPassword(userId, password) {
+      const [row] = await d.sql<Pick<UserRow, 'email' | 'password_hash'>[]>`
+        select email, password_hash from users where id = ${userId}`
+      if (!row) throw new UnauthorizedError('The account no longer exists')
+      const account = accountKey(row.email)
+      const blockedForMs = await d.throttle.blockedForMs(account)
+      if (blockedForMs > 0) throw throttled(blockedForMs)
+      if (await d.hasher.verify(password, row.password_hash)) return
+      await d.throttle.failed(account)
+      await audit({
+        action: 'password.confirm_failed',
+        actorId: userId,
+        subject: `user:${userId}`,
+        reason: 'wrong password',
+      })
+      throw new UnauthorizedError('The password is wrong')
     },
     async byId(id) {
       const [row] = await d.sql<
