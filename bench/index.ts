@@ -17,6 +17,7 @@ const benchmarks = [
   'services.ts',
   'stack-start.ts',
   'feed.ts',
+  'feed-fanout.ts',
   'feed-reads.ts',
   'feed-read-mix.ts',
   'gateway-overhead.ts',

@@ -5,7 +5,7 @@ import { ConflictError } from './errors.ts'
 import { createLogger } from './logger.ts'
 import { baseApp } from './service.ts'
 
-function capture() {
+function capture(level = 'debug') {
   const lines: Record<string, unknown>[] = []
   const destination = new Writable({
     write(chunk, _enc, done) {
@@ -13,7 +13,7 @@ function capture() {
       done()
     },
   })
-  return { lines, logger: createLogger({ service: 'test', destination, level: 'debug' }) }
+  return { lines, logger: createLogger({ service: 'test', destination, level }) }
 }
 
 test('one access-log line per request, with method, route, status, duration and request id', async () => {
@@ -43,6 +43,15 @@ test('one access-log line per request, with method, route, status, duration and 
     status: 404,
     level: 'info',
   })
+})
+
+test('at info, successful requests write no access line and client errors still do', async () => {
+  const { lines, logger } = capture('info')
+  const app = baseApp({ name: 'test', logger, production: true }).get('/ok', () => 'ok')
+  expect((await app.handle(new Request('http://localhost/ok'))).status).toBe(200)
+  expect((await app.handle(new Request('http://localhost/missing'))).status).toBe(404)
+  await Bun.sleep(20)
+  expect(lines.filter((l) => l.msg === 'request').map((l) => l.status)).toEqual([404])
 })
 
 test('domain errors and validation failures become problem+json; a bad request id is replaced', async () => {

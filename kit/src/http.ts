@@ -37,9 +37,14 @@ function accessLevel(status: number): 'debug' | 'info' | 'warn' {
   return status >= 500 ? 'warn' : status >= 400 ? 'info' : 'debug'
 }
 
-const started = new WeakMap<Request, number>()
-// A global hook can run once per app it was applied to; log each request once.
-const logged = new WeakSet<Request>()
+/** What the hooks of one request share: its start (performance.now() ms) and its id. */
+interface RequestRecord {
+  startedAt: number
+  requestId: string
+  /** Set once the access line is written: a global hook can run once per app it was applied to. */
+  logged: boolean
+}
+const records = new WeakMap<Request, RequestRecord>()
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
 /** The request id of `request`: its valid `x-request-id`, the ambient one, or a new UUID. */
@@ -64,6 +69,31 @@ function fieldErrors(
 }
 
 /**
+ * Records request durations in `http_server_request_duration_seconds`, one
+ * histogram child per method/route/status kept (prom-client hashes the labels on
+ * every `observe` otherwise). The label values are bounded: known methods, route
+ * templates, status codes.
+ */
+function durationObserver(metrics: Metrics | undefined) {
+  if (!metrics) return undefined
+  const children = new Map<string, { observe(seconds: number): void }>()
+  return (method: string, route: string, status: number, durationMs: number) => {
+    const methodValue = methodLabel(method)
+    const key = `${methodValue} ${status} ${route}`
+    let child = children.get(key)
+    if (!child) {
+      child = metrics.httpDuration.labels({
+        http_request_method: methodValue,
+        http_route: route,
+        http_response_status_code: String(status),
+      })
+      children.set(key, child)
+    }
+    child.observe(durationMs / 1000)
+  }
+}
+
+/**
  * @example
  * new Elysia().use(httpDefaults({ logger, production: config.NODE_ENV === 'production' }))
  */
@@ -76,36 +106,34 @@ export function httpDefaults(options: HttpDefaultsOptions) {
     app.onBeforeHandle({ as: 'global' }, ({ request, route }) =>
       nameServerSpan(request.method, route),
     )
+  const observe = durationObserver(options.metrics)
   return app
     .onRequest(({ request, set }) => {
-      started.set(request, performance.now())
-      set.headers['x-request-id'] = requestIdOf(request)
+      const requestId = requestIdOf(request)
+      records.set(request, { startedAt: performance.now(), requestId, logged: false })
+      set.headers['x-request-id'] = requestId
     })
-    .derive({ as: 'global' }, ({ request }) => ({ requestId: requestIdOf(request) }))
+    .derive({ as: 'global' }, ({ request }) => ({
+      requestId: records.get(request)?.requestId ?? requestIdOf(request),
+    }))
     .onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
-      if (logged.has(request)) return
-      logged.add(request)
-      const t0 = started.get(request)
+      const record = records.get(request)
+      if (!record || record.logged) return
+      record.logged = true
       const status = typeof set.status === 'number' ? set.status : 200
-      const durationMs = t0 === undefined ? undefined : performance.now() - t0
+      const durationMs = performance.now() - record.startedAt
       // Unmatched paths share one label: a client must not mint a series per URL.
-      const label = route || 'unmatched'
-      if (durationMs !== undefined)
-        options.metrics?.httpDuration.observe(
-          {
-            http_request_method: methodLabel(request.method),
-            http_route: label,
-            http_response_status_code: String(status),
-          },
-          durationMs / 1000,
-        )
-      logger[accessLevel(status)](
+      observe?.(request.method, route || 'unmatched', status, durationMs)
+      const level = accessLevel(status)
+      // Most lines are below the level: build none of them.
+      if (!logger.isLevelEnabled(level)) return
+      logger[level](
         {
           method: request.method,
           route: route || pathOfUrl(request.url),
           status,
-          durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 100) / 100,
-          requestId: requestIdOf(request),
+          durationMs: Math.round(durationMs * 100) / 100,
+          requestId: record.requestId,
         },
         'request',
       )

@@ -66,6 +66,9 @@ export function createBodyCache(store: FeedStore, o: BodyCacheOptions): BodyCach
     'Post bodies asked of the body cache, by result (hit, miss)',
     ['result'] as const,
   )
+  // Children made once: prom-client hashes the labels on every inc otherwise (a page read's hot path).
+  const hits = lookups?.labels({ result: 'hit' })
+  const misses = lookups?.labels({ result: 'miss' })
   const resetCount = o.metrics?.counter(
     'feed_body_cache_resets_total',
     'Times the body cache was dropped because the change log no longer held its place',
@@ -121,8 +124,8 @@ export function createBodyCache(store: FeedStore, o: BodyCacheOptions): BodyCach
       out.push(hit ?? null)
       if (hit === undefined) missing.push(i)
     }
-    lookups?.inc({ result: 'hit' }, ids.length - missing.length)
-    lookups?.inc({ result: 'miss' }, missing.length)
+    hits?.inc(ids.length - missing.length)
+    misses?.inc(missing.length)
     if (!missing.length) return out
     const at = generation
     const docs = await store.getMany(missing.map((i) => `${o.postPrefix}${ids[i]}`))

@@ -304,6 +304,45 @@ for (const [name, make] of adapters) {
       expect(await store.latest(`${pre}home:author`, 5)).toEqual([])
     })
 
+    test('concurrent fan-outs of many posts to overlapping followers all land, each home trimmed to its cap', async () => {
+      const pre = fresh()
+      const authors = ['a0', 'a1', 'a2', 'a3', 'a4']
+      const users = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7']
+      // Author ai is followed by every user whose number is at least i (overlapping sets).
+      for (const [i, a] of authors.entries())
+        for (const u of users.slice(i)) await store.setAdd(`${pre}followers:${a}`, u)
+      const cap = 7
+      const posts = Array.from({ length: 40 }, (_, n) => ({ author: authors[n % 5]!, score: n }))
+      // Started together: the Redis adapters send some of these as one batch.
+      await Promise.all(
+        posts.map((x) =>
+          store.fanOut(
+            `${pre}followers:${x.author}`,
+            `${pre}home:`,
+            [`${pre}home:${x.author}`],
+            x.score,
+            `p${x.score}`,
+            cap,
+          ),
+        ),
+      )
+      for (const [i, u] of users.entries()) {
+        const expected = posts
+          .filter((x) => authors.indexOf(x.author) <= i)
+          .map((x) => `p${x.score}`)
+          .reverse()
+          .slice(0, cap)
+        expect((await store.latest(`${pre}home:${u}`, 50)).map((x) => x.member)).toEqual(expected)
+      }
+      expect((await store.latest(`${pre}home:a3`, 50)).map((x) => x.member)).toEqual(
+        posts
+          .filter((x) => x.author === 'a3')
+          .map((x) => `p${x.score}`)
+          .reverse()
+          .slice(0, cap),
+      )
+    })
+
     test('applyComment counts live comments into the stored post; a deleted comment never comes back', async () => {
       const pre = fresh()
       const c = (commentId: string, deleted = false) => ({

@@ -2,17 +2,19 @@
  * FeedStore on Redis through Bun's built-in RedisClient (`redis://` URLs).
  * Independent commands issued together are pipelined by the client, so a page's
  * timeline, followed-authors and change-log reads share one round trip; fan-out is
- * one EVALSHA.
+ * one EVALSHA per batch of the posts being fanned out together (fanout-batcher.ts).
  */
 import { createHash } from 'node:crypto'
 import { RedisClient } from 'bun'
 import { COMMENT_SCRIPT, COUNTED_POST_SCRIPT, uncountedJson } from './comment-count-script.ts'
-import { FANOUT_SCRIPT } from './fanout-script.ts'
+import { fanOutBatchArgs, fanOutBatcher } from './fanout-batcher.ts'
+import { FANOUT_BATCH_SCRIPT, FANOUT_SCRIPT } from './fanout-script.ts'
 import type { FeedPost, FeedStore } from './feed-store.ts'
 import { changeEntries } from './stream-reply.ts'
 
 const sha1 = (script: string) => createHash('sha1').update(script).digest('hex')
 const FANOUT_SHA = sha1(FANOUT_SCRIPT)
+const FANOUT_BATCH_SHA = sha1(FANOUT_BATCH_SCRIPT)
 const COMMENT_SHA = sha1(COMMENT_SCRIPT)
 const COUNTED_POST_SHA = sha1(COUNTED_POST_SCRIPT)
 
@@ -48,6 +50,10 @@ export function createRedisStore(url: string): FeedStore {
       return send('EVAL', [script, keys.length, ...keys, ...args])
     }
   }
+  const fanOut = fanOutBatcher(async (items) => {
+    const { keys, args } = fanOutBatchArgs(items)
+    await evalScript(FANOUT_BATCH_SHA, FANOUT_BATCH_SCRIPT, keys, args)
+  })
   return {
     wasProcessed: async (key) => Number(await send('EXISTS', [key])) === 1,
     async markProcessed(key, ttlMs) {
@@ -130,9 +136,8 @@ export function createRedisStore(url: string): FeedStore {
     setRemove: async (key, member) => Number(await send('SREM', [key, member])) === 1,
     setMembers: async (key) => ((await send('SMEMBERS', [key])) as string[]).map(String),
     setSize: async (key) => Number(await send('SCARD', [key])),
-    async fanOut(setKey, prefix, extra, score, member, cap) {
-      await evalScript(FANOUT_SHA, FANOUT_SCRIPT, [setKey], [prefix, score, member, cap, ...extra])
-    },
+    fanOut: (setKey, prefix, extra, score, member, cap) =>
+      fanOut({ setKey, prefix, extra, score, member, cap }),
     async fanOutRemove(setKey, prefix, extra, member) {
       await evalScript(FANOUT_SHA, FANOUT_SCRIPT, [setKey], [prefix, '', member, 0, ...extra])
     },

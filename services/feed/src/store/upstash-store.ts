@@ -7,12 +7,14 @@
 import { createHash } from 'node:crypto'
 import { Redis } from '@upstash/redis'
 import { COMMENT_SCRIPT, COUNTED_POST_SCRIPT, uncountedJson } from './comment-count-script.ts'
-import { FANOUT_SCRIPT } from './fanout-script.ts'
+import { fanOutBatchArgs, fanOutBatcher } from './fanout-batcher.ts'
+import { FANOUT_BATCH_SCRIPT, FANOUT_SCRIPT } from './fanout-script.ts'
 import type { FeedPost, FeedStore } from './feed-store.ts'
 import { changeEntries } from './stream-reply.ts'
 
 const sha1 = (script: string) => createHash('sha1').update(script).digest('hex')
 const FANOUT_SHA = sha1(FANOUT_SCRIPT)
+const FANOUT_BATCH_SHA = sha1(FANOUT_BATCH_SCRIPT)
 const COMMENT_SHA = sha1(COMMENT_SCRIPT)
 const COUNTED_POST_SHA = sha1(COUNTED_POST_SCRIPT)
 
@@ -33,6 +35,10 @@ export function createUpstashStore(o: { url: string; token: string }): FeedStore
       return redis.eval(script, keys, args)
     }
   }
+  const fanOut = fanOutBatcher(async (items) => {
+    const { keys, args } = fanOutBatchArgs(items)
+    await evalScript(FANOUT_BATCH_SHA, FANOUT_BATCH_SCRIPT, keys, args)
+  })
   return {
     wasProcessed: async (key) => (await redis.exists(key)) === 1,
     async markProcessed(key, ttlMs) {
@@ -127,14 +133,8 @@ export function createUpstashStore(o: { url: string; token: string }): FeedStore
       ])
       return { first: changeEntries(first)[0]?.id ?? null, entries: changeEntries(entries) }
     },
-    async fanOut(setKey, prefix, extra, score, member, cap) {
-      await evalScript(
-        FANOUT_SHA,
-        FANOUT_SCRIPT,
-        [setKey],
-        [prefix, String(score), member, String(cap), ...extra],
-      )
-    },
+    fanOut: (setKey, prefix, extra, score, member, cap) =>
+      fanOut({ setKey, prefix, extra, score, member, cap }),
     async fanOutRemove(setKey, prefix, extra, member) {
       await evalScript(FANOUT_SHA, FANOUT_SCRIPT, [setKey], [prefix, '', member, '0', ...extra])
     },
