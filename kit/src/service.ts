@@ -77,7 +77,7 @@ export function baseApp(o: BaseAppOptions) {
         if (o.metricsAllowed && !o.metricsAllowed(request))
           throw new ForbiddenError('/metrics is for loopback clients or the admin token')
         set.headers['content-type'] = metrics.registry.contentType
-        return metrics.registry.metrics()
+        return metrics.exposition()
       },
       { detail: { hide: true } },
     )
