@@ -85,6 +85,25 @@ async function measure(name: string, run: (prefix: string) => Promise<void>) {
   }
 }
 
+/** Every planned post through the store's fan-out, `inFlight` at a time. */
+async function fanOutAll(prefix: string, inFlight: number) {
+  let next = 0
+  const worker = async () => {
+    while (next < plan.length) {
+      const p = plan[next++]!
+      await store.fanOut(
+        `fo:${p.author}`,
+        prefix,
+        [homeOf(prefix, p.author)],
+        p.score,
+        p.member,
+        HOME_CAP,
+      )
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, worker))
+}
+
 const singleSha = String(await client.send('SCRIPT', ['LOAD', FANOUT_SCRIPT]))
 const homeOf = (prefix: string, author: number) => `${prefix}${author}`
 const results = [
@@ -101,34 +120,8 @@ const results = [
         homeOf(prefix, p.author),
       ])
   }),
-  await measure('store fan-out, one at a time', async (prefix) => {
-    for (const p of plan)
-      await store.fanOut(
-        `fo:${p.author}`,
-        prefix,
-        [homeOf(prefix, p.author)],
-        p.score,
-        p.member,
-        HOME_CAP,
-      )
-  }),
-  await measure('store fan-out, 16 in flight (batched)', async (prefix) => {
-    let next = 0
-    const worker = async () => {
-      while (next < plan.length) {
-        const p = plan[next++]!
-        await store.fanOut(
-          `fo:${p.author}`,
-          prefix,
-          [homeOf(prefix, p.author)],
-          p.score,
-          p.member,
-          HOME_CAP,
-        )
-      }
-    }
-    await Promise.all(Array.from({ length: 16 }, worker))
-  }),
+  await measure('store fan-out, one at a time', (prefix) => fanOutAll(prefix, 1)),
+  await measure('store fan-out, 16 in flight (batched)', (prefix) => fanOutAll(prefix, 16)),
 ]
 const reference = results[0]!.perPostUs
 console.log(
