@@ -98,6 +98,9 @@ export async function migrate(
   migrations: Migration[],
   logger?: Logger,
 ): Promise<string[]> {
+  // Most starts find every migration applied: one read on the pool's open
+  // connection says so, with no second connection, lock or DDL before readiness.
+  if (await allApplied(sql, migrations)) return []
   const conn = await sql.reserve()
   try {
     await conn`select pg_advisory_lock(hashtext(${MIGRATIONS_LOCK}))`
@@ -128,4 +131,20 @@ export async function migrate(
   } finally {
     conn.release()
   }
+}
+
+/**
+ * Whether `schema_migrations` already records every one of `migrations`; false
+ * when the table does not exist yet (asked with `to_regclass`, so a first start
+ * puts no error in the server's log). Read without the lock: a recorded migration
+ * is committed, so "all recorded" cannot be undone by a run in progress.
+ * @throws what the database throws.
+ */
+async function allApplied(sql: Sql, migrations: Migration[]): Promise<boolean> {
+  const [table] = await sql<{ present: boolean }[]>`
+    select to_regclass('schema_migrations') is not null as present`
+  if (!table?.present) return false
+  const rows = await sql<{ id: string }[]>`select id from schema_migrations`
+  const done = new Set(rows.map((r) => r.id))
+  return migrations.every((m) => done.has(m.id))
 }
