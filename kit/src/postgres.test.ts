@@ -37,7 +37,7 @@ for (const kind of databaseKinds()) {
       const third = { id: 'm3', sql: "insert into things values (1, 'one')" }
       expect(await migrate(db.sql, 'demo', [...first, third])).toEqual(['m3'])
       expect(await migrate(db.sql, 'demo', [...first, third])).toEqual([])
-      expect(await db.sql`select id, name from things`).toEqual([{ id: 1, name: 'one' }])
+      expect([...(await db.sql`select id, name from things`)]).toEqual([{ id: 1, name: 'one' }])
     })
 
     test('a failed migration is rolled back, recorded as not applied, and named in the error', async () => {
