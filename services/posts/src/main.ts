@@ -25,9 +25,8 @@ await defineService({
       { name: 'mongodb', check: async () => void (await mongo.db.command({ ping: 1 })) },
     )
     const posts = mongo.db.collection<PostDoc>('posts')
-    await ensurePostIndexes(posts)
     const comments = mongo.db.collection<CommentDoc>('comments')
-    await ensureCommentIndexes(comments)
+    await Promise.all([ensurePostIndexes(posts), ensureCommentIndexes(comments)])
     const events = ctx.events({
       relay: (publisher) =>
         startDocumentOutboxRelay({

@@ -90,10 +90,12 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 const live = { deletedAt: { $exists: false }, hiddenAt: { $exists: false } } as const
 const HIDDEN = { outbox: 0, outboxPending: 0 } as const
 
-/** Indexes created at start: a post's comments in order, the relay's queue. */
+/** Indexes created at start (one `createIndexes` command): a post's comments in order, the relay's queue. */
 export async function ensureCommentIndexes(comments: Collection<CommentDoc>): Promise<void> {
-  await comments.createIndex({ postId: 1, createdAt: 1, _id: 1 }, { name: 'post_thread' })
-  await comments.createIndex({ outboxPending: 1 }, { name: 'outbox_pending', sparse: true })
+  await comments.createIndexes([
+    { key: { postId: 1, createdAt: 1, _id: 1 }, name: 'post_thread' },
+    { key: { outboxPending: 1 }, name: 'outbox_pending', sparse: true },
+  ])
 }
 
 /** @example const comments = createCommentService({ comments, posts, source: '/civildiy/posts', committed, clock }) */

@@ -115,15 +115,17 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 const live: Filter<PostDoc> = { deletedAt: { $exists: false }, hiddenAt: { $exists: false } }
 const HIDDEN = { likedBy: 0, outbox: 0, idempotencyKey: 0, outboxPending: 0 } as const
 
-/** Indexes created at start: the author timeline, Idempotency-Key uniqueness, the relay's queue. */
+/**
+ * Indexes created at start (one `createIndexes` command; existing ones are left
+ * as they are): the author timeline, Idempotency-Key uniqueness, the relay's queue.
+ */
 export async function ensurePostIndexes(posts: Collection<PostDoc>): Promise<void> {
-  await posts.createIndex({ authorId: 1, createdAt: -1 }, { name: 'author_timeline' })
-  await posts.createIndex({ createdAt: -1, _id: -1 }, { name: 'timeline' })
-  await posts.createIndex(
-    { idempotencyKey: 1 },
-    { name: 'idempotency_key', unique: true, sparse: true },
-  )
-  await posts.createIndex({ outboxPending: 1 }, { name: 'outbox_pending', sparse: true })
+  await posts.createIndexes([
+    { key: { authorId: 1, createdAt: -1 }, name: 'author_timeline' },
+    { key: { createdAt: -1, _id: -1 }, name: 'timeline' },
+    { key: { idempotencyKey: 1 }, name: 'idempotency_key', unique: true, sparse: true },
+    { key: { outboxPending: 1 }, name: 'outbox_pending', sparse: true },
+  ])
 }
 
 export function createPostService(d: PostServiceDeps): PostService {
