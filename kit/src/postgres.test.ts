@@ -43,7 +43,9 @@ for (const kind of databaseKinds()) {
     test('a failed migration is rolled back, recorded as not applied, and named in the error', async () => {
       const bad = { id: 'm9', sql: 'alter table nowhere add column x int' }
       await expect(migrate(db.sql, 'demo', [...first, bad])).rejects.toThrow('migration m9 failed')
-      const ids = (await db.sql<{ id: string }[]>`select id from schema_migrations`).map((r) => r.id)
+      const ids = (await db.sql<{ id: string }[]>`select id from schema_migrations`).map(
+        (r) => r.id,
+      )
       expect(ids).not.toContain('m9')
     })
   })
