@@ -1,4 +1,4 @@
-/** The fan-out group commit: a lone call goes at once; calls made meanwhile go together; errors reach their own batch only. */
+/** Batched fan-out: the calls of one event-loop turn go together; batches do not wait for each other; errors reach their own batch only. */
 import { describe, expect, test } from 'bun:test'
 import { type FanOutItem, fanOutBatchArgs, fanOutBatcher } from './fanout-batcher.ts'
 
@@ -24,20 +24,25 @@ function heldSend() {
   return { send, batches, release: (n: number, err?: Error) => releases[n]!(err) }
 }
 
+/** One turn of the event loop (setImmediate runs after it). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 describe('fanOutBatcher', () => {
-  test('a lone call is sent at once; calls made while it is out go together as the next batch', async () => {
+  test('calls made in one turn go as one batch; a later turn sends its own without waiting for the first', async () => {
     const h = heldSend()
     const fanOut = fanOutBatcher(h.send)
-    const first = fanOut(item('a'))
-    expect(h.batches).toEqual([['a']])
-    const later = [fanOut(item('b')), fanOut(item('c')), fanOut(item('d'))]
-    expect(h.batches).toEqual([['a']])
-    h.release(0)
-    await first
-    await Bun.sleep(0)
-    expect(h.batches).toEqual([['a'], ['b', 'c', 'd']])
+    const first = [fanOut(item('a')), fanOut(item('b')), fanOut(item('c'))]
+    expect(h.batches).toEqual([])
+    await nextTurn()
+    expect(h.batches).toEqual([['a', 'b', 'c']])
+    const later = fanOut(item('d'))
+    await nextTurn()
+    // The first batch is still unanswered: the second went anyway.
+    expect(h.batches).toEqual([['a', 'b', 'c'], ['d']])
     h.release(1)
-    await Promise.all(later)
+    await later
+    h.release(0)
+    await Promise.all(first)
   })
 
   test('batches hold at most maxBatch items, and items with another cap or prefix go in a batch of their own', async () => {
@@ -48,25 +53,24 @@ describe('fanOutBatcher', () => {
       fanOut(item('b')),
       fanOut(item('c', { cap: 5 })),
       fanOut(item('d')),
-      fanOut(item('e')),
+      fanOut(item('e', { prefix: 'other:' })),
     ]
-    for (let n = 0; n < 4; n++) {
-      await Bun.sleep(0)
-      h.release(n)
-    }
+    await nextTurn()
+    expect(h.batches).toEqual([['a', 'b'], ['d'], ['c'], ['e']])
+    for (let n = 0; n < 4; n++) h.release(n)
     await Promise.all(all)
-    expect(h.batches).toEqual([['a'], ['b', 'd'], ['c'], ['e']])
   })
 
-  test('a failed batch rejects its own callers only, and the next batch still goes', async () => {
+  test('a failed batch rejects its own callers only', async () => {
     const h = heldSend()
     const fanOut = fanOutBatcher(h.send)
     const first = fanOut(item('a'))
+    await nextTurn()
     const second = fanOut(item('b'))
+    await nextTurn()
     h.release(0, new Error('redis down'))
-    await expect(first).rejects.toThrow('redis down')
-    await Bun.sleep(0)
     h.release(1)
+    await expect(first).rejects.toThrow('redis down')
     await second
     expect(h.batches).toEqual([['a'], ['b']])
   })

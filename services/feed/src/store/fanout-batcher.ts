@@ -1,9 +1,12 @@
 /**
- * Group commit for fan-out: calls that arrive while one batch is on its way to
- * Redis wait and go out together as the next batch (one script, see
- * FANOUT_BATCH_SCRIPT). An idle store sends a lone call at once, so batching adds
- * no latency when there is nothing to batch; under load the batches grow with the
- * load, up to `maxBatch`. Each caller's promise settles with its batch.
+ * Batched fan-out: the calls made during one turn of the event loop go out
+ * together, one script per batch (see FANOUT_BATCH_SCRIPT), sent at the end of
+ * that turn. Under load a consumer's concurrent handlers resume together when
+ * their pipelined replies arrive, so their fan-outs share a batch; a lone call
+ * waits only for the turn to end. Batches do not wait for each other: an earlier
+ * version sent the next batch only once the previous one was answered, which added
+ * a round trip to a post's latency whenever two overlapped. Each caller's promise
+ * settles with its batch.
  */
 
 /** One post to fan out: to every member of `setKey` (as `<prefix><id>`) and to `extra`. */
@@ -30,33 +33,39 @@ interface Waiting {
  */
 export function fanOutBatcher(send: (items: FanOutItem[]) => Promise<void>, maxBatch = 64) {
   let queue: Waiting[] = []
-  let inFlight = false
-  const drain = async () => {
-    inFlight = true
-    while (queue.length) {
-      // One batch per prefix and cap (in practice there is one of each).
-      const head = queue[0]!.item
-      const batch: Waiting[] = []
-      const rest: Waiting[] = []
-      for (const w of queue) {
-        const same = w.item.prefix === head.prefix && w.item.cap === head.cap
-        if (same && batch.length < maxBatch) batch.push(w)
-        else rest.push(w)
-      }
-      queue = rest
-      try {
-        await send(batch.map((w) => w.item))
-        for (const w of batch) w.resolve()
-      } catch (err) {
-        for (const w of batch) w.reject(err)
-      }
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    const all = queue
+    queue = []
+    // One batch per prefix and cap (in practice there is one of each), at most maxBatch each.
+    const groups = new Map<string, Waiting[][]>()
+    for (const w of all) {
+      const key = `${w.item.cap} ${w.item.prefix}`
+      const batches = groups.get(key) ?? []
+      const last = batches.at(-1)
+      if (last && last.length < maxBatch) last.push(w)
+      else batches.push([w])
+      groups.set(key, batches)
     }
-    inFlight = false
+    for (const batches of groups.values())
+      for (const batch of batches)
+        send(batch.map((w) => w.item)).then(
+          () => {
+            for (const w of batch) w.resolve()
+          },
+          (err) => {
+            for (const w of batch) w.reject(err)
+          },
+        )
   }
   return (item: FanOutItem): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       queue.push({ item, resolve, reject })
-      if (!inFlight) void drain()
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
     })
 }
 
