@@ -39,7 +39,7 @@ import {
 } from '@civildiy/harness'
 import { createEventPublisher } from '@civildiy/kit'
 import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
-import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
+import { commandsPer, cpuSeconds, redisCommandCalls, redisCpuSeconds } from './lib/process-usage.ts'
 import { userFollowed } from './lib/seed-events.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
@@ -216,21 +216,31 @@ try {
   const rates = args.rates.split(',').map(Number)
   if (rates.some((r) => !Number.isFinite(r) || r <= 0))
     throw new Error(`--rates takes posts per second separated by commas, got ${args.rates}`)
-  const runs: (PropagationResult & { rate: number; cpuPerPostMs: Record<string, number> })[] = []
+  const runs: (PropagationResult & {
+    rate: number
+    cpuPerPostMs: Record<string, number>
+    /** Redis commands per post, by command (the feed's writes and every page read, the sweeps' included). */
+    redisPerPost: string | null
+  })[] = []
   let totalPosts = 1
   for (const rate of rates) {
     console.error(`events: ${rate} posts/s for ${seconds} s`)
     const before = await cpuNow()
+    const calls0 = redisClient ? await redisCommandCalls(redisClient) : null
     const r = await measurePropagation(api, plan(rate * seconds), {
       ratePerSec: rate,
       timeoutMs: 30_000,
     })
     const after = await cpuNow()
+    const redisPerPost =
+      redisClient && calls0
+        ? commandsPer(calls0, await redisCommandCalls(redisClient), r.sent)
+        : null
     totalPosts += r.sent
     const cpuPerPostMs = Object.fromEntries(
       Object.keys(after).map((k) => [k, ((after[k]! - before[k]!) * 1000) / r.sent]),
     )
-    runs.push({ rate, cpuPerPostMs, ...r })
+    runs.push({ rate, cpuPerPostMs, redisPerPost, ...r })
   }
 
   /**
@@ -318,6 +328,9 @@ try {
       fmt(Object.values(r.cpuPerPostMs).reduce((a, b) => a + b, 0)),
     ]),
   )}\n\nIdle, before the first rate (% of one core over ${idleSec} s): ${processes.map((p) => `${p} ${fmt(idlePercent[p]!)}%`).join(', ')}.\n`
+  for (const r of runs)
+    if (r.redisPerPost)
+      out += `\nRedis commands per post at ${r.rate} posts/s (the feed's writes and every page read, the watchers' included): ${r.redisPerPost}.\n`
   const meets = (r: (typeof runs)[number]) =>
     r.home !== null &&
     r.home.p99 <= P99_TARGET_MS &&

@@ -28,7 +28,7 @@ import {
 } from '@civildiy/harness'
 import { createEventPublisher } from '@civildiy/kit'
 import { createTestIssuer, silentLogger } from '@civildiy/kit/testing'
-import { cpuSeconds, redisCpuSeconds } from './lib/process-usage.ts'
+import { commandsPer, cpuSeconds, redisCommandCalls, redisCpuSeconds } from './lib/process-usage.ts'
 import { postCreated, userFollowed } from './lib/seed-events.ts'
 import { spawnDevstack } from './lib/spawn-devstack.ts'
 import { spawnServing } from './lib/spawn-serving.ts'
@@ -238,9 +238,12 @@ try {
   const oneReadRedisUs = (((await redisCpuSeconds(redisInfo)) - redis1) * 1e6) / oneReadRun.requests
   const cpu0 = cpuSeconds(feed.pid)
   const redis0 = await redisCpuSeconds(redisInfo)
+  const calls0 = await redisCommandCalls(redisInfo)
   const feedRun = await runWrk(feed.url, script)
   const feedCpuUs = ((cpuSeconds(feed.pid) - cpu0) * 1e6) / feedRun.requests
   const redisUs = (((await redisCpuSeconds(redisInfo)) - redis0) * 1e6) / feedRun.requests
+  // What a page costs Redis, by command (the feed's consumer is idle by now).
+  const perPage = commandsPer(calls0, await redisCommandCalls(redisInfo), feedRun.requests)
   if (helloRun.errors > 0)
     throw new Error(`the hello answered ${helloRun.errors} requests with an error`)
   const throughput = feedRun.perSecond / helloRun.perSecond
@@ -286,13 +289,13 @@ try {
     ],
   )
   console.log(
-    `\n## Feed reads, realistic mix (${readers.length} users and ${posts} posts from soc-Epinions1; ${distinct} distinct readers in ${draws.length} draws, ${fmt(paged * 100)}% second pages; ${seconds} s per run)${args.quick ? ' (--quick)' : ''}\n\n${table}\n`,
+    `\n## Feed reads, realistic mix (${readers.length} users and ${posts} posts from soc-Epinions1; ${distinct} distinct readers in ${draws.length} draws, ${fmt(paged * 100)}% second pages; ${seconds} s per run)${args.quick ? ' (--quick)' : ''}\n\n${table}\nRedis commands per feed page: ${perPage}.\n`,
   )
   const out = args.json ?? join(root, 'bench', 'results', 'feed-read-mix.json')
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), users: readers.length, posts, distinct, paged, seconds, hello: helloRun, oneRead: oneReadRun, oneReadRedisUs, feed: feedRun, feedCpuUs, redisUs }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), users: readers.length, posts, distinct, paged, seconds, hello: helloRun, oneRead: oneReadRun, oneReadRedisUs, feed: feedRun, feedCpuUs, redisUs, redisCommandsPerPage: perPage }, null, 2)}\n`,
   )
   console.log(`JSON: ${out}`)
 } finally {

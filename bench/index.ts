@@ -20,6 +20,7 @@ const benchmarks = [
   'feed-fanout.ts',
   'feed-reads.ts',
   'feed-read-mix.ts',
+  'feed-page-cost.ts',
   'gateway-overhead.ts',
   // The cost of tracing, against the run just above: every request sampled, and 10%.
   'gateway-overhead.ts --tracing',
