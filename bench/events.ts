@@ -225,9 +225,11 @@ try {
   let totalPosts = 1
   for (const rate of rates) {
     console.error(`events: ${rate} posts/s for ${seconds} s`)
+    // Planned before the CPU readings: only sending and watching are the load generator's cost.
+    const planned = plan(rate * seconds)
     const before = await cpuNow()
     const calls0 = redisClient ? await redisCommandCalls(redisClient) : null
-    const r = await measurePropagation(api, plan(rate * seconds), {
+    const r = await measurePropagation(api, planned, {
       ratePerSec: rate,
       timeoutMs: 30_000,
     })
