@@ -78,45 +78,66 @@ export function watchInstances(
     if (services.length === 0) resolve()
   })
 
-  const watches = services.map((service) => {
-    const watch = consul.watch({
+  const watches = new Map<string, ReturnType<Consul['watch']>>()
+  let closed = false
+  const onAnswer = (service: string, entries: HealthEntry[]) => {
+    lastContact = Date.now()
+    if (!reachable) logger.info('consul reachable again')
+    reachable = true
+    lastError = undefined
+    const instances = entries.map((e) => {
+      const address = e.Service.Address || e.Node.Address
+      const host = address.includes(':') ? `[${address}]` : address
+      // What the instance registered it speaks (kit: meta.scheme); plain HTTP otherwise.
+      const scheme = e.Service.Meta?.scheme === 'https' ? 'https' : 'http'
+      return {
+        id: e.Service.ID,
+        service,
+        address,
+        port: e.Service.Port,
+        url: `${scheme}://${host}:${e.Service.Port}`,
+      }
+    })
+    const first = !sets.has(service)
+    sets.set(service, { instances, updatedAt: Date.now() })
+    if (first && ++firstAnswers === services.length) resolveReady()
+    logger.info({ service, instances: instances.map((i) => i.id) }, 'instances changed')
+    for (const l of listeners) l(service, instances)
+  }
+  /**
+   * A fresh watch starts from index 0. After a failed query the old watch is
+   * dropped rather than retried: a restarted Consul counts its index from near 0,
+   * and a blocking query for an index it has not reached waits the whole `wait`
+   * (30 s by default) before answering, so the gateway would miss every instance
+   * registered after the restart for that long.
+   */
+  const watch = (service: string, retryMs: number) => {
+    if (closed) return
+    const w = consul.watch({
       method: consul.health.service,
       options: { service, passing: true, wait: `${o.waitSec ?? 30}s` },
       backoffFactor: 50,
       backoffMax: o.retryMaxMs ?? 2_000,
     } as unknown as Parameters<Consul['watch']>[0])
-    watch.on('change', (entries: HealthEntry[]) => {
-      lastContact = Date.now()
-      if (!reachable) logger.info('consul reachable again')
-      reachable = true
-      lastError = undefined
-      const instances = entries.map((e) => {
-        const address = e.Service.Address || e.Node.Address
-        const host = address.includes(':') ? `[${address}]` : address
-        // What the instance registered it speaks (kit: meta.scheme); plain HTTP otherwise.
-        const scheme = e.Service.Meta?.scheme === 'https' ? 'https' : 'http'
-        return {
-          id: e.Service.ID,
-          service,
-          address,
-          port: e.Service.Port,
-          url: `${scheme}://${host}:${e.Service.Port}`,
-        }
-      })
-      const first = !sets.has(service)
-      sets.set(service, { instances, updatedAt: Date.now() })
-      if (first && ++firstAnswers === services.length) resolveReady()
-      logger.info({ service, instances: instances.map((i) => i.id) }, 'instances changed')
-      for (const l of listeners) l(service, instances)
+    watches.set(service, w)
+    w.on('change', (entries: HealthEntry[]) => {
+      retryMs = 50
+      onAnswer(service, entries)
     })
-    watch.on('error', (err: Error) => {
+    w.on('error', (err: Error) => {
       if (reachable)
         logger.warn({ err: err.message }, 'consul unreachable; serving the last known instances')
       reachable = false
       lastError = err.message
+      w.end()
+      const again = setTimeout(
+        () => watch(service, Math.min(retryMs * 2, o.retryMaxMs ?? 2_000)),
+        retryMs,
+      )
+      again.unref?.()
     })
-    return watch
-  })
+  }
+  for (const service of services) watch(service, 50)
 
   return {
     instances: (service) => sets.get(service)?.instances ?? [],
@@ -148,7 +169,8 @@ export function watchInstances(
     },
     onChange: (listener) => void listeners.push(listener),
     close() {
-      for (const w of watches) w.end()
+      closed = true
+      for (const w of watches.values()) w.end()
     },
   }
 }
