@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from 'bun:test'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
-import { UnauthorizedError } from './errors.ts'
+import { AppError, UnauthorizedError } from './errors.ts'
 import { createJwtVerifier } from './jwt.ts'
 
 async function keyPair() {
@@ -104,4 +104,53 @@ test('a cached token is still refused once it expires', async () => {
   expect((await verify(token)).userId).toBe('user-1')
   now = new Date(now.getTime() + 120_000)
   await expect(verify(token)).rejects.toBeInstanceOf(UnauthorizedError)
+})
+
+test('a JWKS that cannot be fetched is a 503 keys_unavailable, not a 401; the same token verifies once it answers again', async () => {
+  const k = await keyPair()
+  let failing = true
+  const flaky = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: () =>
+      failing ? new Response('down', { status: 500 }) : Response.json({ keys: [k.jwk] }),
+  })
+  const closedPort = await (async () => {
+    const s = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
+    const port = s.port
+    await s.stop(true)
+    return port
+  })()
+  try {
+    const token = await sign(k)
+    for (const jwks of [
+      `http://127.0.0.1:${flaky.port}/jwks`,
+      `http://127.0.0.1:${closedPort}/jwks`,
+    ]) {
+      const verify = createJwtVerifier({ jwks, issuer: 'civildiy-auth', audience: 'civildiy' })
+      const err = (await verify(token).catch((e: unknown) => e)) as AppError
+      expect(err).toBeInstanceOf(AppError)
+      expect(err).not.toBeInstanceOf(UnauthorizedError)
+      expect([err.status, err.code, err.extra.headers?.['retry-after']]).toEqual([
+        503,
+        'keys_unavailable',
+        '1',
+      ])
+    }
+    const verify = createJwtVerifier({
+      jwks: `http://127.0.0.1:${flaky.port}/jwks`,
+      issuer: 'civildiy-auth',
+      audience: 'civildiy',
+    })
+    expect(((await verify(token).catch((e: unknown) => e)) as AppError).status).toBe(503)
+    failing = false
+    expect((await verify(token)).userId).toBe('user-1')
+    // A kid the reachable set does not hold is still the token's fault.
+    const stranger = await keyPair()
+    const err = (await verify(await sign(stranger)).catch((e: unknown) => e)) as AppError
+    expect(err).toBeInstanceOf(UnauthorizedError)
+    expect(err.status).toBe(401)
+  } finally {
+    await flaky.stop(true)
+  }
 })

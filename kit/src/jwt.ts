@@ -15,12 +15,13 @@ import {
   customFetch,
   type JSONWebKeySet,
   type JWTPayload,
+  type JWTVerifyGetKey,
   errors as joseErrors,
   jwtVerify,
 } from 'jose'
 import { ConfigError } from './config.ts'
 import { consulClient, discoverService } from './consul.ts'
-import { ForbiddenError, UnauthorizedError } from './errors.ts'
+import { AppError, ForbiddenError, UnauthorizedError } from './errors.ts'
 import { clientTlsFiles, readClientTls, tlsFetchInit } from './tls-config.ts'
 
 /** The roles an access token can carry in its `roles` claim; every account is a `user`. */
@@ -76,10 +77,39 @@ export interface JwtVerifierOptions {
   fetchTls?: () => { ca?: string; cert?: string; key?: string } | undefined
 }
 
+/**
+ * Verifies an access token.
+ * @throws UnauthorizedError (401 invalid_token) for a token that does not verify;
+ *   AppError 503 `keys_unavailable` (Retry-After: 1) when the keys cannot be fetched.
+ */
 export type JwtVerifier = (token: string) => Promise<AuthContext>
 
 /** The `typ` header of access tokens (RFC 9068 §2.1). */
 export const ACCESS_TOKEN_TYPE = 'at+jwt'
+
+/** The keys could not be had (JWKS unreachable, failing or malformed; its URL not found): not the token's fault. */
+class KeysUnavailable extends Error {}
+
+/**
+ * A remote key set whose retrieval failures are {@link KeysUnavailable}. What the
+ * token itself causes (a `kid` the set does not hold, an unsupported key) stays a
+ * jose error, so it is still a 401.
+ */
+function reportingFetchFailures(set: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await set(header, token)
+    } catch (err) {
+      if (
+        err instanceof joseErrors.JWKSNoMatchingKey ||
+        err instanceof joseErrors.JWKSMultipleMatchingKeys ||
+        err instanceof joseErrors.JOSENotSupported
+      )
+        throw err
+      throw new KeysUnavailable((err as Error).message)
+    }
+  }
+}
 
 /**
  * @example
@@ -87,29 +117,36 @@ export const ACCESS_TOKEN_TYPE = 'at+jwt'
  * const { userId } = await verify(token)
  */
 export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
-  const sets = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
+  const sets = new Map<string, JWTVerifyGetKey>()
   const local = typeof o.jwks === 'object' ? createLocalJWKSet(o.jwks) : null
   const source = o.jwks
   const keySet = async () => {
     if (local) return local
-    const url = typeof source === 'string' ? source : await (source as () => Promise<string>)()
+    const url =
+      typeof source === 'string'
+        ? source
+        : await (source as () => Promise<string>)().catch((err: Error) => {
+            throw new KeysUnavailable(err.message)
+          })
     let set = sets.get(url)
     if (!set) {
       // jose caches keys and refetches on an unknown kid at most once per cooldown.
       const fetchTls = o.fetchTls
-      set = createRemoteJWKSet(new URL(url), {
-        cooldownDuration: o.jwksCooldownMs ?? 1_000,
-        cacheMaxAge: 10 * 60_000,
-        timeoutDuration: 2_000,
-        ...(fetchTls
-          ? {
-              [customFetch]: (input: string | URL | Request, init?: RequestInit) => {
-                const pem = fetchTls()
-                return fetch(input, { ...init, ...(pem ? tlsFetchInit(pem) : {}) })
-              },
-            }
-          : {}),
-      })
+      set = reportingFetchFailures(
+        createRemoteJWKSet(new URL(url), {
+          cooldownDuration: o.jwksCooldownMs ?? 1_000,
+          cacheMaxAge: 10 * 60_000,
+          timeoutDuration: 2_000,
+          ...(fetchTls
+            ? {
+                [customFetch]: (input: string | URL | Request, init?: RequestInit) => {
+                  const pem = fetchTls()
+                  return fetch(input, { ...init, ...(pem ? tlsFetchInit(pem) : {}) })
+                },
+              }
+            : {}),
+        }),
+      )
       sets.set(url, set)
     }
     return set
@@ -140,6 +177,13 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
         )
       return { userId: payload.sub!, roles: rolesOf(payload), claims: payload }
     } catch (err) {
+      if (err instanceof KeysUnavailable)
+        throw new AppError(
+          503,
+          'keys_unavailable',
+          'The keys that verify access tokens cannot be fetched right now; retry shortly',
+          { headers: { 'retry-after': '1' } },
+        )
       if (err instanceof joseErrors.JWTExpired)
         throw new UnauthorizedError('The access token has expired', 'invalid_token')
       if (err instanceof joseErrors.JOSEError)

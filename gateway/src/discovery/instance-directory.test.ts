@@ -38,8 +38,28 @@ test('after Consul restarts with its index starting over, a newly registered ins
   expect(directory.instances('svc')).toHaveLength(30)
 
   server = await startConsul({ port })
+  await until(() => directory!.status().consul.reachable)
+  // The restarted Consul knows no instance yet: its empty answer does not wipe the set.
+  expect(directory.instances('svc')).toHaveLength(30)
   await register(server.url, 'svc-new', 20_000)
   await until(() => directory!.instances('svc').some((i) => i.id === 'svc-new'))
   expect(directory.instances('svc').map((i) => i.id)).toEqual(['svc-new'])
+}, 20_000)
+
+test('past the grace after a reconnection, an empty answer is taken as it is', async () => {
+  const port = await freePort()
+  server = await startConsul({ port })
+  await register(server.url, 'svc-a', 10_000)
+  directory = watchInstances(consulClient(server.url), ['svc'], silentLogger(), {
+    waitSec: 600,
+    retryMaxMs: 100,
+    emptyGraceMs: 0,
+  })
+  expect(await directory.ready(5_000)).toBe(true)
+  expect(directory.instances('svc')).toHaveLength(1)
+  await server.stop()
+  await until(() => directory!.status().consul.reachable === false)
+  server = await startConsul({ port })
+  await until(() => directory!.instances('svc').length === 0)
   expect(directory.status().consul.reachable).toBe(true)
 }, 20_000)

@@ -54,6 +54,21 @@ interface HealthEntry {
   }
 }
 
+/** One health entry as an instance, at the address the service registered (the node's otherwise). */
+function toInstance(service: string, e: HealthEntry): Instance {
+  const address = e.Service.Address || e.Node.Address
+  const host = address.includes(':') ? `[${address}]` : address
+  // What the instance registered it speaks (kit: meta.scheme); plain HTTP otherwise.
+  const scheme = e.Service.Meta?.scheme === 'https' ? 'https' : 'http'
+  return {
+    id: e.Service.ID,
+    service,
+    address,
+    port: e.Service.Port,
+    url: `${scheme}://${host}:${e.Service.Port}`,
+  }
+}
+
 /**
  * @example
  * const directory = watchInstances(consulClient('127.0.0.1:8500'), ['auth', 'feed'], logger)
@@ -64,7 +79,16 @@ export function watchInstances(
   consul: Consul,
   services: readonly string[],
   logger: Logger,
-  o: { waitSec?: number; retryMaxMs?: number } = {},
+  o: {
+    waitSec?: number
+    retryMaxMs?: number
+    /**
+     * Ms after Consul comes back during which an empty answer does not replace a
+     * service's last known instances (a restarted Consul knows none until they
+     * register again). Default 10,000.
+     */
+    emptyGraceMs?: number
+  } = {},
 ): InstanceDirectory {
   const sets = new Map<string, { instances: Instance[]; updatedAt: number }>()
   const listeners: ((service: string, instances: readonly Instance[]) => void)[] = []
@@ -80,24 +104,19 @@ export function watchInstances(
 
   const watches = new Map<string, ReturnType<Consul['watch']>>()
   let closed = false
+  /** Per service: when its watch was started again after a failed query. */
+  const restartedAt = new Map<string, number>()
   const onAnswer = (service: string, entries: HealthEntry[]) => {
     lastContact = Date.now()
     if (!reachable) logger.info('consul reachable again')
     reachable = true
     lastError = undefined
-    const instances = entries.map((e) => {
-      const address = e.Service.Address || e.Node.Address
-      const host = address.includes(':') ? `[${address}]` : address
-      // What the instance registered it speaks (kit: meta.scheme); plain HTTP otherwise.
-      const scheme = e.Service.Meta?.scheme === 'https' ? 'https' : 'http'
-      return {
-        id: e.Service.ID,
-        service,
-        address,
-        port: e.Service.Port,
-        url: `${scheme}://${host}:${e.Service.Port}`,
-      }
-    })
+    const since = restartedAt.get(service)
+    const known = sets.get(service)?.instances.length ?? 0
+    if (since !== undefined && Date.now() - since < (o.emptyGraceMs ?? 10_000)) {
+      if (entries.length === 0 && known > 0) return
+    } else restartedAt.delete(service)
+    const instances = entries.map((e) => toInstance(service, e))
     const first = !sets.has(service)
     sets.set(service, { instances, updatedAt: Date.now() })
     if (first && ++firstAnswers === services.length) resolveReady()
@@ -129,6 +148,7 @@ export function watchInstances(
         logger.warn({ err: err.message }, 'consul unreachable; serving the last known instances')
       reachable = false
       lastError = err.message
+      restartedAt.set(service, Date.now())
       w.end()
       const again = setTimeout(
         () => watch(service, Math.min(retryMs * 2, o.retryMaxMs ?? 2_000)),
