@@ -135,8 +135,6 @@ export function watchInstances(
     const w = consul.watch({
       method: consul.health.service,
       options: { service, passing: true, wait: `${o.waitSec ?? 30}s` },
-      backoffFactor: 50,
-      backoffMax: o.retryMaxMs ?? 2_000,
     } as unknown as Parameters<Consul['watch']>[0])
     watches.set(service, w)
     w.on('change', (entries: HealthEntry[]) => {
